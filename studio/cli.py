@@ -1,0 +1,216 @@
+"""The ``narration-studio`` command: render projects, speak text, list voices, start projects.
+
+Exit codes follow the error codes (see ``studio.errors.EXIT_CODES``); messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from studio import __version__
+from studio.errors import ErrorCode, StudioError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def reports_errors(func: F) -> F:
+    """Turn StudioError and Ctrl-C into a clear message and the matching exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StudioError as exc:
+            console = _console()
+            console.print(f"[bold red]Error[/] ({exc.code.value}): {exc.message}", soft_wrap=True)
+            if exc.hint:
+                console.print(f"  {exc.hint}", soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _console().print("Cancelled.")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_engine(model_dir: str | None) -> Any:
+    """An engine on the chosen model: --model-dir, else $NARRATION_STUDIO_MODEL_DIR, else the
+    setting 'model_dir', else the hub."""
+    from studio.engine import Engine, resolve_model_source
+    from studio.engine.source import MODEL_DIR_ENV
+    from studio.settings import Settings
+
+    chosen = model_dir or os.environ.get(MODEL_DIR_ENV) or Settings.load().model_dir
+    return Engine(resolve_model_source(chosen))
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--model-dir",
+    type=click.Path(file_okay=False),
+    envvar="NARRATION_STUDIO_MODEL_DIR",
+    help="Local Kokoro model folder (config.json, kokoro-v1_0.pth, voices/). "
+    "With it, nothing touches the network.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
+@click.version_option(__version__, prog_name="narration-studio")
+@click.pass_context
+def cli(ctx: click.Context, model_dir: str | None, verbose: bool) -> None:
+    """Narration Studio: turn scripts into narrated MP3s with the Kokoro-82M voice model."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="[%(levelname)s] %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = {"model_dir": model_dir}
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--scene",
+    "scene_ids",
+    multiple=True,
+    metavar="ID",
+    help="Render only this scene (repeatable). Default: all.",
+)
+@click.option("--force", is_flag=True, help="Re-render even scenes whose audio is up to date.")
+@click.pass_context
+@reports_errors
+def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], force: bool) -> None:
+    """Export one MP3 per scene into PROJECT_DIR/audio/, skipping unchanged scenes."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from studio.project import Project
+    from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
+
+    project = Project.load(project_dir)
+    engine = make_engine(ctx.obj["model_dir"])
+    console = _console()
+    counts = {"rendered": 0, "cached": 0, "renamed": 0}
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
+        current = None
+        for event in render_project(project, engine, list(scene_ids) or None, force):
+            if isinstance(event, SceneStarted):
+                label = event.scene.title or event.scene.id
+                current = progress.add_task(f"  {label[:40]}", total=len(event.scene.text.strip()))
+            elif isinstance(event, SceneProgress) and current is not None:
+                progress.update(current, completed=event.done_chars)
+            elif isinstance(event, SceneDone):
+                counts[event.status] += 1
+                if current is not None:
+                    progress.update(
+                        current,
+                        completed=len(event.scene.text.strip()),
+                        description=f"  {event.file.name} ({event.status}, {event.duration:.1f} s)",
+                    )
+                progress.advance(overall)
+            elif isinstance(event, FileRemoved):
+                console.print(f"Removed {event.file.name} (its scene was deleted)")
+    console.print(
+        f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged, in {project.audio_dir}"
+    )
+
+
+@cli.command()
+@click.argument("text")
+@click.option(
+    "-v",
+    "--voice",
+    default="af_heart",
+    show_default=True,
+    help="Voice id, profile (sarah, james, …) or blend 'af_bella:60,af_sky:40'.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="MP3 file to write.",
+)
+@click.option("-s", "--speed", type=float, default=1.0, show_default=True, help="0.5 to 2.0.")
+@click.pass_context
+@reports_errors
+def say(ctx: click.Context, text: str, voice: str, output: Path, speed: float) -> None:
+    """Speak TEXT into an MP3 file ('-' reads the text from stdin)."""
+    from studio.render import render_text_to_mp3
+
+    if text == "-":
+        text = sys.stdin.read()
+    engine = make_engine(ctx.obj["model_dir"])
+    duration, size = render_text_to_mp3(engine, text, voice, speed, output)
+    click.echo(f"{output}: {duration:.2f} s, {size} bytes")
+
+
+@cli.command()
+@click.option("--lang", "lang", default=None, help="Only this language (code like 'a' or a name).")
+@reports_errors
+def voices(lang: str | None) -> None:
+    """List the voices, best first, and the named profiles."""
+    from studio.voices import PROFILES, list_voices
+
+    for voice in list_voices(lang):
+        click.echo(f"{voice.id:<15} {voice.language:<21} {voice.gender:<7} {voice.grade or '-':<3}")
+    if lang is None:
+        click.echo("\nProfiles: " + ", ".join(f"{n} = {v}" for n, v in PROFILES.items()))
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "script",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A .txt or .md script: scenes split at blank lines and headings.",
+)
+@click.option("--title", default=None, help="Project title (default: the folder name).")
+@click.option("--voice", default="af_heart", show_default=True, help="Default voice for scenes.")
+@reports_errors
+def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -> None:
+    """Create a project in PROJECT_DIR, optionally from a script."""
+    from studio.project import Project
+    from studio.script_import import scenes_from_script
+
+    scenes = []
+    if script is not None:
+        try:
+            scenes = scenes_from_script(script.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StudioError(
+                ErrorCode.INVALID_INPUT,
+                f"Could not read {script}: {exc}.",
+                "Save the script as UTF-8 text.",
+            ) from exc
+    project = Project.create(project_dir, title, scenes, voice)
+    click.echo(f"Created {project.file} with {len(project.scenes)} scene(s).")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""The speech engine: model sources, phonemizing, backends, and text-to-audio chunks. No Qt here."""
+
+from studio.engine.core import (
+    MAX_SPEED,
+    MIN_SPEED,
+    SAMPLE_RATE,
+    AudioChunk,
+    Engine,
+    WordTiming,
+    validate_speed,
+)
+from studio.engine.source import (
+    HubModelSource,
+    LocalModelSource,
+    ModelSource,
+    resolve_model_source,
+)
+
+__all__ = [
+    "MAX_SPEED",
+    "MIN_SPEED",
+    "SAMPLE_RATE",
+    "AudioChunk",
+    "Engine",
+    "HubModelSource",
+    "LocalModelSource",
+    "ModelSource",
+    "WordTiming",
+    "resolve_model_source",
+    "validate_speed",
+]

@@ -1,0 +1,135 @@
+"""Where the model comes from: a local model folder (never touches the network) or the hub.
+
+A model folder has the layout of the ``hexgrad/Kokoro-82M`` repository::
+
+    config.json  kokoro-v1_0.pth  voices/NAME.pt
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from studio.errors import ErrorCode, StudioError
+
+HUB_REPO_ID = "hexgrad/Kokoro-82M"
+WEIGHTS_NAME = "kokoro-v1_0.pth"
+MODEL_DIR_ENV = "NARRATION_STUDIO_MODEL_DIR"
+
+_LOCAL_HINT = (
+    f"Choose a folder holding config.json, {WEIGHTS_NAME} and voices/ "
+    f"(the setting 'model_dir', the option --model-dir, or ${MODEL_DIR_ENV})."
+)
+
+
+class ModelSource(Protocol):
+    """Finds the model's files. Implementations raise TTS_MODEL_NOT_FOUND with a way out."""
+
+    @property
+    def description(self) -> str: ...
+
+    def config_path(self) -> Path: ...
+
+    def weights_path(self) -> Path: ...
+
+    def voice_path(self, voice_id: str) -> Path: ...
+
+
+@dataclass(frozen=True)
+class LocalModelSource:
+    """A model folder on disk. Offline by construction: it only ever opens files under ``folder``."""
+
+    folder: Path
+
+    @property
+    def description(self) -> str:
+        return f"local folder {self.folder}"
+
+    def config_path(self) -> Path:
+        return self._existing(self.folder / "config.json")
+
+    def weights_path(self) -> Path:
+        return self._existing(self.folder / WEIGHTS_NAME)
+
+    def voice_path(self, voice_id: str) -> Path:
+        return self._existing(self.folder / "voices" / f"{voice_id}.pt")
+
+    def _existing(self, path: Path) -> Path:
+        if not self.folder.is_dir():
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Model folder {self.folder} does not exist.",
+                _LOCAL_HINT,
+            )
+        if not path.is_file() or path.stat().st_size == 0:
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Model file {path.relative_to(self.folder)} is missing from {self.folder}.",
+                _LOCAL_HINT,
+            )
+        return path
+
+
+@dataclass(frozen=True)
+class HubModelSource:
+    """The model from the Hugging Face hub, downloaded once into its cache, as kokoro does."""
+
+    repo_id: str = HUB_REPO_ID
+
+    @property
+    def description(self) -> str:
+        return f"hub {self.repo_id}"
+
+    def config_path(self) -> Path:
+        return self._download("config.json")
+
+    def weights_path(self) -> Path:
+        return self._download(WEIGHTS_NAME)
+
+    def voice_path(self, voice_id: str) -> Path:
+        return self._download(f"voices/{voice_id}.pt")
+
+    def _download(self, filename: str) -> Path:
+        try:
+            from huggingface_hub import hf_hub_download
+        except ImportError as exc:
+            raise StudioError(
+                ErrorCode.NOT_INSTALLED,
+                "huggingface_hub is not installed, so the model cannot be downloaded.",
+                "Reinstall Narration Studio, or choose a local model folder.",
+            ) from exc
+        try:
+            return Path(hf_hub_download(repo_id=self.repo_id, filename=filename))
+        except Exception as exc:  # the hub raises many types: offline, 404, proxy, disk
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Could not download {filename} of {self.repo_id} ({type(exc).__name__}).",
+                "Check the internet connection, or use a local model folder instead. "
+                + _LOCAL_HINT,
+            ) from exc
+
+
+def resolve_model_source(model_dir: str | os.PathLike[str] | None = None) -> ModelSource:
+    """The explicit folder, else $NARRATION_STUDIO_MODEL_DIR, else the hub."""
+    chosen = model_dir or os.environ.get(MODEL_DIR_ENV) or None
+    if chosen:
+        return LocalModelSource(Path(chosen).expanduser().resolve())
+    return HubModelSource()
+
+
+def file_fingerprint(path: Path) -> str:
+    """A cheap content fingerprint: size plus hashes of the first and last MiB.
+
+    It changes when the weights change, without reading 300 MB on every render.
+    """
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
+    with path.open("rb") as handle:
+        digest.update(handle.read(1 << 20))
+        if size > 2 << 20:
+            handle.seek(-(1 << 20), os.SEEK_END)
+            digest.update(handle.read())
+    return digest.hexdigest()[:16]

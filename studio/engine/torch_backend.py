@@ -1,0 +1,98 @@
+"""The PyTorch backend: the ``kokoro`` package's KModel, loaded once and kept."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.engine.source import HUB_REPO_ID, ModelSource
+from studio.errors import ErrorCode, StudioError
+
+log = logging.getLogger(__name__)
+
+VOICE_PACK_SHAPE = (510, 1, 256)
+
+
+class TorchBackend:
+    """Runs Kokoro's KModel on CPU, or CUDA when present. Knows nothing of text or languages."""
+
+    name = "torch"
+    gives_durations = True
+
+    def __init__(self, source: ModelSource, device: str | None = None) -> None:
+        self._source = source
+        self._requested_device = device
+        self._model: Any = None
+        self.device = "cpu"
+
+    def load(self) -> None:
+        config, weights = self._source.config_path(), self._source.weights_path()
+        torch = _import_torch()
+        try:
+            from kokoro import KModel
+        except ImportError as exc:
+            raise StudioError(
+                ErrorCode.NOT_INSTALLED,
+                "The kokoro package is not installed.",
+                "Reinstall Narration Studio: pip install narration-studio",
+            ) from exc
+
+        self.device = self._requested_device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            model = KModel(repo_id=HUB_REPO_ID, config=str(config), model=str(weights))
+        except Exception as exc:  # torch raises many types for a truncated or foreign file
+            log.exception("Loading %s failed", weights)
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"The model in {weights.parent} could not be loaded: it looks corrupt or incomplete "
+                f"({type(exc).__name__}).",
+                "Download the model again, or choose another model folder.",
+            ) from exc
+        self._model = model.to(self.device).eval()
+
+    def load_voice(self, path: Path) -> np.ndarray:
+        """A voice pack as float32 [510, 1, 256]: one style vector per phoneme count."""
+        torch = _import_torch()
+        try:
+            pack = torch.load(path, map_location="cpu", weights_only=True)
+            array = pack.numpy().astype(np.float32, copy=False)
+        except Exception as exc:
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Voice file {path} could not be read ({type(exc).__name__}).",
+                "Download the model's voices again.",
+            ) from exc
+        if array.shape != VOICE_PACK_SHAPE:
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Voice file {path} has shape {array.shape}, not {VOICE_PACK_SHAPE}.",
+                "Download the model's voices again.",
+            )
+        return array
+
+    def infer(
+        self, phonemes: str, style: np.ndarray, speed: float
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """24 kHz float32 audio for ``phonemes``, and the predicted frames per phoneme."""
+        torch = _import_torch()
+        with torch.inference_mode():
+            ref = torch.from_numpy(np.ascontiguousarray(style))
+            output = self._model(phonemes, ref, speed, return_output=True)
+        audio = output.audio.numpy().astype(np.float32, copy=False)
+        durations = None if output.pred_dur is None else output.pred_dur.numpy()
+        return audio, durations
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            "PyTorch is not installed, so the speech model cannot run.",
+            "Install it with: pip install torch==2.13.0  (then reinstall narration-studio)",
+        ) from exc
+    return torch

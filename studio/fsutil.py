@@ -1,0 +1,88 @@
+"""Safe file writes and path checks shared by projects, renders and the service.
+
+Every write of a user's file goes through ``atomic_write``: a temp file in the same folder, fsync,
+then ``os.replace``, so a crash or a full disk never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from studio.errors import ErrorCode, StudioError, io_error
+
+TEMP_PREFIX = ".ns-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside ``target``; on success it replaces ``target``, on error it vanishes."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(
+            prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise io_error("create", target.parent, exc) from exc
+    temp = Path(temp_name)
+    try:
+        yield temp
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(temp, _file_mode(target))
+        os.replace(temp, target)
+    except OSError as exc:
+        raise io_error("write", target, exc) from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def _read_umask() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()  # read once at import: os.umask() can only be read by setting it
+
+
+def _file_mode(target: Path) -> int:
+    """Keep an existing file's permissions; give a new one the usual 0666 less the umask.
+
+    (mkstemp creates 0600 files, which would hide exports from other users and apps.)
+    """
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically."""
+    with atomic_path(target) as temp:
+        temp.write_bytes(data)
+
+
+def ensure_inside(root: Path, candidate: str | os.PathLike[str]) -> Path:
+    """``candidate`` (relative to ``root`` or absolute) resolved, or TTS_INVALID_PATH if it leaves ``root``.
+
+    Resolving follows symlinks, so a link that points out of ``root`` is refused too.
+    """
+    root_resolved = Path(root).resolve()
+    raw = Path(candidate)
+    if "\x00" in str(candidate):
+        raise StudioError(ErrorCode.INVALID_PATH, "Path contains a NUL byte.")
+    resolved = (raw if raw.is_absolute() else root_resolved / raw).resolve()
+    if resolved != root_resolved and root_resolved not in resolved.parents:
+        raise StudioError(
+            ErrorCode.INVALID_PATH,
+            f"Path '{candidate}' is outside {root_resolved}.",
+            f"Use a path inside {root_resolved}.",
+        )
+    return resolved

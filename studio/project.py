@@ -1,0 +1,261 @@
+"""Projects: a folder holding ``project.json`` (title, default voice, scenes) and ``audio/``.
+
+The JSON schema is versioned. Saves are atomic and keep the previous file as ``project.json.bak``.
+A corrupt file, or one written by a newer version, raises a clear error and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.engine.core import validate_speed
+from studio.errors import ErrorCode, StudioError, io_error
+from studio.fsutil import atomic_write
+from studio.voices import DEFAULT_VOICE, parse_voice
+
+PROJECT_FILE = "project.json"
+BACKUP_FILE = "project.json.bak"
+AUDIO_DIR = "audio"
+SCHEMA_NAME = "narration-studio/project"
+SCHEMA_VERSION = 1
+DEFAULT_PAUSE_AFTER = 0.5
+MAX_PAUSE_AFTER = 30.0
+
+
+def new_scene_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Scene:
+    """One scene: a stable id, a title, its text, and how to voice it.
+
+    ``voice`` None means the project's default voice.
+    """
+
+    text: str
+    title: str = ""
+    voice: str | None = None
+    speed: float = 1.0
+    pause_after: float = DEFAULT_PAUSE_AFTER
+    id: str = field(default_factory=new_scene_id)
+
+    def voice_or(self, default: str) -> str:
+        return self.voice or default
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "voice": self.voice,
+            "speed": self.speed,
+            "pause_after": self.pause_after,
+        }
+
+
+@dataclass
+class Project:
+    """A narration project. ``folder`` is where it lives; it is not stored in the file."""
+
+    folder: Path
+    title: str = "Untitled"
+    default_voice: str = DEFAULT_VOICE
+    scenes: list[Scene] = field(default_factory=list)
+
+    @property
+    def file(self) -> Path:
+        return self.folder / PROJECT_FILE
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.folder / AUDIO_DIR
+
+    def scene(self, scene_id: str) -> Scene:
+        for scene in self.scenes:
+            if scene.id == scene_id:
+                return scene
+        known = ", ".join(s.id for s in self.scenes) or "none"
+        raise StudioError(
+            ErrorCode.INVALID_INPUT, f"No scene with id '{scene_id}'. Scenes: {known}."
+        )
+
+    def audio_name(self, scene: Scene) -> str:
+        """The scene's MP3 path inside the project, by order and title: 'audio/03-the-storm.mp3'."""
+        number = self.scenes.index(scene) + 1
+        width = max(2, len(str(len(self.scenes))))
+        return f"{AUDIO_DIR}/{number:0{width}d}-{slugify(scene.title) or 'scene'}.mp3"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_NAME,
+            "version": SCHEMA_VERSION,
+            "title": self.title,
+            "default_voice": self.default_voice,
+            "scenes": [scene.to_json() for scene in self.scenes],
+        }
+
+    def save(self) -> None:
+        """Write project.json atomically, keeping the previous version as project.json.bak."""
+        _refuse_to_clobber(self.file)
+        data = (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        if self.file.exists():
+            try:
+                atomic_write(self.folder / BACKUP_FILE, self.file.read_bytes())
+            except OSError as exc:
+                raise io_error("back up", self.file, exc) from exc
+        atomic_write(self.file, data)
+
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        title: str | None = None,
+        scenes: list[Scene] | None = None,
+        default_voice: str = DEFAULT_VOICE,
+    ) -> Project:
+        """A new project saved in ``folder``; refuses to replace an existing project."""
+        folder = Path(folder)
+        if (folder / PROJECT_FILE).exists():
+            raise StudioError(
+                ErrorCode.PROJECT_EXISTS,
+                f"{folder} already holds a project.",
+                "Open it instead, or choose an empty folder.",
+            )
+        parse_voice(default_voice)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise io_error("create", folder, exc) from exc
+        project = cls(folder, title or folder.name or "Untitled", default_voice, scenes or [])
+        project.save()
+        return project
+
+    @classmethod
+    def load(cls, folder: Path) -> Project:
+        """Read ``folder/project.json``; raises PROJECT_NOT_FOUND, PROJECT_CORRUPT or PROJECT_TOO_NEW."""
+        folder = Path(folder)
+        raw = _read_project_json(folder / PROJECT_FILE)
+        try:
+            return cls._from_json(folder, raw)
+        except (KeyError, TypeError, ValueError, StudioError) as exc:
+            detail = exc.message if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
+            raise _corrupt(folder / PROJECT_FILE, detail) from exc
+
+    @classmethod
+    def _from_json(cls, folder: Path, raw: dict[str, Any]) -> Project:
+        scenes = []
+        seen: set[str] = set()
+        for item in raw["scenes"]:
+            scene = Scene(
+                id=_text(item, "id") or new_scene_id(),
+                title=_text(item, "title"),
+                text=_text(item, "text"),
+                voice=item.get("voice") or None,
+                speed=validate_speed(item.get("speed", 1.0)),
+                pause_after=_pause(item.get("pause_after", DEFAULT_PAUSE_AFTER)),
+            )
+            if scene.id in seen:
+                raise ValueError(f"scene id '{scene.id}' appears twice")
+            if scene.voice is not None and not isinstance(scene.voice, str):
+                raise ValueError("a scene's 'voice' must be text")
+            seen.add(scene.id)
+            scenes.append(scene)
+        default_voice = _text(raw, "default_voice") or DEFAULT_VOICE
+        return cls(folder, _text(raw, "title") or "Untitled", default_voice, scenes)
+
+
+def _read_project_json(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise StudioError(
+            ErrorCode.PROJECT_NOT_FOUND,
+            f"No project at {path.parent} (there is no {PROJECT_FILE}).",
+            "Create one with: narration-studio new FOLDER",
+        ) from exc
+    except OSError as exc:
+        raise io_error("read", path, exc) from exc
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _corrupt(path, f"it is not valid JSON ({exc})") from exc
+    if not isinstance(raw, dict) or raw.get("schema") != SCHEMA_NAME:
+        raise _corrupt(path, "it is not a Narration Studio project file")
+    version = raw.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _corrupt(path, f"its schema version {version!r} is not valid")
+    if version > SCHEMA_VERSION:
+        raise StudioError(
+            ErrorCode.PROJECT_TOO_NEW,
+            f"{path} was saved by a newer Narration Studio (schema {version}; this one reads "
+            f"up to {SCHEMA_VERSION}).",
+            "Update Narration Studio to open it. The file was left untouched.",
+        )
+    return raw
+
+
+def _refuse_to_clobber(path: Path) -> None:
+    """Never overwrite a project file we could not read: it may be a newer version's or repairable."""
+    if path.exists():
+        Project.load(path.parent)
+
+
+def _corrupt(path: Path, detail: str) -> StudioError:
+    backup = path.with_name(BACKUP_FILE)
+    hint = (
+        f"Restore the backup {backup.name} or fix the file; it was left untouched."
+        if backup.exists()
+        else "Fix the file by hand; it was left untouched."
+    )
+    return StudioError(ErrorCode.PROJECT_CORRUPT, f"{path} is damaged: {detail}.", hint)
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item.get(key, "")
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
+    return value
+
+
+def _pause(value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 <= value <= MAX_PAUSE_AFTER
+    ):
+        raise ValueError(f"pause_after must be 0 to {MAX_PAUSE_AFTER:g} seconds, not {value!r}")
+    return float(value)
+
+
+def slugify(title: str, max_length: int = 40) -> str:
+    """A file-name-safe slug: 'The Storm!' -> 'the-storm'. Non-Latin letters are kept."""
+    normal = unicodedata.normalize("NFKD", title)
+    ascii_first = "".join(c for c in normal if not unicodedata.combining(c)).lower()
+    slug = re.sub(r"[^\w]+", "-", ascii_first, flags=re.UNICODE).strip("-_")
+    return slug[:max_length].rstrip("-_")
+
+
+def copy_project(project: Project, folder: Path) -> Project:
+    """Save As: the project, with its audio, in a new folder."""
+    if (folder / PROJECT_FILE).exists():
+        raise StudioError(
+            ErrorCode.PROJECT_EXISTS,
+            f"{folder} already holds a project.",
+            "Choose an empty folder.",
+        )
+    try:
+        if project.audio_dir.is_dir():
+            shutil.copytree(project.audio_dir, folder / AUDIO_DIR, dirs_exist_ok=True)
+    except OSError as exc:
+        raise io_error("copy audio to", folder, exc) from exc
+    copy = Project(folder, project.title, project.default_voice, list(project.scenes))
+    copy.save()
+    return copy

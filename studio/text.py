@@ -1,0 +1,96 @@
+"""Text checks and splitting: the request limits, and sentences for streaming synthesis.
+
+Splitting never drops characters: every non-space character of the input is in exactly one piece.
+"""
+
+from __future__ import annotations
+
+import re
+
+from studio.errors import ErrorCode, StudioError
+
+MAX_TEXT_CHARS = 5000  # the seed's per-request limit
+
+# A sentence ends at . ! ? … (with closing quotes/brackets) before whitespace, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…][\"'”’)\]])\s+|(?<=[.!?…])\s+|\n\s*")
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "prof",
+        "sr",
+        "jr",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "no",
+        "fig",
+        "approx",
+        "dept",
+        "mt",
+        "ft",
+    ]
+)
+# Natural breaks inside a sentence, strongest first.
+_CLAUSE_BREAKS = (
+    re.compile(r"(?<=[;:；：])\s*"),
+    re.compile(r"(?<=[,，、—–])\s*"),
+    re.compile(r"\s+"),
+)
+
+
+def validate_text(text: object) -> str:
+    """The text, stripped, or TTS_INVALID_INPUT if it is not a non-empty string within the limit."""
+    if not isinstance(text, str):
+        raise StudioError(ErrorCode.INVALID_INPUT, "Text must be a string.")
+    stripped = text.strip()
+    if not stripped:
+        raise StudioError(ErrorCode.INVALID_INPUT, "Text is empty.", "Type something to narrate.")
+    if len(stripped) > MAX_TEXT_CHARS:
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            f"Text is {len(stripped)} characters; the limit is {MAX_TEXT_CHARS} per request.",
+            "Split it into several scenes.",
+        )
+    return stripped
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` in order, keeping every character; abbreviations like 'Dr.' don't split."""
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()]
+        if _ends_with_abbreviation(candidate) and "\n" not in match.group():
+            continue
+        pieces.append(candidate)
+        start = match.end()
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    last_word = sentence.rsplit(None, 1)[-1] if sentence.strip() else ""
+    return last_word.rstrip(".").lower() in _ABBREVIATIONS or bool(
+        re.fullmatch(r"[A-Z]\.", last_word)
+    )
+
+
+def split_in_two(text: str) -> tuple[str, str]:
+    """Split a too-long sentence at its most natural break nearest the middle.
+
+    Prefers ; and : then , and dashes, then any space; text with no space at all (Chinese,
+    Japanese) is split at the middle character. Both halves are non-empty.
+    """
+    middle = len(text) / 2
+    for pattern in _CLAUSE_BREAKS:
+        cuts = [m for m in pattern.finditer(text) if m.start() > 0 and m.end() < len(text)]
+        if cuts:
+            best = min(cuts, key=lambda m: abs(m.start() - middle))
+            return text[: best.start()].strip(), text[best.end() :].strip()
+    cut = max(1, len(text) // 2)
+    return text[:cut], text[cut:]

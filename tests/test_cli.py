@@ -1,0 +1,121 @@
+"""The real ``narration-studio`` command in subprocesses: output files, progress and exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studio.errors import EXIT_CODES, ErrorCode
+from tests.audio_checks import assert_mp3_spec
+from tests.conftest import run_cli
+
+SCRIPT = """# Arrival
+
+The train pulled into the station just after dawn.
+
+# Departure
+
+She waved once, and then the platform was empty.
+"""
+
+
+@pytest.mark.model
+def test_new_from_script_then_render_twice(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    script = tmp_path / "script.md"
+    script.write_text(SCRIPT)
+    created = run_cli(
+        ["new", str(tmp_path / "trip"), "--from", str(script), "--voice", "emma"], cli_env
+    )
+    assert created.returncode == 0, created.stderr
+    assert "2 scene(s)" in created.stdout
+    project = json.loads((tmp_path / "trip" / "project.json").read_text())
+    assert [s["title"] for s in project["scenes"]] == ["Arrival", "Departure"]
+    assert project["default_voice"] == "emma"
+
+    rendered = run_cli(["render", str(tmp_path / "trip")], cli_env)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "2 rendered, 0 unchanged" in rendered.stderr
+    for name in ("01-arrival.mp3", "02-departure.mp3"):
+        assert_mp3_spec(tmp_path / "trip" / "audio" / name)
+
+    again = run_cli(["render", str(tmp_path / "trip")], cli_env)
+    assert again.returncode == 0 and "0 rendered, 2 unchanged" in again.stderr
+
+
+@pytest.mark.model
+def test_say_writes_an_mp3_from_an_argument_or_stdin(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    out = tmp_path / "hello.mp3"
+    result = run_cli(
+        ["say", "Hello from the command line.", "-v", "af_bella:60,af_sky:40", "-o", str(out)],
+        cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    assert assert_mp3_spec(out) > 1.0
+    piped = run_cli(
+        ["say", "-", "-o", str(tmp_path / "piped.mp3")], cli_env, stdin="Text from a pipe."
+    )
+    assert piped.returncode == 0 and assert_mp3_spec(tmp_path / "piped.mp3") > 0.5
+
+
+def test_voices_lists_catalog_and_filters(cli_env: dict[str, str]) -> None:
+    everything = run_cli(["voices"], cli_env)
+    assert everything.returncode == 0
+    assert len([ln for ln in everything.stdout.splitlines() if "_" in ln.split(" ")[0]]) == 55
+    assert "sarah = af_sarah" in everything.stdout
+    british = run_cli(["voices", "--lang", "b"], cli_env)
+    assert {line.split()[0][:2] for line in british.stdout.splitlines()} == {"bf", "bm"}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (
+            ["say", "Hi.", "-v", "nobody", "-o", "x.mp3"],
+            ErrorCode.INVALID_VOICE,
+            "Available voices",
+        ),
+        (["say", "", "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "Text is empty"),
+        (["say", "a" * 5001, "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "limit is 5000"),
+        (["render", "no-such-project"], ErrorCode.PROJECT_NOT_FOUND, "narration-studio new"),
+        (["voices", "--lang", "klingon"], ErrorCode.INVALID_INPUT, "Unknown language"),
+    ],
+)
+def test_errors_give_their_exit_code_and_a_message(
+    tmp_path: Path, cli_env: dict[str, str], args: list[str], code: ErrorCode, words: str
+) -> None:
+    result = run_cli(args, cli_env, cwd=tmp_path)
+    assert result.returncode == EXIT_CODES[code], result.stderr
+    assert code.value in result.stderr and words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_corrupt_project_exit_code_and_file_untouched(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    (tmp_path / "project.json").write_text("{oops")
+    result = run_cli(["render", str(tmp_path)], cli_env)
+    assert result.returncode == EXIT_CODES[ErrorCode.PROJECT_CORRUPT]
+    assert (tmp_path / "project.json").read_text() == "{oops"
+    existing = run_cli(["new", str(tmp_path)], cli_env)
+    assert existing.returncode == EXIT_CODES[ErrorCode.PROJECT_EXISTS]
+
+
+def test_missing_model_folder_exit_code(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    cli_env["NARRATION_STUDIO_MODEL_DIR"] = str(tmp_path / "no-model")
+    result = run_cli(["say", "Hello.", "-o", str(tmp_path / "x.mp3")], cli_env)
+    assert result.returncode == EXIT_CODES[ErrorCode.MODEL_NOT_FOUND]
+    assert "does not exist" in result.stderr and "NARRATION_STUDIO_MODEL_DIR" in result.stderr
+
+
+def test_core_does_not_import_qt() -> None:
+    code = (
+        "import sys, studio.engine, studio.render, studio.project, studio.cli, studio.voices;"
+        "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,0 +1,208 @@
+"""The engine on the real Kokoro model: streaming, timestamps, speed, blends, limits and errors."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.engine import SAMPLE_RATE, Engine, LocalModelSource
+from studio.engine.source import file_fingerprint
+from studio.errors import ErrorCode, StudioError
+
+pytestmark = pytest.mark.model
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def test_streams_one_chunk_per_sentence_with_word_timings(engine: Engine) -> None:
+    text = "The first sentence is short. The second one follows it! Is there a third?"
+    chunks = list(engine.synthesize(text, "af_heart"))
+    assert [c.text for c in chunks] == [
+        "The first sentence is short.",
+        "The second one follows it!",
+        "Is there a third?",
+    ]
+    assert all(c.audio.dtype == np.float32 and c.audio.ndim == 1 for c in chunks)
+    assert all(c.duration > 0.5 for c in chunks)
+    assert chunks[1].start == pytest.approx(chunks[0].duration)
+    words = [w for c in chunks for w in c.words]
+    assert [w.word for w in words] == [
+        "The",
+        "first",
+        "sentence",
+        "is",
+        "short",
+        "The",
+        "second",
+        "one",
+        "follows",
+        "it",
+        "Is",
+        "there",
+        "a",
+        "third",
+    ]
+    starts = [w.start for w in words]
+    assert starts == sorted(starts) and all(w.end > w.start for w in words)
+    assert words[-1].end <= chunks[-1].start + chunks[-1].duration
+
+
+def test_chunks_arrive_before_the_whole_text_is_done(engine: Engine) -> None:
+    stream = engine.synthesize("One. Two. Three. Four.", "af_heart")
+    first = next(stream)
+    assert first.text == "One."
+    stream.close()  # cancelling is just stopping iteration
+
+
+def test_speed_changes_duration(engine: Engine) -> None:
+    text = "Speed should change how long this sentence takes to say."
+
+    def seconds(speed: float) -> float:
+        return sum(c.duration for c in engine.synthesize(text, "af_heart", speed))
+
+    normal, fast, slow = seconds(1.0), seconds(2.0), seconds(0.5)
+    assert fast < normal * 0.7 and slow > normal * 1.5
+
+
+@pytest.mark.parametrize("speed", [0.49, 2.01, "fast", True, float("nan")])
+def test_speed_outside_range_is_refused(engine: Engine, speed: object) -> None:
+    with pytest.raises(StudioError) as caught:
+        engine.synthesize("Hello.", "af_heart", speed)  # type: ignore[arg-type]
+    assert caught.value.code is ErrorCode.INVALID_INPUT
+
+
+def test_blend_differs_from_each_voice(engine: Engine) -> None:
+    text = "Blending voices."
+
+    def audio(voice: str) -> np.ndarray:
+        return np.concatenate([c.audio for c in engine.synthesize(text, voice)])
+
+    bella, sky, blend = audio("af_bella"), audio("af_sky"), audio("af_bella:60,af_sky:40")
+    assert not np.array_equal(blend[: len(bella)], bella[: len(blend)])
+    assert not np.array_equal(blend[: len(sky)], sky[: len(blend)])
+
+
+def test_long_sentence_is_split_at_natural_breaks_never_cut(engine: Engine) -> None:
+    clause = "the river ran past the old mill and the quiet houses by the bridge"
+    sentence = ", ".join([clause] * 12) + "."  # one sentence, far over 510 phonemes
+    chunks = list(engine.synthesize(sentence, "af_heart"))
+    assert len(chunks) >= 2
+    assert all(len(c.phonemes) <= 510 for c in chunks)
+    assert _words(" ".join(c.text for c in chunks)) == _words(sentence)
+    assert all(c.text.rstrip().endswith((",", ".")) for c in chunks)
+
+
+def test_every_word_is_voiced_in_a_long_text(engine: Engine) -> None:
+    text = " ".join(f"Sentence number {n} has words in it." for n in range(1, 40))
+    chunks = list(engine.synthesize(text, "am_michael"))
+    assert _words(" ".join(c.text for c in chunks)) == _words(text)
+    spoken = [w.word.lower() for c in chunks for w in c.words]
+    assert spoken.count("sentence") == 39
+
+
+def test_non_english_voice_speaks(engine: Engine) -> None:
+    chunks = list(engine.synthesize("Bonjour tout le monde. Comment allez-vous?", "ff_siwis"))
+    assert len(chunks) == 2 and sum(c.duration for c in chunks) > 1.0
+
+
+def test_bad_requests_fail_before_any_synthesis(engine: Engine) -> None:
+    for text, voice, code in [
+        ("", "af_heart", ErrorCode.INVALID_INPUT),
+        ("x" * 5001, "af_heart", ErrorCode.INVALID_INPUT),
+        ("Hello.", "nobody", ErrorCode.INVALID_VOICE),
+    ]:
+        with pytest.raises(StudioError) as caught:
+            engine.synthesize(text, voice)
+        assert caught.value.code is code
+
+
+def test_five_thousand_characters_are_accepted(engine: Engine) -> None:
+    text = ("Short words here. " * 300)[:5000]
+    first = next(engine.synthesize(text, "af_heart"))
+    assert first.duration > 0
+
+
+def test_missing_model_folder_says_what_to_do(tmp_path: Path) -> None:
+    engine = Engine(LocalModelSource(tmp_path / "nowhere"))
+    with pytest.raises(StudioError) as caught:
+        engine.load()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+    assert "NARRATION_STUDIO_MODEL_DIR" in caught.value.hint
+
+
+def test_missing_weights_file(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    (folder / "voices").mkdir(parents=True)
+    shutil.copy(model_dir / "config.json", folder)
+    with pytest.raises(StudioError, match=r"kokoro-v1_0\.pth is missing") as caught:
+        Engine(LocalModelSource(folder)).load()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+
+
+def test_corrupt_weights_file(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    (folder / "voices").mkdir(parents=True)
+    shutil.copy(model_dir / "config.json", folder)
+    (folder / "kokoro-v1_0.pth").write_bytes(b"not a torch file" * 100)
+    with pytest.raises(StudioError, match="corrupt") as caught:
+        Engine(LocalModelSource(folder)).load()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+
+
+def test_missing_voice_file(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in ("config.json", "kokoro-v1_0.pth"):
+        (folder / name).symlink_to(model_dir / name)
+    (folder / "voices").mkdir()
+    engine = Engine(LocalModelSource(folder))
+    with pytest.raises(StudioError, match=r"af_heart\.pt is missing") as caught:
+        list(engine.synthesize("Hello.", "af_heart"))
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+
+
+def test_identity_tracks_model_and_voice(engine: Engine, model_dir: Path) -> None:
+    assert engine.identity("af_heart") == engine.identity("af_heart")
+    assert engine.identity("af_heart") != engine.identity("af_bella")
+    assert engine.identity("olivia") == engine.identity("af_heart")
+    assert len(file_fingerprint(model_dir / "kokoro-v1_0.pth")) == 16
+
+
+NETWORK_GUARD = """
+import socket, sys
+def refuse(*args, **kwargs):
+    raise RuntimeError("network access attempted")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from studio.cli import main
+sys.argv = ["narration-studio", "say", "Offline and proud.", "-o", sys.argv[1]]
+main()
+"""
+
+
+def test_a_local_model_folder_never_touches_the_network(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    cli_env.pop("HF_HUB_OFFLINE")
+    out = tmp_path / "offline.mp3"
+    result = subprocess.run(
+        [sys.executable, "-c", NETWORK_GUARD, str(out)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "network access attempted" not in result.stderr
+    assert out.stat().st_size > 1000
+
+
+def test_sample_rate_is_kokoros() -> None:
+    assert SAMPLE_RATE == 24_000

@@ -1,0 +1,61 @@
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from studio.errors import ErrorCode, StudioError
+from studio.text import MAX_TEXT_CHARS, split_in_two, split_sentences, validate_text
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_split_sentences_at_ends_and_line_breaks() -> None:
+    text = 'He said "Go!" Then he left. Did she? Yes…\nNew line here'
+    assert split_sentences(text) == [
+        'He said "Go!"',
+        "Then he left.",
+        "Did she?",
+        "Yes…",
+        "New line here",
+    ]
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    assert split_sentences("Dr. Smith met Mr. J. Jones. They talked.") == [
+        "Dr. Smith met Mr. J. Jones.",
+        "They talked.",
+    ]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300))
+def test_split_sentences_never_drops_a_character(text: str) -> None:
+    assert _letters("".join(split_sentences(text))) == _letters(text)
+
+
+@given(st.text(min_size=2, max_size=400).filter(lambda t: len(t.strip()) >= 2))
+def test_split_in_two_keeps_everything_and_both_halves(text: str) -> None:
+    text = text.strip()
+    first, second = split_in_two(text)
+    assert first and second
+    assert _letters(first + second) == _letters(text)
+
+
+def test_split_in_two_prefers_natural_breaks() -> None:
+    assert split_in_two("one two three; four five six") == ("one two three;", "four five six")
+    assert split_in_two("alpha beta, gamma delta") == ("alpha beta,", "gamma delta")
+
+
+@pytest.mark.parametrize("bad", ["", "   \n ", None, 42])
+def test_validate_text_refuses_empty_and_non_text(bad: object) -> None:
+    with pytest.raises(StudioError) as caught:
+        validate_text(bad)
+    assert caught.value.code is ErrorCode.INVALID_INPUT
+
+
+def test_validate_text_limit_is_5000_characters() -> None:
+    assert validate_text("a" * MAX_TEXT_CHARS) == "a" * MAX_TEXT_CHARS
+    with pytest.raises(StudioError, match="5001 characters"):
+        validate_text("a" * (MAX_TEXT_CHARS + 1))
