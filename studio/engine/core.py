@@ -14,12 +14,13 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from studio import __version__
-from studio.engine.g2p import PhonemeChunk, Phonemizer
+from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
 from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
 from studio.errors import ErrorCode, StudioError
 from studio.text import split_sentences, validate_text
@@ -44,6 +45,10 @@ class Backend(Protocol):
     name: str
     device: str
     gives_durations: bool
+
+    def weights_file(self) -> Path:
+        """The model file it runs; found without loading it (the render cache keys on it)."""
+        ...
 
     def load(self) -> None: ...
 
@@ -181,7 +186,7 @@ class Engine:
         parts = [
             f"render-{RENDER_VERSION}",
             self.backend.name,
-            file_fingerprint(self.source.weights_path()),
+            file_fingerprint(self.backend.weights_file()),
             file_fingerprint(self.source.config_path()),
         ]
         parts += [file_fingerprint(self.source.voice_path(vid)) for vid, _ in spec.parts]
@@ -216,15 +221,11 @@ def _word_timings(
     """Word start and end times from the model's per-phoneme durations (English only)."""
     if durations is None or not piece.tokens:
         return ()
-    from kokoro import KPipeline
-
-    KPipeline.join_timestamps(piece.tokens, durations)
-    timings = []
-    for token in piece.tokens:
-        start, end = getattr(token, "start_ts", None), getattr(token, "end_ts", None)
-        if start is not None and end is not None and any(c.isalnum() for c in token.text):
-            timings.append(WordTiming(token.text, round(offset + start, 3), round(offset + end, 3)))
-    return tuple(timings)
+    return tuple(
+        WordTiming(word, round(offset + start, 3), round(offset + end, 3))
+        for word, start, end in word_timings(piece.tokens, durations)
+        if any(c.isalnum() for c in word)
+    )
 
 
 def _quiet_third_party_logs() -> None:
