@@ -33,14 +33,29 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def current_rss_mb() -> float | None:
+    """Resident memory now (VmRSS from /proc, Linux), as against the peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 class Stages:
-    """Records (name, wall time, peak RSS) as a process goes through its stages."""
+    """Records (name, wall time, peak RSS, CPU time) as a process goes through its stages."""
 
     def __init__(self) -> None:
         self.marks: dict[str, dict[str, float]] = {}
 
     def mark(self, name: str) -> None:
-        self.marks[name] = {"time": time.time(), "rss_mb": round(peak_rss_mb(), 1)}
+        self.marks[name] = {
+            "time": time.time(),
+            "rss_mb": round(peak_rss_mb(), 1),
+            "cpu_s": time.process_time(),  # all threads, since the process started
+        }
 
 
 # --- the systems under test -------------------------------------------------------------------
@@ -127,8 +142,8 @@ def _variant(args: argparse.Namespace) -> Any:
     if config == "torch-paragraph-chunks":
         args.backend = "torch"
         return _ParagraphChunks(args)
-    if config == "torch-first-clause":
-        args.backend = "torch"
+    if config.endswith("-first-clause"):
+        args.backend = config.removesuffix("-first-clause")
         return _FirstClause(args)
     if config.startswith("onnx-"):
         args.backend = "onnx"
@@ -289,6 +304,7 @@ def warm(args: argparse.Namespace) -> dict[str, Any]:
         "audio_s": runs[0]["audio_s"],
         "rss_after_load_mb": round(after_load, 1),
         "rss_serving_mb": round(peak_rss_mb(), 1),
+        "rss_now_mb": current_rss_mb(),
     }
 
 

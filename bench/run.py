@@ -132,6 +132,7 @@ def cold_starts(h: Harness) -> dict[str, dict[str, float]]:
             "ready_s": since("ready"),
             "first_audio_cold_s": since("first_audio"),
             "rss_ready_mb": median([r["stages"]["ready"]["rss_mb"] for r in runs]),
+            "cpu_ready_s": median([r["stages"]["ready"].get("cpu_s", float("nan")) for r in runs]),
         }
     return figures
 
@@ -342,6 +343,7 @@ ONNX_LEVERS = (
     "onnx-no-arena",
     "onnx-opt-basic",
     "onnx-opt-extended",
+    "onnx-first-clause",
 )
 
 
@@ -493,11 +495,15 @@ def figures_report(results: dict[str, Any]) -> list[str]:
         lines.append(f"| {name} | {target} | " + " | ".join(values) + " |")
 
     def cells(figures: dict[str, Any], key: str, unit: str = "s") -> list[str]:
-        return [fmt(figures[c][key], unit) if c in figures else "not measured" for c in CONFIGS]
+        return [
+            fmt(figures[c][key], unit) if key in figures.get(c, {}) else "not measured"
+            for c in CONFIGS
+        ]
 
     row("import (kokoro / studio.engine)", "", cells(cold, "import_s"))
     row("model load", "", cells(cold, "load_s"))
     row("cold start: process → ready", "≤ 2 s", cells(cold, "ready_s"))
+    row("cold start: CPU seconds used to ready", "", cells(cold, "cpu_ready_s"))
     row("cold: process → first preview audio", "", cells(cold, "first_audio_cold_s"))
     row("warm RTF (synthesis s / audio s)", "≤ 0.15", cells(warm, "rtf", "x"))
     row("warm CPU s / audio s", "", cells(warm, "cpu_rtf", "x"))
@@ -505,6 +511,7 @@ def figures_report(results: dict[str, Any]) -> list[str]:
     row("first audio, a preview line (warm)", "≤ 0.3 s", cells(warm, "preview_first_audio"))
     row("peak RSS, loaded", "", cells(warm, "rss_after_load_mb", "MB"))
     row("peak RSS while serving (after the scene)", "≤ 800 MB", cells(warm, "rss_serving_mb", "MB"))
+    row("RSS now, after the previews (not the peak)", "", cells(warm, "rss_now_mb", "MB"))
     reexp = results.get("reexport")
     if reexp:
         row(
@@ -571,14 +578,14 @@ def lever_report(lev: dict[str, Any]) -> list[str]:
         "run.",
         "",
         "| variant | warm RTF | CPU s / audio s | first audio, scene | first audio, preview "
-        "| peak RSS serving |",
-        "|---|---|---|---|---|---|",
+        "| peak RSS serving | RSS after |",
+        "|---|---|---|---|---|---|---|",
     ]
     for config, figures in warm.items():
         lines.append(
             f"| `{config}` | {fmt(figures['rtf'], 'x')} | {fmt(figures['cpu_rtf'], 'x')} | "
             f"{fmt(figures['scene_first_audio'])} | {fmt(figures['preview_first_audio'])} | "
-            f"{fmt(figures['rss_serving_mb'], 'MB')} |"
+            f"{fmt(figures['rss_serving_mb'], 'MB')} | {fmt(figures.get('rss_now_mb'), 'MB')} |"
         )
     cold = lev["cold"]
     g2p, spacy, imports = lev["g2p"], lev["spacy"], lev["imports"]
@@ -629,7 +636,18 @@ def main() -> None:
         "reexport, service, gui, levers",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        help="only write the markdown again from a results JSON",
+    )
     args = parser.parse_args()
+    if args.render:
+        markdown = report(json.loads(args.render.read_text(encoding="utf-8")))
+        args.render.with_suffix(".md").write_text(markdown, encoding="utf-8")
+        print(markdown)
+        return
     unknown = set(args.only or []) - set(STEPS)
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
