@@ -47,17 +47,22 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def make_engine(model_dir: str | None) -> Any:
-    """An engine on the chosen model: --model-dir, else $NARRATION_STUDIO_MODEL_DIR, else the
-    setting 'model_dir', else the hub."""
+def make_engine(
+    model_dir: str | None, backend: str | None = None, onnx_model: str | None = None
+) -> Any:
+    """An engine on the chosen model and backend. Each is taken from the argument (the option),
+    else the environment ($NARRATION_STUDIO_MODEL_DIR, $NARRATION_STUDIO_BACKEND,
+    $NARRATION_STUDIO_ONNX_MODEL), else the settings file; else the hub and the torch backend."""
     from studio.engine import Engine, resolve_model_source
-    from studio.engine.source import MODEL_DIR_ENV
-    from studio.engine.torch_backend import TorchBackend
+    from studio.engine.backends import BACKEND_ENV, make_backend
+    from studio.engine.source import MODEL_DIR_ENV, ONNX_MODEL_ENV
     from studio.settings import Settings
 
     settings = Settings.load()
     source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
-    return Engine(source, TorchBackend(source, device=settings.device))
+    chosen_backend = backend or os.environ.get(BACKEND_ENV) or settings.backend
+    chosen_onnx = onnx_model or os.environ.get(ONNX_MODEL_ENV) or settings.onnx_model
+    return Engine(source, make_backend(chosen_backend, source, chosen_onnx, settings.device))
 
 
 @click.group(invoke_without_command=True)
@@ -68,17 +73,36 @@ def make_engine(model_dir: str | None) -> Any:
     help="Local Kokoro model folder (config.json, kokoro-v1_0.pth, voices/). "
     "With it, nothing touches the network.",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["torch", "onnx"], case_sensitive=False),
+    envvar="NARRATION_STUDIO_BACKEND",
+    help="How to run the model: torch (default) or onnx (onnxruntime, Kokoro's ONNX export).",
+)
+@click.option(
+    "--onnx-model",
+    type=click.Path(dir_okay=False),
+    envvar="NARRATION_STUDIO_ONNX_MODEL",
+    help="The .onnx file for --backend onnx (default: kokoro-v1.0.onnx or "
+    "kokoro-v1.0.int8.onnx in the model folder).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
 @click.version_option(__version__, prog_name="narration-studio")
 @click.pass_context
-def cli(ctx: click.Context, model_dir: str | None, verbose: bool) -> None:
+def cli(
+    ctx: click.Context,
+    model_dir: str | None,
+    backend: str | None,
+    onnx_model: str | None,
+    verbose: bool,
+) -> None:
     """Narration Studio: turn scripts into narrated MP3s with the Kokoro-82M voice model."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="[%(levelname)s] %(message)s",
         stream=sys.stderr,
     )
-    ctx.obj = {"model_dir": model_dir}
+    ctx.obj = {"model_dir": model_dir, "backend": backend, "onnx_model": onnx_model}
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
@@ -103,7 +127,7 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
 
     project = Project.load(project_dir)
-    engine = make_engine(ctx.obj["model_dir"])
+    engine = make_engine(**ctx.obj)
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     columns = (
@@ -162,7 +186,7 @@ def say(ctx: click.Context, text: str, voice: str, output: Path, speed: float) -
 
     if text == "-":
         text = sys.stdin.read()
-    engine = make_engine(ctx.obj["model_dir"])
+    engine = make_engine(**ctx.obj)
     duration, size = render_text_to_mp3(engine, text, voice, speed, output)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
 

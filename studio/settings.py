@@ -27,6 +27,8 @@ class Settings:
     model_dir: str | None = None
     recent_projects: list[str] = field(default_factory=list)
     device: str | None = None
+    backend: str | None = None  # "torch" (default) or "onnx"
+    onnx_model: str | None = None  # an explicit .onnx file for the onnx backend
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -40,10 +42,14 @@ class Settings:
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        known = {k: raw[k] for k in ("model_dir", "recent_projects", "device") if k in raw}
+        fields = ("model_dir", "recent_projects", "device", "backend", "onnx_model")
+        known = {k: raw[k] for k in fields if k in raw}
         settings = cls(**known)
         if not isinstance(settings.recent_projects, list):
             settings.recent_projects = []
+        for name in ("backend", "onnx_model"):
+            if not isinstance(getattr(settings, name), (str, type(None))):
+                setattr(settings, name, None)
         return settings
 
     def save(self, path: Path | None = None) -> None:

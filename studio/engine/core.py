@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from studio import __version__
-from studio.engine.g2p import PhonemeChunk, Phonemizer
+from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
 from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
 from studio.errors import ErrorCode, StudioError
 from studio.text import split_sentences, validate_text
@@ -45,6 +45,10 @@ class Backend(Protocol):
     name: str
     device: str
     gives_durations: bool
+
+    def weights_file(self) -> Path:
+        """The model file it runs; found without loading it (the render cache keys on it)."""
+        ...
 
     def load(self) -> None: ...
 
@@ -180,14 +184,16 @@ class Engine:
         """A key that changes whenever the audio for a given text could change: the studio's
         render version, the backend, the model weights and the voice packs. No model load needed."""
         spec = parse_voice(voice)
-        parts = [
-            f"render-{RENDER_VERSION}",
-            self.backend.name,
-            file_fingerprint(self.source.weights_path()),
-            file_fingerprint(self.source.config_path()),
-        ]
-        parts += [file_fingerprint(self.source.voice_path(vid)) for vid, _ in spec.parts]
+        files = [self.backend.weights_file(), self.source.config_path()]
+        files += [self.source.voice_path(vid) for vid, _ in spec.parts]
+        parts = [f"render-{RENDER_VERSION}", self.backend.name, *map(self._fingerprint, files)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    def _fingerprint(self, path: Path) -> str:
+        """File fingerprints, remembered: the model's files don't change under a running engine."""
+        if path not in self._fingerprints:
+            self._fingerprints[path] = file_fingerprint(path)
+        return self._fingerprints[path]
 
     def model_version(self) -> str:
         return f"kokoro-82m/{self.backend.name}/studio-{__version__}"
@@ -218,15 +224,11 @@ def _word_timings(
     """Word start and end times from the model's per-phoneme durations (English only)."""
     if durations is None or not piece.tokens:
         return ()
-    from kokoro import KPipeline
-
-    KPipeline.join_timestamps(piece.tokens, durations)
-    timings = []
-    for token in piece.tokens:
-        start, end = getattr(token, "start_ts", None), getattr(token, "end_ts", None)
-        if start is not None and end is not None and any(c.isalnum() for c in token.text):
-            timings.append(WordTiming(token.text, round(offset + start, 3), round(offset + end, 3)))
-    return tuple(timings)
+    return tuple(
+        WordTiming(word, round(offset + start, 3), round(offset + end, 3))
+        for word, start, end in word_timings(piece.tokens, durations)
+        if any(c.isalnum() for c in word)
+    )
 
 
 def _quiet_third_party_logs() -> None:

@@ -1,18 +1,22 @@
 """Text to phonemes, one language at a time, in pieces that fit the model's 510-phoneme window.
 
-Wraps misaki through a model-less ("quiet") KPipeline. Unlike KPipeline's own loop, nothing is ever
-truncated: a sentence too long for the window is split at a natural break, and a word misaki cannot
-pronounce fails the request by name instead of vanishing from the audio.
+Uses misaki directly, the G2P that kokoro's KPipeline wraps, so that phonemizing never imports torch:
+the ONNX backend runs without it. Unlike KPipeline's own loop, nothing is ever truncated: a
+sentence too long for the window is split at a natural break, and a word misaki cannot pronounce
+fails the request by name instead of vanishing from the audio.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from studio.engine.source import HUB_REPO_ID
+import numpy as np
+
 from studio.errors import ErrorCode, StudioError
 from studio.text import split_in_two
 from studio.voices import LANGUAGES
@@ -22,6 +26,11 @@ log = logging.getLogger(__name__)
 MAX_PHONEMES = 510  # Kokoro's context is 512 tokens, two of which are the start and end markers.
 _UNKNOWN = "\u2753"  # misaki's marker for a word it could not pronounce
 _EXTRAS = {"j": "misaki[ja]", "z": "misaki[zh]"}
+#: espeak-ng languages of the voices misaki has no own G2P for (kokoro's KPipeline.LANG_CODES).
+_ESPEAK_LANGUAGES = {"e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
+#: Where a too-long English piece may end, strongest first (kokoro's KPipeline.waterfall_last).
+_BREAKS = (frozenset("!.?…"), frozenset(":;"), frozenset(",—"))
+_BUMPS = frozenset(")”")
 
 
 @dataclass(frozen=True)
@@ -41,21 +50,18 @@ class Phonemizer:
 
     def __init__(self, lang: str, allow_downloads: bool) -> None:
         self.lang = lang
-        if lang in "ab":
-            _require_spacy_model(allow_downloads)
         try:
-            from kokoro import KPipeline
-
-            self._pipeline = KPipeline(lang_code=lang, repo_id=HUB_REPO_ID, model=False)
+            with _torch_kept_out():
+                if lang in "ab":
+                    _require_spacy_model(allow_downloads)
+                self._g2p = _make_g2p(lang)
         except ImportError as exc:
-            extra = _EXTRAS.get(lang, "kokoro")
+            extra = _EXTRAS.get(lang, "misaki[en]")
             raise StudioError(
                 ErrorCode.NOT_INSTALLED,
                 f"{LANGUAGES[lang]} voices need the package {extra}, which is not installed.",
                 f"Install it with: pip install '{extra}'",
             ) from exc
-        if lang in "ab":
-            self._pipeline.g2p.unk = _UNKNOWN
 
     def chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
         """Model-sized phoneme chunks covering every word of ``sentence``, in order."""
@@ -65,7 +71,7 @@ class Phonemizer:
             yield from self._other_chunks(sentence)
 
     def _english_chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
-        _, tokens = self._pipeline.g2p(sentence)
+        _, tokens = self._g2p(sentence)
         unknown = [t.text for t in tokens if t.phonemes and _UNKNOWN in t.phonemes]
         if unknown:
             raise StudioError(
@@ -73,8 +79,8 @@ class Phonemizer:
                 f"Cannot pronounce: {', '.join(repr(w) for w in unknown)}.",
                 "Spell the word out as it sounds, or check that espeak-ng is available.",
             )
-        # KPipeline.en_tokenize splits at punctuation (or a word boundary) before 510 phonemes.
-        for text, phonemes, piece_tokens in self._pipeline.en_tokenize(tokens):
+        for piece_tokens in _model_sized(tokens):
+            text, phonemes = _tokens_text(piece_tokens), _tokens_phonemes(piece_tokens)
             if not phonemes:
                 continue  # punctuation or symbols only: nothing to voice
             if len(phonemes) > MAX_PHONEMES:
@@ -86,7 +92,7 @@ class Phonemizer:
             yield PhonemeChunk(text, phonemes, piece_tokens)
 
     def _other_chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
-        phonemes = self._pipeline.g2p(sentence)[0] or ""
+        phonemes = self._g2p(sentence)[0] or ""
         if len(phonemes) <= MAX_PHONEMES:
             if phonemes.strip():
                 yield PhonemeChunk(sentence, phonemes.strip())
@@ -95,6 +101,143 @@ class Phonemizer:
             raise StudioError(ErrorCode.INVALID_INPUT, f"Cannot pronounce '{sentence}'.")
         for half in split_in_two(sentence):
             yield from self._other_chunks(half)
+
+
+def word_timings(tokens: Sequence[Any], durations: np.ndarray) -> list[tuple[str, float, float]]:
+    """(word, start, end) in seconds from the chunk's start, from the model's frames per token.
+
+    kokoro's KPipeline.join_timestamps, without writing into the tokens: a frame is 600 samples
+    (1/40 s) and spaces are split in half between the words around them.
+    """
+    half_frames = 80  # 40 frames per second, counted in halves
+    if not tokens or len(durations) < 3:  # at least <bos>, one token, <eos>
+        return []
+    timings = []
+    left = right = 2 * max(0, int(durations[0]) - 3)
+    i = 1
+    for token in tokens:
+        if i >= len(durations) - 1:
+            break
+        if not token.phonemes:
+            if token.whitespace:
+                i += 1
+                left = right + int(durations[i])
+                right = left + int(durations[i])
+                i += 1
+            continue
+        j = i + len(token.phonemes)
+        if j >= len(durations):
+            break
+        start = left / half_frames
+        space = int(durations[j]) if token.whitespace else 0
+        left = right + 2 * int(durations[i:j].sum()) + space
+        timings.append((token.text, start, left / half_frames))
+        right = left + space
+        i = j + (1 if token.whitespace else 0)
+    return timings
+
+
+def _make_g2p(lang: str) -> Any:
+    """misaki's G2P for a voice language, as kokoro's KPipeline builds it."""
+    if lang in "ab":
+        from misaki import en, espeak
+
+        try:
+            fallback = espeak.EspeakFallback(british=lang == "b")
+        except Exception as exc:  # espeak-ng missing or broken: misaki's lexicon still works
+            log.warning(
+                "espeak-ng fallback unavailable (%s): rare words may not be pronounced", exc
+            )
+            fallback = None
+        return en.G2P(trf=False, british=lang == "b", fallback=fallback, unk=_UNKNOWN)
+    if lang == "j":
+        from misaki import ja
+
+        return ja.JAG2P()
+    if lang == "z":
+        from misaki import zh
+
+        return zh.ZHG2P(version=None, en_callable=None)
+    from misaki import espeak
+
+    return espeak.EspeakG2P(language=_ESPEAK_LANGUAGES[lang])
+
+
+def _model_sized(tokens: list[Any]) -> Iterator[list[Any]]:
+    """Groups of tokens of at most 510 phonemes, split at punctuation (kokoro's en_tokenize)."""
+    group: list[Any] = []
+    count = 0
+    for token in tokens:
+        token.phonemes = token.phonemes or ""
+        next_ps = token.phonemes + (" " if token.whitespace else "")
+        if count + len(next_ps.rstrip()) > MAX_PHONEMES:
+            cut = _last_break(group, count + len(next_ps.rstrip()))
+            yield group[:cut]
+            group = group[cut:]
+            count = len(_tokens_phonemes(group))
+            if not group:
+                next_ps = next_ps.lstrip()
+        group.append(token)
+        count += len(next_ps)
+    if group:
+        yield group
+
+
+def _last_break(tokens: list[Any], next_count: int) -> int:
+    """Where to end a group: after the last strong punctuation that leaves the rest in the window."""
+    for marks in _BREAKS:
+        found = [i for i, t in enumerate(tokens) if t.phonemes in marks]
+        if not found:
+            continue
+        cut = found[-1] + 1
+        if cut < len(tokens) and tokens[cut].phonemes in _BUMPS:
+            cut += 1
+        if next_count - len(_tokens_phonemes(tokens[:cut])) <= MAX_PHONEMES:
+            return cut
+    return len(tokens)
+
+
+def _tokens_phonemes(tokens: Sequence[Any]) -> str:
+    return "".join(t.phonemes + (" " if t.whitespace else "") for t in tokens).strip()
+
+
+def _tokens_text(tokens: Sequence[Any]) -> str:
+    return "".join(t.text + t.whitespace for t in tokens).strip()
+
+
+@contextmanager
+def _torch_kept_out() -> Iterator[None]:
+    """Load spaCy without importing torch, unless torch is loaded already.
+
+    misaki needs only en_core_web_sm's tagger, a numpy model. But spaCy imports torch when it is
+    installed (thinc's optional PyTorch support), and every spaCy pipeline loads all installed
+    plugins, among them spacy-curated-transformers (a misaki[en] dependency), which imports torch.
+    Keeping it out saves about 1.5 s and 200 MB for the ONNX backend. thinc and spaCy are built to
+    run without torch, so this only hides an optional dependency while they look for it.
+    """
+    plugins = None if "torch" in sys.modules else _spacy_plugins_without_torch()
+    if plugins is None:
+        yield
+        return
+    plugins_were_on = plugins.entry_points
+    plugins.entry_points = False
+    try:
+        yield
+    finally:
+        plugins.entry_points = plugins_were_on
+
+
+def _spacy_plugins_without_torch() -> Any:
+    """Import spaCy while `import torch` fails; its registry of plugin factories, or None."""
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    try:
+        import spacy.util
+    except ImportError:
+        return None  # no spaCy: only non-English voices can work, and they don't need it
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy.util.registry._entry_point_factories
 
 
 def _require_spacy_model(allow_downloads: bool) -> None:

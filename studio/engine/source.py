@@ -18,8 +18,16 @@ from studio.errors import ErrorCode, StudioError
 
 HUB_REPO_ID = "hexgrad/Kokoro-82M"
 WEIGHTS_NAME = "kokoro-v1_0.pth"
+#: Kokoro's ONNX exports, the one looked for first: fp32 (as the weights are), then int8.
+ONNX_NAMES = ("kokoro-v1.0.onnx", "kokoro-v1.0.int8.onnx")
 MODEL_DIR_ENV = "NARRATION_STUDIO_MODEL_DIR"
+ONNX_MODEL_ENV = "NARRATION_STUDIO_ONNX_MODEL"
 
+_ONNX_HINT = (
+    f"Put {ONNX_NAMES[1]} (or the fp32 {ONNX_NAMES[0]}) from the kokoro-onnx releases into the "
+    f"model folder, or give its path with --onnx-model or ${ONNX_MODEL_ENV}; "
+    "or use the torch backend."
+)
 _LOCAL_HINT = (
     f"Choose a folder holding config.json, {WEIGHTS_NAME} and voices/ "
     f"(the setting 'model_dir', the option --model-dir, or ${MODEL_DIR_ENV})."
@@ -37,6 +45,8 @@ class ModelSource(Protocol):
     def weights_path(self) -> Path: ...
 
     def voice_path(self, voice_id: str) -> Path: ...
+
+    def onnx_path(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,18 @@ class LocalModelSource:
 
     def voice_path(self, voice_id: str) -> Path:
         return self._existing(self.folder / "voices" / f"{voice_id}.pt")
+
+    def onnx_path(self) -> Path:
+        """The ONNX export in the folder (for the ONNX backend)."""
+        for name in ONNX_NAMES:
+            path = self.folder / name
+            if path.is_file() and path.stat().st_size > 0:
+                return path
+        raise StudioError(
+            ErrorCode.MODEL_NOT_FOUND,
+            f"No ONNX model ({' or '.join(ONNX_NAMES)}) in {self.folder}.",
+            _ONNX_HINT,
+        )
 
     def _existing(self, path: Path) -> Path:
         if not self.folder.is_dir():
@@ -92,6 +114,13 @@ class HubModelSource:
 
     def voice_path(self, voice_id: str) -> Path:
         return self._download(f"voices/{voice_id}.pt")
+
+    def onnx_path(self) -> Path:
+        raise StudioError(
+            ErrorCode.MODEL_NOT_FOUND,
+            f"{self.repo_id} on the hub has no ONNX export in the layout the studio reads.",
+            _ONNX_HINT,
+        )
 
     @functools.cache  # noqa: B019 - one source per app; saves a hub round trip per call
     def _download(self, filename: str) -> Path:

@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 
 from studio.engine.source import HUB_REPO_ID, ModelSource
+from studio.engine.voicepack import check_voice_pack
 from studio.errors import ErrorCode, StudioError
 
 log = logging.getLogger(__name__)
-
-VOICE_PACK_SHAPE = (510, 1, 256)
 
 
 class TorchBackend:
@@ -27,6 +26,9 @@ class TorchBackend:
         self._requested_device = device
         self._model: Any = None
         self.device = "cpu"
+
+    def weights_file(self) -> Path:
+        return self._source.weights_path()
 
     def load(self) -> None:
         config, weights = self._source.config_path(), self._source.weights_path()
@@ -58,20 +60,14 @@ class TorchBackend:
         torch = _import_torch()
         try:
             pack = torch.load(path, map_location="cpu", weights_only=True)
-            array = pack.numpy().astype(np.float32, copy=False)
+            array = pack.numpy()
         except Exception as exc:
             raise StudioError(
                 ErrorCode.MODEL_NOT_FOUND,
                 f"Voice file {path} could not be read ({type(exc).__name__}).",
                 "Download the model's voices again.",
             ) from exc
-        if array.shape != VOICE_PACK_SHAPE:
-            raise StudioError(
-                ErrorCode.MODEL_NOT_FOUND,
-                f"Voice file {path} has shape {array.shape}, not {VOICE_PACK_SHAPE}.",
-                "Download the model's voices again.",
-            )
-        return array
+        return check_voice_pack(path, array)
 
     def infer(
         self, phonemes: str, style: np.ndarray, speed: float

@@ -1,0 +1,200 @@
+"""The ONNX backend: Kokoro's ONNX export (int8 or fp32) under onnxruntime, without torch.
+
+A smaller install than PyTorch and cheaper on the CPU. The export's only output is the audio; to
+give word timings like the torch backend, the model's per-phoneme durations (an inner tensor) are
+exposed as a second output once, with the ``onnx`` package, and that copy of the model is kept in
+the user's cache folder. Without ``onnx`` the backend still speaks, without word timings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.engine.source import ModelSource, file_fingerprint
+from studio.engine.voicepack import read_voice_pack
+from studio.errors import ErrorCode, StudioError
+from studio.fsutil import atomic_path
+
+log = logging.getLogger(__name__)
+
+INPUTS = {"tokens", "style", "speed"}
+_INT64 = 7  # onnx.TensorProto.INT64
+_NOT_KOKORO_HINT = "Use Kokoro-82M v1.0's ONNX export (kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx)."
+
+
+class OnnxBackend:
+    """Runs Kokoro's ONNX export on the CPU. Knows nothing of text or languages."""
+
+    name = "onnx"
+    device = "cpu"
+
+    def __init__(
+        self,
+        source: ModelSource,
+        model_path: Path | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self._source = source
+        self._model_path = model_path
+        self._cache_dir = cache_dir
+        self._session: Any = None
+        self._vocab: dict[str, int] = {}
+        self._durations_output: str | None = None
+        self.gives_durations = False
+
+    def weights_file(self) -> Path:
+        """The .onnx file: the one given, else the export found in the model folder."""
+        if self._model_path is None:
+            return self._source.onnx_path()
+        path = self._model_path
+        if not path.is_file() or path.stat().st_size == 0:
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"ONNX model {path} does not exist or is empty.",
+                "Give the path of kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx, "
+                "or put it into the model folder.",
+            )
+        return path
+
+    def load(self) -> None:
+        model = self.weights_file()
+        self._vocab = _read_vocab(self._source.config_path())
+        ort = _import_onnxruntime()
+        try:
+            session = ort.InferenceSession(
+                str(self._with_durations(model)),
+                self.session_options(ort),
+                providers=["CPUExecutionProvider"],
+            )
+        except Exception as exc:  # onnxruntime raises its own types for a truncated or foreign file
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"The ONNX model {model} could not be loaded: it looks corrupt or incomplete "
+                f"({type(exc).__name__}).",
+                "Download it again, or choose another model file.",
+            ) from exc
+        inputs = {i.name for i in session.get_inputs()}
+        outputs = {o.name: o.type for o in session.get_outputs()}
+        if inputs != INPUTS or "audio" not in outputs:
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"{model.name} is not a Kokoro ONNX export: its inputs are {sorted(inputs)} "
+                f"and its outputs {sorted(outputs)}.",
+                _NOT_KOKORO_HINT,
+            )
+        extra = [name for name, kind in outputs.items() if kind == "tensor(int64)"]
+        self._session = session
+        self._durations_output = extra[0] if extra else None
+        self.gives_durations = self._durations_output is not None
+
+    def session_options(self, ort: Any) -> Any:
+        """onnxruntime's defaults: all graph optimizations, one thread per physical core."""
+        return ort.SessionOptions()
+
+    def load_voice(self, path: Path) -> np.ndarray:
+        return read_voice_pack(path)
+
+    def infer(
+        self, phonemes: str, style: np.ndarray, speed: float
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """24 kHz float32 audio for ``phonemes``, and the predicted frames per phoneme if known."""
+        ids = [self._vocab[p] for p in phonemes if p in self._vocab]
+        tokens = np.array([[0, *ids, 0]], dtype=np.int64)
+        outputs = ["audio"] + ([self._durations_output] if self._durations_output else [])
+        results = self._session.run(
+            outputs,
+            {
+                "tokens": tokens,
+                "style": np.asarray(style, dtype=np.float32).reshape(1, -1),
+                "speed": np.array([speed], dtype=np.float32),
+            },
+        )
+        audio = np.asarray(results[0], dtype=np.float32).reshape(-1)
+        durations = np.asarray(results[1]).reshape(-1) if len(results) > 1 else None
+        if durations is not None and len(durations) != tokens.shape[1]:
+            durations = None  # not the tensor we took it for: no timings rather than wrong ones
+        return audio, durations
+
+    def _with_durations(self, model: Path) -> Path:
+        """The model to run: a cached copy that also outputs the durations, when one can be made."""
+        cache_dir = self._cache_dir or _default_cache_dir()
+        cached = cache_dir / f"{model.stem}.{file_fingerprint(model)}.durations.onnx"
+        if cached.is_file():
+            return cached
+        try:
+            import onnx
+        except ImportError:
+            log.info("The onnx package is not installed: no word timings from %s", model.name)
+            return model
+        try:
+            proto = onnx.load(str(model))
+        except Exception as exc:  # corrupt: onnxruntime will say so in its own words
+            log.info("onnx could not read %s: %s", model, exc)
+            return model
+        name = _find_durations(proto)
+        if name is None or name in {o.name for o in proto.graph.output}:
+            return model
+        proto.graph.output.append(onnx.helper.make_tensor_value_info(name, _INT64, None))
+        try:
+            with atomic_path(cached) as temp:
+                onnx.save(proto, str(temp))
+        except StudioError as exc:
+            log.warning("Could not cache the ONNX model with durations in %s: %s", cache_dir, exc)
+            return model
+        log.info("Cached %s with a durations output in %s", model.name, cache_dir)
+        return cached
+
+
+def _find_durations(proto: Any) -> str | None:
+    """The int64 frames-per-phoneme tensor: Cast(to int64) of Clip of Round, as Kokoro exports it.
+
+    (torch: ``torch.round(duration).clamp(min=1).long()``.)
+    """
+    producers = {out: node for node in proto.graph.node for out in node.output}
+    for node in proto.graph.node:
+        if node.op_type != "Cast" or not node.input:
+            continue
+        if not any(a.name == "to" and a.i == _INT64 for a in node.attribute):
+            continue
+        clip = producers.get(node.input[0])
+        if clip is None or clip.op_type != "Clip" or not clip.input:
+            continue
+        rounded = producers.get(clip.input[0])
+        if rounded is not None and rounded.op_type == "Round":
+            return str(node.output[0])
+    return None
+
+
+def _read_vocab(config: Path) -> dict[str, int]:
+    try:
+        vocab = json.loads(config.read_text(encoding="utf-8"))["vocab"]
+        return {str(k): int(v) for k, v in vocab.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StudioError(
+            ErrorCode.MODEL_NOT_FOUND,
+            f"{config} is not Kokoro's config.json (no phoneme vocabulary).",
+            "Download the model's config.json again.",
+        ) from exc
+
+
+def _default_cache_dir() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("narration-studio") / "onnx"
+
+
+def _import_onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            "onnxruntime is not installed, so the ONNX backend cannot run.",
+            "Install it with: pip install 'narration-studio[onnx]'  (or use --backend torch)",
+        ) from exc
+    return onnxruntime
