@@ -222,7 +222,7 @@ def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
     """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
     from studio.service import serve_stdio
 
-    sys.exit(serve_stdio(ctx.obj["model_dir"], audio_root, parent_pid))
+    serve_stdio(ctx.obj["model_dir"], audio_root, parent_pid)
 
 
 def main() -> None:

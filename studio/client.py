@@ -116,8 +116,8 @@ class _Slot:
     def start(self) -> ServiceProcess:
         """The live process, spawning one (after the backoff delay) when there is none."""
         with self._lock:
-            if self.process is not None and self.process.alive:
-                return self.process
+            if self.process is not None and self.process.state != "exited":
+                return self.process  # a failed start is handled (and killed) by running()
             wait = self._not_before - time.monotonic()
             if wait > 0:
                 log.info("Restarting the TTS service in %.1f s", wait)

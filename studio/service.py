@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from studio import protocol
 from studio.errors import ErrorCode, StudioError
@@ -393,8 +393,8 @@ def serve_stdio(
     model_dir: str | None = None,
     audio_root: Path = DEFAULT_AUDIO_ROOT,
     parent_pid: int | None = None,
-) -> int:
-    """Run the service on this process's stdin, stdout and stderr; returns the exit code."""
+) -> NoReturn:
+    """Run the service on this process's stdin, stdout and stderr, then exit the process."""
     started = time.monotonic()
     out = _claim_stdout()
     _configure_logging()
@@ -415,10 +415,21 @@ def serve_stdio(
         else:
             _status("failed", error=protocol.wire_error(service.load_error))
         log.info("Serving; output paths must be inside %s", service.audio_root)
-        return service.serve(read_lines(sys.stdin.buffer))
+        code = service.serve(read_lines(sys.stdin.buffer))
     except KeyboardInterrupt:
         log.info("Interrupted")
-        return 130
+        code = 130
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit without the interpreter's teardown of torch and friends, which takes seconds.
+
+    Every answer is written and every file renamed into place by now; only logs need flushing.
+    """
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -438,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--parent-pid", type=int, help="Exit when this parent process dies.")
     args = parser.parse_args(argv)
-    sys.exit(serve_stdio(args.model_dir, args.audio_root, args.parent_pid))
+    serve_stdio(args.model_dir, args.audio_root, args.parent_pid)
 
 
 if __name__ == "__main__":

@@ -182,13 +182,14 @@ class ServiceProcess:
         except (OSError, ValueError):
             pass
 
-    def finish(self, grace: float) -> None:
-        """Wait up to ``grace`` seconds for the exit asked by send_shutdown, then kill."""
+    def finish(self, wait: float) -> None:
+        """Wait up to ``wait`` seconds for the exit asked by send_shutdown, then kill."""
         try:
-            self._popen.wait(grace)
+            self._popen.wait(wait)
         except subprocess.TimeoutExpired:
             log.warning(
-                "The TTS service (pid %d) did not exit within %g s; killing it", self.pid, grace
+                "The TTS service (pid %d) did not exit within the grace period; killing it",
+                self.pid,
             )
             self._popen.kill()
             self._popen.wait()
@@ -255,20 +256,22 @@ class ServiceProcess:
 
     def _exited(self) -> None:
         returncode = self._popen.wait()
+        self._close_stdin()
         with self._changed:
             self._state = "exited"
             waiting = list(self._pending.values())
             self._pending.clear()
             self._changed.notify_all()
-        reason = self._stop_reason or f"it stopped unexpectedly ({describe_exit(returncode)})"
+        reason = self._stop_reason
+        if reason is None:
+            reason = f"it stopped unexpectedly ({describe_exit(returncode)})"
+            self._on_crash(self)  # logged and the respawn scheduled before any caller hears of it
         for pending in waiting:
             pending.error = ServiceError(
                 f"The TTS service is not responding: {reason}.",
                 "It is restarted automatically; try again.",
             )
             pending.done.set()
-        if self._stop_reason is None:
-            self._on_crash(self)
 
     def _read_logs(self) -> None:
         level = logging.INFO

@@ -126,9 +126,9 @@ def test_stream_sends_one_event_per_sentence_then_the_answer(service: RawService
     assert all(set(e) == {"id", "event", "index", "start", "duration"} for e in events)
     assert all(e["id"] == "s" and e["event"] == "chunk" for e in events)
     start = 0.0
-    for event in events:
-        assert event["start"] == pytest.approx(start, abs=0.002)
-        start += event["duration"]
+    for chunk in events:
+        assert chunk["start"] == pytest.approx(start, abs=0.002)
+        start += chunk["duration"]
     assert answer["success"] is True and answer["id"] == "s"
     assert answer["duration"] == pytest.approx(start, abs=0.06)
 
