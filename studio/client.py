@@ -197,7 +197,7 @@ class TTSClient:
         health_deadline: float = 5.0,
         grace: float = 5.0,
         timeout_base: float = 60.0,
-        timeout_per_char: float = 0.06,
+        timeout_per_char: float = 0.2,
         control_timeout: float = 10.0,
     ) -> None:
         if pool_size < 1:

@@ -463,3 +463,24 @@ def test_driven_from_a_shell_pipeline(tmp_path: Path, model_dir: Path) -> None:
     assert_mp3_spec(tmp_path / SEED_PATH)
     log = (tmp_path / "log.txt").read_text().splitlines()
     assert log[:1] == ['{"status": "loading"}'] and '{"status": "ready"}' in log
+
+
+def test_stale_temp_files_of_dead_writers_are_removed(tmp_path: Path) -> None:
+    from studio.fsutil import TEMP_PREFIX, atomic_write, remove_stale_temps
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(finished.stdout)
+    (tmp_path / "a").mkdir()
+    stale = tmp_path / "a" / f"{TEMP_PREFIX}{dead_pid}-x.mp3"
+    live = tmp_path / "a" / f"{TEMP_PREFIX}{os.getpid()}-y.mp3"
+    other = tmp_path / "a" / f"{TEMP_PREFIX}unknown.mp3"
+    for path in (stale, live, other):
+        path.write_bytes(b"partial")
+    assert remove_stale_temps(tmp_path) == [stale]
+    assert live.exists() and other.exists()
+    atomic_write(tmp_path / "a" / "done.mp3", b"x")  # the writer's own temp carries its pid
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
+        ["done.mp3", live.name, other.name]
+    )
