@@ -234,6 +234,23 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
     click.echo(f"Created {project.file} with {len(project.scenes)} scene(s).")
 
 
+@cli.command()
+@click.option(
+    "--audio-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".cache/audio"),
+    show_default=True,
+    help="Folder that every outputPath must stay inside.",
+)
+@click.option("--parent-pid", type=int, hidden=True, help="Exit when this process dies.")
+@click.pass_context
+def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
+    """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
+    from studio.service import serve_stdio
+
+    serve_stdio(ctx.obj["model_dir"], audio_root, parent_pid)
+
+
 def main() -> None:
     cli()
 
