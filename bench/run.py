@@ -34,7 +34,8 @@ SCENE = INPUTS / "scene_900.txt"
 LEVER_SCENE = INPUTS / "scene_300.txt"
 PREVIEWS = INPUTS / "previews.txt"
 PROJECT = INPUTS / "project_20"
-SHARED_ONNX = REPO.parent / "shared" / "kokoro-offline" / "kokoro-v1.0.int8.onnx"
+SHARED = Path(os.environ.get("NARRATION_STUDIO_SHARED", REPO.parent / "shared"))
+SHARED_ONNX = SHARED / "kokoro-offline" / "kokoro-v1.0.int8.onnx"
 DEFAULT_MODEL_DIR = Path.home() / ".cache" / "narration-studio-test" / "model"
 CONFIGS = ("baseline", "torch", "onnx")
 LABELS = {"baseline": "plain KPipeline", "torch": "studio, torch", "onnx": "studio, onnx int8"}
@@ -236,7 +237,9 @@ def _one_service_run(h: Harness, backend: str, synthesize: bool) -> tuple[float,
             }
             service.stdin.write(json.dumps(request) + "\n")
             service.stdin.flush()
-            service.stdout.readline()
+            answer = json.loads(service.stdout.readline() or "{}")
+            if answer.get("success") is not True:
+                raise RuntimeError(f"the service did not synthesize: {answer}")
             peak = _vm_hwm_mb(service.pid)
         service.stdin.write(json.dumps({"action": "shutdown"}) + "\n")
         service.stdin.flush()
@@ -288,7 +291,7 @@ def wrap(name):
 for name in ("show", "showMaximized", "showNormal", "showFullScreen"):
     wrap(name)
 sys.argv = ["narration-studio"]
-runpy.run_module("studio.ui", run_name="__main__", alter_sys=True)
+runpy.run_module("studio", run_name="__main__", alter_sys=True)  # no command: the GUI
 """
 
 
@@ -450,23 +453,38 @@ def fmt(value: Any, unit: str = "s", digits: int = 2) -> str:
 
 
 def report(results: dict[str, Any]) -> str:
-    info = results["machine"]
-    cold, warm = results["cold"], results["warm"]
-    reexp, service, gui = results["reexport"], results["service"], results["gui"]
-    loads = results["load_average"]
-    lines = [
-        "### Measured figures",
-        "",
+    """The markdown for whatever steps ran."""
+    lines = machine_report(results)
+    if "cold" in results or "warm" in results:
+        lines += figures_report(results)
+    if "components" in results:
+        lines += components_report(results["components"])
+    if "levers" in results:
+        lines += lever_report(results["levers"])
+    return "\n".join(lines) + "\n"
+
+
+def machine_report(results: dict[str, Any]) -> list[str]:
+    info, loads = results["machine"], results["load_average"]
+    return [
         f"Machine: {info['cpu']}, {info['usable_cores']} cores usable, {info['memory_gb']} GB; "
         f"{info['os']}; Python {info['python']}, torch {info['torch']}, onnxruntime "
-        f"{info['onnxruntime']}, kokoro {info['kokoro']}, misaki {info['misaki']}; {info['date']}. "
-        f"1-minute load average during the run: {loads['min']:.1f}–{loads['max']:.1f} "
+        f"{info['onnxruntime']}, kokoro {info['kokoro']}, misaki {info['misaki']}; {info['date']}; "
+        f"steps: {', '.join(results['steps'])}; {results['elapsed_s'] / 60:.0f} min. "
+        f"1-minute load average when each probe started: {loads['min']:.1f}–{loads['max']:.1f} "
         f"(median {loads['median']:.1f}; above the core count means other programs shared the CPU).",
         "",
-        f"Medians: cold figures over {results['args']['cold_runs']} fresh processes each, warm "
-        f"figures over {results['args']['runs']} syntheses of the {results['scene_chars']}-character "
-        "scene after a warm-up sentence, previews over 2 rounds of 5 lines. Voice af_heart.",
+        f"Medians: cold figures over {results['args']['cold_runs']} fresh processes each (after one "
+        f"discarded start that fills the OS file cache), warm figures over "
+        f"{results['args']['runs']} syntheses of the {results['scene_chars']}-character scene after "
+        "a warm-up sentence, previews over 2 rounds of 5 lines. Voice af_heart.",
         "",
+    ]
+
+
+def figures_report(results: dict[str, Any]) -> list[str]:
+    cold, warm = results.get("cold", {}), results.get("warm", {})
+    lines = [
         "| figure | target | " + " | ".join(LABELS[c] for c in CONFIGS) + " |",
         "|---|---|" + "---|" * len(CONFIGS),
     ]
@@ -474,89 +492,73 @@ def report(results: dict[str, Any]) -> str:
     def row(name: str, target: str, values: list[str]) -> None:
         lines.append(f"| {name} | {target} | " + " | ".join(values) + " |")
 
-    row(
-        "import (kokoro / studio.engine)",
-        "",
-        [fmt(cold[c]["import_s"]) for c in CONFIGS],
-    )
-    row("model load", "", [fmt(cold[c]["load_s"]) for c in CONFIGS])
-    row("cold start: process → ready", "≤ 2 s", [fmt(cold[c]["ready_s"]) for c in CONFIGS])
-    row(
-        "cold: process → first preview audio",
-        "",
-        [fmt(cold[c]["first_audio_cold_s"]) for c in CONFIGS],
-    )
-    row("warm RTF (synthesis s / audio s)", "≤ 0.15", [fmt(warm[c]["rtf"], "x") for c in CONFIGS])
-    row("warm CPU s / audio s", "", [fmt(warm[c]["cpu_rtf"], "x") for c in CONFIGS])
-    row(
-        "first audio, the scene (warm)",
-        "",
-        [fmt(warm[c]["scene_first_audio"]) for c in CONFIGS],
-    )
-    row(
-        "first audio, a preview line (warm)",
-        "≤ 0.3 s",
-        [fmt(warm[c]["preview_first_audio"]) for c in CONFIGS],
-    )
-    row("peak RSS, loaded", "", [fmt(warm[c]["rss_after_load_mb"], "MB") for c in CONFIGS])
-    row(
-        "peak RSS while serving (after the scene)",
-        "≤ 800 MB",
-        [fmt(warm[c]["rss_serving_mb"], "MB") for c in CONFIGS],
-    )
-    row(
-        "re-export, unchanged 20-scene project",
-        "≤ 1 s",
-        [
-            f"{reexp['first_export_s']:.1f} s (no render cache: re-synthesizes all 20)",
-            f"{fmt(reexp['cli_s'])} CLI process; {fmt(reexp['in_process_s'], digits=3)} in process",
-            "same as torch (no model load)",
-        ],
-    )
+    def cells(figures: dict[str, Any], key: str, unit: str = "s") -> list[str]:
+        return [fmt(figures[c][key], unit) if c in figures else "not measured" for c in CONFIGS]
+
+    row("import (kokoro / studio.engine)", "", cells(cold, "import_s"))
+    row("model load", "", cells(cold, "load_s"))
+    row("cold start: process → ready", "≤ 2 s", cells(cold, "ready_s"))
+    row("cold: process → first preview audio", "", cells(cold, "first_audio_cold_s"))
+    row("warm RTF (synthesis s / audio s)", "≤ 0.15", cells(warm, "rtf", "x"))
+    row("warm CPU s / audio s", "", cells(warm, "cpu_rtf", "x"))
+    row("first audio, the scene (warm)", "", cells(warm, "scene_first_audio"))
+    row("first audio, a preview line (warm)", "≤ 0.3 s", cells(warm, "preview_first_audio"))
+    row("peak RSS, loaded", "", cells(warm, "rss_after_load_mb", "MB"))
+    row("peak RSS while serving (after the scene)", "≤ 800 MB", cells(warm, "rss_serving_mb", "MB"))
+    reexp = results.get("reexport")
+    if reexp:
+        row(
+            "re-export, unchanged 20-scene project",
+            "≤ 1 s",
+            [
+                f"{reexp['first_export_s']:.1f} s (no render cache: every scene synthesized again)",
+                f"{fmt(reexp['cli_s'])} as a CLI process; {fmt(reexp['in_process_s'], digits=3)} "
+                "in process",
+                "the same (the model is not loaded)",
+            ],
+        )
+    service = results.get("service", {"note": "not measured"})
     if "note" in service:
         row("service: process → ready", "≤ 2 s", ["—", service["note"], service["note"]])
     else:
-        row(
-            "service: process → ready",
-            "≤ 2 s",
-            ["—", fmt(service["torch"]["ready_s"]), fmt(service["onnx"]["ready_s"])],
-        )
+        row("service: process → ready", "≤ 2 s", ["—", *cells(service, "ready_s")[1:]])
         row(
             "service: peak RSS serving",
             "≤ 800 MB",
-            [
-                "—",
-                fmt(service["torch"]["rss_serving_mb"], "MB"),
-                fmt(service["onnx"]["rss_serving_mb"], "MB"),
-            ],
+            ["—", *cells(service, "rss_serving_mb", "MB")[1:]],
         )
-    gui_text = gui["note"] if "note" in gui else fmt(gui["visible_s"])
-    row("GUI window visible", "≤ 1.5 s", ["—", gui_text, "—"])
-    first_ever = results["onnx_first_start"]
-    lines += [
-        "",
-        f"The scene is {warm['torch']['audio_s']:.1f} s of audio. The onnx backend's very first "
-        f"start writes its copy of the model with a durations output (for word timings) into the "
-        f"user cache: {first_ever['ready_s']:.2f} s to ready, peak {first_ever['rss_ready_mb']:.0f} "
-        "MB; every later start reads the copy.",
-        "",
-        "#### Peak RSS by component (each step adds to the one before)",
-        "",
-    ]
-    for config, steps in results["components"].items():
-        lines.append(f"{LABELS[config]}:")
+    gui = results.get("gui", {"note": "not measured"})
+    row("GUI window visible", "≤ 1.5 s", ["—", gui.get("note") or fmt(gui["visible_s"]), "—"])
+    lines.append("")
+    if "torch" in warm:
+        lines.append(f"The scene is {warm['torch']['audio_s']:.1f} s of audio.")
+    first_ever = results.get("onnx_first_start")
+    if first_ever:
+        lines.append(
+            "The onnx backend's very first start writes its copy of the model with a durations "
+            f"output (for word timings) into the user cache: {first_ever['ready_s']:.2f} s to "
+            f"ready, peak {first_ever['rss_ready_mb']:.0f} MB; later starts read the copy."
+        )
+    lines.append("")
+    return lines
+
+
+def components_report(components: dict[str, list[dict[str, Any]]]) -> list[str]:
+    lines = ["#### Peak RSS by component (each step adds to the one before)", ""]
+    for config, steps in components.items():
+        lines += [
+            f"{LABELS[config]}:",
+            "",
+            "| step | seconds | peak RSS | torch loaded |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {step['step']} | {step['seconds']:.2f} | {step['rss_mb']:.0f} MB | "
+            f"{'yes' if step['torch_loaded'] else 'no'} |"
+            for step in steps
+        ]
         lines.append("")
-        lines.append("| step | seconds | peak RSS | torch loaded |")
-        lines.append("|---|---|---|---|")
-        for step in steps:
-            lines.append(
-                f"| {step['step']} | {step['seconds']:.2f} | {step['rss_mb']:.0f} MB | "
-                f"{'yes' if step['torch_loaded'] else 'no'} |"
-            )
-        lines.append("")
-    if "levers" in results:
-        lines += lever_report(results["levers"])
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def lever_report(lev: dict[str, Any]) -> list[str]:
@@ -619,8 +621,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="warm syntheses per configuration")
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes per figure")
     parser.add_argument("--levers", action="store_true", help="also measure each lever")
+    parser.add_argument(
+        "--only",
+        type=lambda text: [name.strip() for name in text.split(",")],
+        default=None,
+        help="run only these steps, comma-separated: onnx_first_start, cold, warm, components, "
+        "reexport, service, gui, levers",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     args = parser.parse_args()
+    unknown = set(args.only or []) - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
     if args.onnx_model is None and not any(
         (args.model_dir / name).is_file() for name in ("kokoro-v1.0.onnx", "kokoro-v1.0.int8.onnx")
     ):
@@ -632,34 +644,37 @@ def main() -> None:
         "args": {"runs": args.runs, "cold_runs": args.cold_runs},
         "scene_chars": len(SCENE.read_text(encoding="utf-8").strip()),
     }
+    chosen = args.only or [name for name in STEPS if name != "levers" or args.levers]
+    args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ns-bench-") as temp:
         h = Harness(args, Path(temp))
-        steps: list[tuple[str, Callable[[Harness], Any]]] = [
-            ("onnx_first_start", first_ever_onnx_start),
-            ("cold", cold_starts),
-            ("warm", warm_figures),
-            ("components", component_memory),
-            ("reexport", reexport),
-            ("service", service_ready),
-            ("gui", gui_visible),
-        ]
-        if args.levers:
-            steps.append(("levers", levers))
-        for name, step in steps:
+        for name in chosen:
             log(f"{name}:")
-            results[name] = step(h)
-        results["load_average"] = {
-            "min": min(h.loads),
-            "max": max(h.loads),
-            "median": median(h.loads),
-        }
-    results["elapsed_s"] = time.perf_counter() - started
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    markdown = report(results)
-    (args.out / "latest.md").write_text(markdown, encoding="utf-8")
-    print(markdown)
+            results[name] = STEPS[name](h)
+            results["steps"] = [n for n in chosen if n in results]
+            results["load_average"] = {
+                "min": min(h.loads, default=0.0),
+                "max": max(h.loads, default=0.0),
+                "median": median(h.loads) if h.loads else 0.0,
+            }
+            results["elapsed_s"] = time.perf_counter() - started
+            # Written after every step, so an interrupted run keeps what it measured.
+            (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+            (args.out / "latest.md").write_text(report(results), encoding="utf-8")
+    print((args.out / "latest.md").read_text(encoding="utf-8"))
     log(f"Done in {results['elapsed_s'] / 60:.1f} min: {args.out / 'latest.md'}")
+
+
+STEPS: dict[str, Callable[[Harness], Any]] = {
+    "onnx_first_start": first_ever_onnx_start,
+    "cold": cold_starts,
+    "warm": warm_figures,
+    "components": component_memory,
+    "reexport": reexport,
+    "service": service_ready,
+    "gui": gui_visible,
+    "levers": levers,
+}
 
 
 if __name__ == "__main__":

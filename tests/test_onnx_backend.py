@@ -120,6 +120,28 @@ print(json.dumps({{"chunks": len(chunks), "words": sum(len(c.words) for c in chu
     assert result == {"chunks": 2, "words": 5, "loaded": [], "torch": 2.0}
 
 
+def test_onnx_engine_works_where_torch_is_not_installed(
+    model_dir: Path, tmp_path: Path, onnx_cache: Path
+) -> None:
+    folder = _onnx_folder(model_dir, tmp_path / "model")
+    code = f"""
+import sys
+sys.modules["torch"] = None  # as if torch were not installed: every `import torch` fails
+from pathlib import Path
+from studio.engine import Engine, LocalModelSource
+from studio.engine.onnx_backend import OnnxBackend
+source = LocalModelSource(Path({str(folder)!r}))
+engine = Engine(source, OnnxBackend(source, cache_dir=Path({str(onnx_cache)!r})))
+chunks = list(engine.synthesize("It works without torch.", "am_michael"))
+print(len(chunks), sum(c.duration for c in chunks) > 1.0, len(chunks[0].words))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "True", "4"]
+
+
 def test_a_folder_without_an_onnx_export_says_what_to_do(model_dir: Path, tmp_path: Path) -> None:
     folder = _onnx_folder(model_dir, tmp_path / "model", onnx=None)
     source = LocalModelSource(folder)
