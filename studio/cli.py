@@ -104,7 +104,7 @@ def cli(
     )
     ctx.obj = {"model_dir": model_dir, "backend": backend, "onnx_model": onnx_model}
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        run_studio(model_dir)
 
 
 @cli.command()
@@ -249,6 +249,21 @@ def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
     from studio.service import serve_stdio
 
     serve_stdio(ctx.obj["model_dir"], audio_root, parent_pid)
+
+
+@reports_errors
+def run_studio(model_dir: str | None) -> None:
+    """No command: open the desktop studio (Qt is imported only here, never by the core)."""
+    try:
+        from studio.ui.app import run_gui
+    except ImportError as exc:  # PySide6 missing, or a system library it needs (libEGL, …)
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            f"The desktop studio cannot start: {exc}.",
+            "Reinstall Narration Studio (it needs PySide6), or use the commands: "
+            "narration-studio --help",
+        ) from exc
+    sys.exit(run_gui(model_dir=model_dir))
 
 
 def main() -> None:
