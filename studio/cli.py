@@ -67,9 +67,15 @@ def make_engine(model_dir: str | None) -> Any:
     "With it, nothing touches the network.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
+@click.option(
+    "--self-test",
+    is_flag=True,
+    help="Check the installation: voice one sentence to MP3 in a temporary folder, print the "
+    "figures and exit (0 when it works).",
+)
 @click.version_option(__version__, prog_name="narration-studio")
 @click.pass_context
-def cli(ctx: click.Context, model_dir: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, model_dir: str | None, verbose: bool, self_test: bool) -> None:
     """Narration Studio: turn scripts into narrated MP3s with the Kokoro-82M voice model."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -77,8 +83,18 @@ def cli(ctx: click.Context, model_dir: str | None, verbose: bool) -> None:
         stream=sys.stderr,
     )
     ctx.obj = {"model_dir": model_dir}
+    if self_test:
+        _self_test(model_dir)
+        ctx.exit(0)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
+
+
+@reports_errors
+def _self_test(model_dir: str | None) -> None:
+    from studio.selftest import run_self_test
+
+    click.echo(run_self_test(make_engine(model_dir)).summary())
 
 
 @cli.command()
