@@ -52,10 +52,12 @@ def make_engine(model_dir: str | None) -> Any:
     setting 'model_dir', else the hub."""
     from studio.engine import Engine, resolve_model_source
     from studio.engine.source import MODEL_DIR_ENV
+    from studio.engine.torch_backend import TorchBackend
     from studio.settings import Settings
 
-    chosen = model_dir or os.environ.get(MODEL_DIR_ENV) or Settings.load().model_dir
-    return Engine(resolve_model_source(chosen))
+    settings = Settings.load()
+    source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
+    return Engine(source, TorchBackend(source, device=settings.device))
 
 
 @click.group(invoke_without_command=True)

@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -100,6 +101,7 @@ class Engine:
         self._backend = backend
         self._phonemizers: dict[str, Phonemizer] = {}
         self._voice_packs: dict[str, np.ndarray] = {}
+        self._fingerprints: dict[Path, str] = {}
         self._load_lock = threading.Lock()
         self._loaded = False
         self.load_seconds: float | None = None
