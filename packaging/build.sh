@@ -30,6 +30,11 @@ if ! "$python" -c "import PyInstaller" 2>/dev/null; then
   exit 1
 fi
 
+if ! "$python" -c "import en_core_web_sm" 2>/dev/null; then
+  echo "spaCy's English model is not installed in $venv, and the bundle must carry it:" \
+    "$python -m spacy download en_core_web_sm" >&2
+  exit 1
+fi
 version=$("$python" -c "import studio; print(studio.__version__)")
 arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
 bundle=dist/narration-studio
