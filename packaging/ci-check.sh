@@ -24,6 +24,11 @@ bare() {
 [[ -x $bundle/narration-studio ]] || { log "no bundle at $bundle: run packaging/build.sh"; exit 1; }
 [[ -f $model/kokoro-v1_0.pth ]] || { log "no model folder at $model"; exit 1; }
 
+# The libraries the bundle must carry itself (the .deb does not depend on their packages).
+for lib in libportaudio.so.2 '_soundfile_data/libsndfile*.so' 'espeakng_loader/libespeak-ng.so*'; do
+  compgen -G "$bundle/_internal/$lib" >/dev/null || { log "the bundle lacks $lib"; exit 1; }
+done
+
 log "1. bundle --self-test, with nothing at all on PATH"
 mkdir "$work/empty-path"
 bare env PATH="$work/empty-path" "$bundle/narration-studio" --self-test --model-dir "$model" \
