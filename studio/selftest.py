@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 #: "Zorblax" is in no dictionary: misaki must hand it to espeak-ng, which a broken bundle lacks.
 SENTENCE = "Narration Studio is ready, and Zorblax the robot says hello."
+_BACKEND_LIBRARIES = {"torch": "torch", "onnx": "onnxruntime"}
 _HINT = "Reinstall Narration Studio; if it keeps failing, report this message."
 
 
@@ -43,7 +45,7 @@ class SelfTestReport:
     channels: int
     bitrate_kbps: int
     device: str
-    torch_version: str
+    runtime: str  # the backend's library and version, e.g. "torch 2.13.0"
     portaudio_version: str
 
     def summary(self) -> str:
@@ -53,7 +55,7 @@ class SelfTestReport:
             f"self-test ok: load {self.load_seconds:.1f} s, synth {self.synth_seconds:.1f} s "
             f"for {self.audio_seconds:.1f} s audio (RTF {rtf:.2f}), mp3 {self.mp3_bytes / 1000:.0f} kB "
             f"{self.sample_rate} Hz {channels} {self.bitrate_kbps} kbps, device {self.device}, "
-            f"torch {self.torch_version}, portaudio {self.portaudio_version}"
+            f"{self.runtime}, portaudio {self.portaudio_version}"
         )
 
 
@@ -74,8 +76,6 @@ def run_self_test(engine: Engine, voice: str = DEFAULT_VOICE) -> SelfTestReport:
 
 
 def _run(engine: Engine, voice: str) -> SelfTestReport:
-    import torch
-
     load_seconds = engine.load()
     with tempfile.TemporaryDirectory(prefix="narration-studio-selftest-") as folder:
         output = Path(folder) / "self-test.mp3"
@@ -92,7 +92,7 @@ def _run(engine: Engine, voice: str) -> SelfTestReport:
         channels,
         bitrate_kbps,
         engine.device,
-        torch.__version__.split("+")[0],
+        _runtime(engine.backend.name),
         _portaudio_version(),
     )
 
@@ -122,6 +122,14 @@ def _check_mp3(path: Path, expected_seconds: float) -> tuple[int, int, int]:
     if audio.size == 0 or float(np.abs(audio).max()) < 0.05:
         raise _failure("the MP3 it wrote is silent")
     return found
+
+
+def _runtime(backend_name: str) -> str:
+    """The library that ran the model, with its version: 'torch 2.13.0'."""
+    library = _BACKEND_LIBRARIES.get(backend_name, backend_name)
+    module = sys.modules.get(library)  # loaded by the engine by now
+    version = str(getattr(module, "__version__", "")).split("+")[0]
+    return f"{library} {version}".strip()
 
 
 def _portaudio_version() -> str:

@@ -12,7 +12,7 @@ from tests.conftest import run_cli
 
 REPORT = re.compile(
     r"^self-test ok: load [\d.]+ s, synth [\d.]+ s for (?P<audio>[\d.]+) s audio \(RTF [\d.]+\), "
-    r"mp3 (?P<kb>\d+) kB 44100 Hz mono 128 kbps, device \w+, torch [\d.]+, portaudio [\d.]+$"
+    r"mp3 (?P<kb>\d+) kB 44100 Hz mono 128 kbps, device \w+, (torch|onnxruntime) [\d.]+, portaudio [\d.]+$"
 )
 
 
