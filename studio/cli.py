@@ -86,17 +86,17 @@ def cli(ctx: click.Context, model_dir: str | None, verbose: bool, self_test: boo
     )
     ctx.obj = {"model_dir": model_dir}
     if self_test:
-        _self_test(model_dir)
+        _self_test(ctx.obj)
         ctx.exit(0)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
 
 @reports_errors
-def _self_test(model_dir: str | None) -> None:
+def _self_test(engine_options: dict[str, Any]) -> None:
     from studio.selftest import run_self_test
 
-    click.echo(run_self_test(make_engine(model_dir)).summary())
+    click.echo(run_self_test(make_engine(**engine_options)).summary())
 
 
 @cli.command()
