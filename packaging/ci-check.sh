@@ -2,7 +2,8 @@
 # Checks what packaging/build.sh built, the way a user would run it:
 #   1. the bundle's --self-test against a real model folder, with no Python environment around
 #   2. a French voice through the bundle (espeak-ng's data and library inside the bundle)
-#   3. the bundled GUI started offscreen: its window must appear (skipped while studio/ui/ is absent)
+#   3. the bundled GUI started offscreen, then on Xvfb with the xcb platform: its window must
+#      appear (the studio logs "Window visible"); skipped while studio/ui/ is absent
 #   4. the .deb installed with apt/dpkg (as root), its /usr/bin/narration-studio --self-test with
 #      no Python on PATH, its launcher and icon, then removed
 # Usage: packaging/ci-check.sh [MODEL_DIR]   (default: the offline test model folder)
