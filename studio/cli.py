@@ -89,7 +89,7 @@ def cli(ctx: click.Context, model_dir: str | None, verbose: bool, self_test: boo
         _self_test(ctx.obj)
         ctx.exit(0)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        run_studio(model_dir)
 
 
 @reports_errors
@@ -224,6 +224,21 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
             ) from exc
     project = Project.create(project_dir, title, scenes, voice)
     click.echo(f"Created {project.file} with {len(project.scenes)} scene(s).")
+
+
+@reports_errors
+def run_studio(model_dir: str | None) -> None:
+    """No command: open the desktop studio (Qt is imported only here, never by the core)."""
+    try:
+        from studio.ui.app import run_gui
+    except ImportError as exc:  # PySide6 missing, or a system library it needs (libEGL, …)
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            f"The desktop studio cannot start: {exc}.",
+            "Reinstall Narration Studio (it needs PySide6), or use the commands: "
+            "narration-studio --help",
+        ) from exc
+    sys.exit(run_gui(model_dir=model_dir))
 
 
 def main() -> None:
