@@ -87,6 +87,12 @@ def make_engine(
     "kokoro-v1.0.int8.onnx in the model folder).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
+@click.option(
+    "--self-test",
+    is_flag=True,
+    help="Check the installation: voice one sentence to MP3 in a temporary folder, print the "
+    "figures and exit (0 when it works).",
+)
 @click.version_option(__version__, prog_name="narration-studio")
 @click.pass_context
 def cli(
@@ -95,6 +101,7 @@ def cli(
     backend: str | None,
     onnx_model: str | None,
     verbose: bool,
+    self_test: bool,
 ) -> None:
     """Narration Studio: turn scripts into narrated MP3s with the Kokoro-82M voice model."""
     logging.basicConfig(
@@ -103,8 +110,18 @@ def cli(
         stream=sys.stderr,
     )
     ctx.obj = {"model_dir": model_dir, "backend": backend, "onnx_model": onnx_model}
+    if self_test:
+        _self_test(ctx.obj)
+        ctx.exit(0)
     if ctx.invoked_subcommand is None:
         run_studio(model_dir)
+
+
+@reports_errors
+def _self_test(engine_options: dict[str, Any]) -> None:
+    from studio.selftest import run_self_test
+
+    click.echo(run_self_test(make_engine(**engine_options)).summary())
 
 
 @cli.command()
