@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QIcon, QPalette
@@ -20,6 +22,9 @@ from PySide6.QtWidgets import QApplication
 from studio import __version__
 from studio.errors import ErrorCode, StudioError
 from studio.ui.config import StudioConfig
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +131,20 @@ def run_gui(
 
     window = MainWindow(config or StudioConfig.from_environment(model_dir))
     window.show()
-    QTimer.singleShot(0, lambda: _window_visible(window, started))
+    log.info("Window shown %.2f s after run_gui was called", time.perf_counter() - started)
+    _quit_on_signals(app, window)
     return app.exec()
 
 
-def _window_visible(window: object, started: float) -> None:
-    log.info("Window visible %.2f s after start", time.perf_counter() - started)
-    window.start_engine()  # type: ignore[attr-defined]
+def _quit_on_signals(app: QApplication, window: MainWindow) -> None:
+    """Ctrl+C in the terminal, or a logout's SIGTERM: save what can be saved, then quit."""
+
+    def handle(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.save_and_quit)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handle)
+    # Python runs signal handlers only between bytecodes: wake it up now and then.
+    wake = QTimer(app, interval=250)
+    wake.timeout.connect(lambda: None)
+    wake.start()

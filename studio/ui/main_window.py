@@ -27,6 +27,7 @@ from studio.text import validate_text
 from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.listen import Listener, Listening
+from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
@@ -34,7 +35,7 @@ from studio.ui.session import ProjectSession
 from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
-from studio.ui.worker import EngineThread, EngineWorker, LoadModel
+from studio.ui.worker import EngineThread, EngineWorker
 from studio.voices import parse_voice
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ class MainWindow(QMainWindow):
         self._engine_thread = EngineThread(self.worker)
         self.player = Player(self)
         self.listener = Listener(self.worker, self.player)
-        self.model_dir = config.model_dir or self.settings.model_dir
-        self.load_job: int | None = None
         self.export_dialog: ExportDialog | None = None
         self.shown_at: float | None = None
         self._created_at = time.perf_counter()
@@ -65,10 +64,15 @@ class MainWindow(QMainWindow):
         self.voices = VoicePicker()
         self.status = StatusPanel()
         self._make_actions()
+        self.loader = ModelLoader(
+            self.worker, self.status, self.model_action, self.settings, config.settings_path
+        )
+        self.loader.load(config.model_dir or self.settings.model_dir)  # runs once the thread starts
         self.transport = Transport(self.listener, self.play_action)
         self._lay_out()
         self._connect()
-        self.resize(QSize(1280, 800))
+        room = self.screen().availableGeometry()
+        self.resize(QSize(min(1280, room.width() * 9 // 10), min(800, room.height() * 9 // 10)))
         self.setMinimumSize(900, 560)
 
         problem = self.session.open_last()
@@ -103,7 +107,7 @@ class MainWindow(QMainWindow):
             "Export &Selected Scenes…", lambda: self.export(True), "Ctrl+Shift+E"
         )
         self.model_action = self._action("Choose &Model Folder…", self.choose_model_folder)
-        self.quit_action = self._action("&Quit", self.close, keys.Quit)
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.undo_action = self.session.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(keys.Undo)
         self.redo_action = self.session.undo_stack.createRedoAction(self, "&Redo")
@@ -199,8 +203,6 @@ class MainWindow(QMainWindow):
         self.listener.first_audio.connect(
             lambda s: log.info("First audio %.2f s after the request", s)
         )
-        self.worker.finished.connect(self._job_finished)
-        self.worker.failed.connect(self._job_failed)
 
     # --- engine -----------------------------------------------------------------------------
 
@@ -208,46 +210,25 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self.shown_at is None:
             self.shown_at = time.perf_counter()
-            log.info("Window shown %.2f s after it was created", self.shown_at - self._created_at)
-            QTimer.singleShot(0, self.start_engine)
+            QTimer.singleShot(0, self._first_shown)  # after the first paint: the window is up
+
+    def _first_shown(self) -> None:
+        log.info(
+            "Window visible %.2f s after it was created; the model now loads in the background",
+            time.perf_counter() - self._created_at,
+        )
+        self.start_engine()
 
     def start_engine(self) -> None:
-        """Start the engine thread and load the model there (once, after the window is shown)."""
-        if self.load_job is None:
-            self._engine_thread.start()
-            self.load_model(self.model_dir)
-
-    def load_model(self, model_dir: str | None) -> None:
-        where = f"from {model_dir}" if model_dir else "— downloading it on first use (≈330 MB)"
-        self.status.busy(f"Loading model… {where}".replace("… —", "…"))
-        self.status.detail.setText("")
-        self.load_job = self.worker.submit(LoadModel(model_dir))
+        """Start the engine thread, which then loads the model (once the window is shown)."""
+        self._engine_thread.start()
 
     def choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Choose the Kokoro Model Folder", self.model_dir or str(Path.home())
+            self, "Choose the Kokoro Model Folder", self.loader.model_dir or str(Path.home())
         )
         if folder:
-            self.use_model_folder(folder)
-
-    def use_model_folder(self, folder: str) -> None:
-        """Remember ``folder`` as the model folder and load the model from it."""
-        self.model_dir = folder
-        self.settings.model_dir = folder
-        try:
-            self.settings.save(self.config.settings_path)
-        except StudioError as exc:
-            self.status.note(exc.user_text(), "error")
-        self.load_model(folder)
-
-    def _job_finished(self, job: int, result: object) -> None:
-        if job == self.load_job:
-            self.status.ready(f"Ready — model loaded in {float(result):.1f} s")  # type: ignore[arg-type]
-            self.status.detail.setText(f"Kokoro-82M · {self.model_dir or 'hub'}")
-
-    def _job_failed(self, job: int, code: str, message: str) -> None:
-        if job == self.load_job:
-            self.status.error(f"Model not loaded: {message}", self.model_action)
+            self.loader.use_folder(folder)
 
     # --- listening --------------------------------------------------------------------------
 
@@ -396,6 +377,16 @@ class MainWindow(QMainWindow):
         if answer == buttons.Save:
             return self.save()
         return answer == buttons.Discard
+
+    def save_and_quit(self) -> None:
+        """Quit without questions (the terminal's Ctrl+C, a logout): save changes if possible."""
+        if self.session.dirty:
+            try:
+                self.session.save()
+            except StudioError as exc:
+                log.error("Quitting without saving: %s", exc.user_text())
+            self.session.undo_stack.setClean()
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._may_discard_changes():

@@ -26,7 +26,7 @@ from studio.engine.core import MAX_SPEED, MIN_SPEED
 from studio.project import MAX_PAUSE_AFTER, Scene
 from studio.text import MAX_TEXT_CHARS
 from studio.ui.scene_model import SceneModel
-from studio.voices import CATALOG, LANGUAGES, PROFILES, list_voices
+from studio.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 
 _DEFAULT = "__project_default__"
 
@@ -65,14 +65,19 @@ def replace_text_keeping_cursor(editor: QPlainTextEdit, new: str) -> None:
     editor.setTextCursor(cursor)
 
 
+def _describe(voice: Voice) -> str:
+    grade = f", grade {voice.grade}" if voice.grade else ""
+    return f"{voice.id}, {voice.language}, {voice.gender}{grade}"
+
+
 def voice_choices() -> list[tuple[str, str | None]]:
     """(label, voice spec) for the voice box: the project default, profiles, then every voice."""
     choices: list[tuple[str, str | None]] = [("Project default", None)]
     for name, voice_id in PROFILES.items():
-        choices.append((f"{name.capitalize()} (profile · {CATALOG[voice_id].label})", name))
+        choices.append((f"★ {name.capitalize()} — profile: {_describe(CATALOG[voice_id])}", name))
     for lang in LANGUAGES:
         for voice in list_voices(lang):
-            choices.append((f"{voice.id} — {voice.label}", voice.id))
+            choices.append((f"{voice.name} — {_describe(voice)}", voice.id))
     return choices
 
 
@@ -116,7 +121,6 @@ class SceneEditor(QWidget):
         self.pause.valueChanged.connect(lambda value: self._edit("pause_after", round(value, 1)))
         self.text.textChanged.connect(self._text_changed)
         model.scene_edited.connect(self._on_scene_edited)
-        model.modelReset.connect(lambda: self.show_scene(""))
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)

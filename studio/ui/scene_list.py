@@ -171,12 +171,17 @@ class SceneList(QWidget):
         return [self.model.project.scenes[r].id for r in rows]
 
     def select_row(self, row: int) -> None:
-        if 0 <= row < self.model.rowCount():
-            self.view.selectionModel().setCurrentIndex(
-                self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
-            )
-        else:
+        """Select a row (none when out of range); always tells listeners what is selected."""
+        if not 0 <= row < self.model.rowCount():
+            self.view.selectionModel().clear()
             self.scene_selected.emit("")
+            return
+        index = self.model.index(row)
+        if index == self.view.currentIndex():  # no currentChanged will come: say it anyway
+            self.scene_selected.emit(self.current_scene_id())
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
 
     def select_scene(self, scene_id: str) -> None:
         self.select_row(self.model.row_of(scene_id) if scene_id else -1)

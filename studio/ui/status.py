@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar, QWidget
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with '…' instead of widening the window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
 class StatusPanel(QStatusBar):
@@ -14,7 +39,7 @@ class StatusPanel(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self.message = QLabel()
+        self.message = ElidedLabel()
         self.message.setObjectName("statusMessage")
         self.busy_bar = QProgressBar()
         self.busy_bar.setMaximumWidth(140)
@@ -42,7 +67,7 @@ class StatusPanel(QStatusBar):
         return self._state[0]
 
     def text(self) -> str:
-        return self.message.text()
+        return self.message.full_text()
 
     def busy(self, text: str, progress: tuple[int, int] | None = None) -> None:
         """A lasting busy state; ``progress`` (done, total) or None for an endless bar."""
@@ -72,8 +97,7 @@ class StatusPanel(QStatusBar):
         self._show(*self._state)
 
     def _show(self, kind: str, text: str, action: QAction | None) -> None:
-        self.message.setText(text)
-        self.message.setToolTip(text)
+        self.message.set_full_text(text)
         self.message.setProperty("kind", kind)
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)

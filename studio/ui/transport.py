@@ -63,7 +63,7 @@ class Transport(QWidget):
         played, known = self._listener.position()
         more = " …" if self._listener.synthesizing else ""
         if known == 0:
-            self.bar.setFormat("Preparing…")
+            self.bar.setFormat("Synthesizing…")
             self.bar.setValue(0)
             return
         self.bar.setValue(int(1000 * min(played / known, 1.0)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from studio.errors import ErrorCode, StudioError
+from studio.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from studio.engine import Engine
@@ -43,9 +45,12 @@ def default_engine_factory(model_dir: str | None) -> Engine:
 
 @dataclass(frozen=True)
 class LoadModel:
-    """Make and load the engine (imports torch and kokoro: seconds to tens of seconds)."""
+    """Make and load the engine (imports torch and kokoro: seconds to tens of seconds), then
+    speak one word unheard: the first synthesis pays one-off costs (torch's kernels, the
+    phonemizer's lexicon), which belong to the cold start, not to the user's first preview."""
 
     model_dir: str | None
+    warm_up: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,14 @@ class Export:
 
     project: Project
     scene_ids: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a LoadModel job reports: how long the cold start took, and where the model runs."""
+
+    seconds: float  # the cold start: loading and warming up
+    device: str
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,7 @@ class EngineWorker(QObject):
 
     chunk_ready = Signal(int, object)  # job id, AudioChunk (Speak)
     progress = Signal(int, object)  # job id, SpeakProgress (Speak) or a render event (Export)
-    finished = Signal(int, object)  # job id, result: load seconds, audio seconds, or SceneDone list
+    finished = Signal(int, object)  # job id, result: ModelInfo, audio seconds, or SceneDone list
     failed = Signal(int, str, str)  # job id, ErrorCode value, message for the user
     _wake = Signal()
 
@@ -174,16 +187,20 @@ class EngineWorker(QObject):
             return self._speak(job, engine, request)
         return self._export(job, engine, request)
 
-    def _load(self, request: LoadModel) -> float:
+    def _load(self, request: LoadModel) -> ModelInfo:
         self._engine, self._load_error = None, None
+        started = time.perf_counter()
         try:
             engine = self._factory(request.model_dir)
             engine.load()
+            if request.warm_up:
+                for _chunk in engine.synthesize("Ready.", DEFAULT_VOICE):
+                    pass
         except StudioError as exc:
             self._load_error = exc
             raise
         self._engine = engine
-        return engine.load_seconds or 0.0
+        return ModelInfo(time.perf_counter() - started, engine.device)
 
     def _require_engine(self) -> Engine:
         if self._engine is not None:

@@ -18,6 +18,14 @@ import pytest
 from studio.ui.config import StudioConfig
 
 
+@pytest.fixture(scope="session", autouse=True)
+def studio_look(qapp: Any) -> None:
+    """The studio's own style, palette and icon, as users see them."""
+    from studio.ui.app import create_application
+
+    create_application([])
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Settings and documents under tmp_path, never the real user's; no hub access."""

@@ -212,3 +212,55 @@ def test_a_missing_model_offers_to_choose_the_folder(
     assert window.status.text().startswith("Ready — model loaded in")
     settings = json.loads(studio_config.settings_path.read_text())
     assert settings["model_dir"] == str(model_dir)
+
+
+def test_new_save_as_open_and_recent_projects(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    type_into(qtbot, window.editor.text, "First project.")
+    answer_message_box(QMessageBox.StandardButton.Save)  # New asks about the unsaved changes
+    press(qtbot, window.editor.text, "Ctrl+N")
+    first = tmp_path / "Documents" / "Narration Studio" / "Untitled"
+    assert json.loads((first / "project.json").read_text())["scenes"][0]["text"] == "First project."
+    assert window.session.project.folder.name == "Untitled 2"
+    assert window.editor.text.toPlainText() == "" and not window.isWindowModified()
+
+    type_into(qtbot, window.editor.text, "Second project.")
+    copy = tmp_path / "elsewhere" / "Second"
+    copy.parent.mkdir()
+    accept_file_dialog(str(copy))
+    press(qtbot, window.editor.text, "Ctrl+Shift+S")
+    assert window.session.project.folder == copy
+    assert json.loads((copy / "project.json").read_text())["scenes"][0]["text"] == "Second project."
+    assert not window.isWindowModified()
+
+    accept_file_dialog(str(first / "project.json"))
+    press(qtbot, window.editor.text, "Ctrl+O")
+    assert window.session.project.folder == first
+    assert window.editor.text.toPlainText() == "First project."
+    assert window.session.recent_projects()[:2] == [first.resolve(), copy.resolve()]
+
+    window.recent_menu.aboutToShow.emit()
+    labels = [a.text() for a in window.recent_menu.actions()]
+    assert labels[:2] == [str(first.resolve()), str(copy.resolve())]
+    window.recent_menu.actions()[1].trigger()
+    assert window.session.project.folder == copy.resolve()
+
+
+def test_opening_a_damaged_project_says_why_and_keeps_the_current_one(
+    qtbot: Any, window: Any, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "project.json").write_text("{not json")
+    messages: list[str] = []
+
+    def read_and_close(dialog: Any) -> None:
+        messages.append(dialog.text())
+        dialog.accept()
+
+    from tests.ui.drive import when_modal
+
+    when_modal(read_and_close)
+    assert not window.open_project(damaged)
+    assert "is damaged" in messages[0] and "Traceback" not in messages[0]
+    assert window.session.project.title == "Untitled"
+    assert (damaged / "project.json").read_text() == "{not json"
