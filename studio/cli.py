@@ -62,7 +62,7 @@ def make_engine(
     source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
     chosen_backend = backend or os.environ.get(BACKEND_ENV) or settings.backend
     chosen_onnx = onnx_model or os.environ.get(ONNX_MODEL_ENV) or settings.onnx_model
-    return Engine(source, make_backend(chosen_backend, source, chosen_onnx))
+    return Engine(source, make_backend(chosen_backend, source, chosen_onnx, settings.device))
 
 
 @click.group(invoke_without_command=True)
@@ -87,6 +87,12 @@ def make_engine(
     "kokoro-v1.0.int8.onnx in the model folder).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
+@click.option(
+    "--self-test",
+    is_flag=True,
+    help="Check the installation: voice one sentence to MP3 in a temporary folder, print the "
+    "figures and exit (0 when it works).",
+)
 @click.version_option(__version__, prog_name="narration-studio")
 @click.pass_context
 def cli(
@@ -95,6 +101,7 @@ def cli(
     backend: str | None,
     onnx_model: str | None,
     verbose: bool,
+    self_test: bool,
 ) -> None:
     """Narration Studio: turn scripts into narrated MP3s with the Kokoro-82M voice model."""
     logging.basicConfig(
@@ -103,8 +110,18 @@ def cli(
         stream=sys.stderr,
     )
     ctx.obj = {"model_dir": model_dir, "backend": backend, "onnx_model": onnx_model}
+    if self_test:
+        _self_test(ctx.obj)
+        ctx.exit(0)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        run_studio(model_dir)
+
+
+@reports_errors
+def _self_test(engine_options: dict[str, Any]) -> None:
+    from studio.selftest import run_self_test
+
+    click.echo(run_self_test(make_engine(**engine_options)).summary())
 
 
 @cli.command()
@@ -232,6 +249,38 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
             ) from exc
     project = Project.create(project_dir, title, scenes, voice)
     click.echo(f"Created {project.file} with {len(project.scenes)} scene(s).")
+
+
+@cli.command()
+@click.option(
+    "--audio-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".cache/audio"),
+    show_default=True,
+    help="Folder that every outputPath must stay inside.",
+)
+@click.option("--parent-pid", type=int, hidden=True, help="Exit when this process dies.")
+@click.pass_context
+def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
+    """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
+    from studio.service import serve_stdio
+
+    serve_stdio(ctx.obj["model_dir"], audio_root, parent_pid)
+
+
+@reports_errors
+def run_studio(model_dir: str | None) -> None:
+    """No command: open the desktop studio (Qt is imported only here, never by the core)."""
+    try:
+        from studio.ui.app import run_gui
+    except ImportError as exc:  # PySide6 missing, or a system library it needs (libEGL, …)
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            f"The desktop studio cannot start: {exc}.",
+            "Reinstall Narration Studio (it needs PySide6), or use the commands: "
+            "narration-studio --help",
+        ) from exc
+    sys.exit(run_gui(model_dir=model_dir))
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,9 @@ from pathlib import Path
 from studio.errors import ErrorCode, StudioError, io_error
 
 TEMP_PREFIX = ".ns-tmp-"
+#: Temp files are named ``.ns-tmp-<pid>-<random><suffix>``: the pid tells a stale file (its writer
+#: was killed) from one a live process is still writing.
+_STALE_TEMP = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 
 
 @contextlib.contextmanager
@@ -24,7 +28,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(
-            prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent
+            prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=target.suffix, dir=target.parent
         )
         os.close(fd)
     except OSError as exc:
@@ -86,3 +90,33 @@ def ensure_inside(root: Path, candidate: str | os.PathLike[str]) -> Path:
             f"Use a path inside {root_resolved}.",
         )
     return resolved
+
+
+def remove_stale_temps(root: Path) -> list[Path]:
+    """Delete temp files under ``root`` left by writers that were killed (their pid is gone).
+
+    A ``kill -9`` between creating a temp file and renaming it leaves the temp behind; files of
+    live processes are kept, so several writers may share ``root``.
+    """
+    removed: list[Path] = []
+    if not Path(root).is_dir():
+        return removed
+    for temp in Path(root).rglob(f"{TEMP_PREFIX}*"):
+        match = _STALE_TEMP.match(temp.name)
+        if match and temp.is_file() and not _process_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+                removed.append(temp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to another user, or the platform cannot tell: keep it
+    return True

@@ -99,11 +99,11 @@ def test_long_sentence_is_split_at_natural_breaks_never_cut(engine: Engine) -> N
 
 
 def test_every_word_is_voiced_in_a_long_text(engine: Engine) -> None:
-    text = " ".join(f"Sentence number {n} has words in it." for n in range(1, 40))
+    text = " ".join(f"Sentence number {n} has words in it." for n in range(1, 13))
     chunks = list(engine.synthesize(text, "am_michael"))
     assert _words(" ".join(c.text for c in chunks)) == _words(text)
     spoken = [w.word.lower() for c in chunks for w in c.words]
-    assert spoken.count("sentence") == 39
+    assert spoken.count("sentence") == 12
 
 
 def test_non_english_voice_speaks(engine: Engine) -> None:

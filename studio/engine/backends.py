@@ -20,11 +20,13 @@ def make_backend(
     name: str | None,
     source: ModelSource,
     onnx_model: str | os.PathLike[str] | None = None,
+    device: str | None = None,
 ) -> Backend:
-    """The named backend on ``source``; ``onnx_model`` is an explicit .onnx file for "onnx"."""
+    """The named backend on ``source``; ``onnx_model`` is an explicit .onnx file for "onnx",
+    ``device`` a torch device ("cpu", "cuda") overriding the automatic choice."""
     chosen = (name or DEFAULT_BACKEND).strip().lower()
     if chosen == "torch":
-        return TorchBackend(source)
+        return TorchBackend(source, device=device)
     if chosen == "onnx":
         path = Path(onnx_model).expanduser().resolve() if onnx_model else None
         return OnnxBackend(source, path)

@@ -105,6 +105,7 @@ class Engine:
         self._backend = backend
         self._phonemizers: dict[str, Phonemizer] = {}
         self._voice_packs: dict[str, np.ndarray] = {}
+        self._fingerprints: dict[Path, str] = {}
         self._load_lock = threading.Lock()
         self._loaded = False
         self.load_seconds: float | None = None
@@ -183,14 +184,16 @@ class Engine:
         """A key that changes whenever the audio for a given text could change: the studio's
         render version, the backend, the model weights and the voice packs. No model load needed."""
         spec = parse_voice(voice)
-        parts = [
-            f"render-{RENDER_VERSION}",
-            self.backend.name,
-            file_fingerprint(self.backend.weights_file()),
-            file_fingerprint(self.source.config_path()),
-        ]
-        parts += [file_fingerprint(self.source.voice_path(vid)) for vid, _ in spec.parts]
+        files = [self.backend.weights_file(), self.source.config_path()]
+        files += [self.source.voice_path(vid) for vid, _ in spec.parts]
+        parts = [f"render-{RENDER_VERSION}", self.backend.name, *map(self._fingerprint, files)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    def _fingerprint(self, path: Path) -> str:
+        """File fingerprints, remembered: the model's files don't change under a running engine."""
+        if path not in self._fingerprints:
+            self._fingerprints[path] = file_fingerprint(path)
+        return self._fingerprints[path]
 
     def model_version(self) -> str:
         return f"kokoro-82m/{self.backend.name}/studio-{__version__}"

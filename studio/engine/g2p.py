@@ -215,7 +215,8 @@ def _torch_kept_out() -> Iterator[None]:
     Keeping it out saves about 1.5 s and 200 MB for the ONNX backend. thinc and spaCy are built to
     run without torch, so this only hides an optional dependency while they look for it.
     """
-    plugins = None if "torch" in sys.modules else _spacy_plugins_without_torch()
+    torch_loaded = sys.modules.get("torch") is not None  # None there means "blocked", not loaded
+    plugins = None if torch_loaded else _spacy_plugins_without_torch()
     if plugins is None:
         yield
         return
@@ -229,13 +230,15 @@ def _torch_kept_out() -> Iterator[None]:
 
 def _spacy_plugins_without_torch() -> Any:
     """Import spaCy while `import torch` fails; its registry of plugin factories, or None."""
-    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    blocked_here = "torch" not in sys.modules
+    if blocked_here:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
     try:
         import spacy.util
     except ImportError:
         return None  # no spaCy: only non-English voices can work, and they don't need it
     finally:
-        if "torch" in sys.modules and sys.modules["torch"] is None:
+        if blocked_here and "torch" in sys.modules and sys.modules["torch"] is None:
             del sys.modules["torch"]
     return spacy.util.registry._entry_point_factories
 

@@ -7,6 +7,7 @@ A model folder has the layout of the ``hexgrad/Kokoro-82M`` repository::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class HubModelSource:
             _ONNX_HINT,
         )
 
+    @functools.cache  # noqa: B019 - one source per app; saves a hub round trip per call
     def _download(self, filename: str) -> Path:
         try:
             from huggingface_hub import hf_hub_download

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the desktop installer from this checkout, in one command:
+#   dist/narration-studio/                              the one-folder app bundle (PyInstaller)
+#   dist/narration-studio-VERSION-linux-ARCH.tar.gz     the bundle as a tarball
+#   dist/narration-studio_VERSION_ARCH.deb              the bundle in /opt/narration-studio
+# Work files go to build/ and are reused by the next build. Needs Linux with dpkg-deb for the .deb.
+#
+# Uses .venv (set up by scripts/setup.sh, plus the "packaging" extra), or the virtualenv named by
+# NARRATION_STUDIO_VENV, which must already have PyInstaller. Set NARRATION_STUDIO_SKIP_DEB=1 to
+# build only the bundle and tarball.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export PYTHONPATH=$root # bundle this checkout's studio/, not whatever the venv has installed
+
+log() { echo "[build] $*" >&2; }
+seconds() { date +%s; }
+started=$(seconds)
+
+if [[ -n ${NARRATION_STUDIO_VENV:-} ]]; then
+  venv=$NARRATION_STUDIO_VENV
+else
+  venv=.venv
+  bash scripts/setup.sh
+  "$venv/bin/python" -m pip install -q -e ".[packaging]"
+fi
+python=$venv/bin/python
+if ! "$python" -c "import PyInstaller" 2>/dev/null; then
+  echo "PyInstaller is not installed in $venv: $python -m pip install -e '.[packaging]'" >&2
+  exit 1
+fi
+
+if ! "$python" -c "import en_core_web_sm" 2>/dev/null; then
+  echo "spaCy's English model is not installed in $venv, and the bundle must carry it:" \
+    "$python -m spacy download en_core_web_sm" >&2
+  exit 1
+fi
+version=$("$python" -c "import studio; print(studio.__version__)")
+arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
+bundle=dist/narration-studio
+mkdir -p build dist
+
+log "PyInstaller bundle $version ($arch)"
+"$python" -m PyInstaller --noconfirm --log-level WARN \
+  --distpath dist --workpath build/pyinstaller packaging/narration-studio.spec
+log "bundle: $(du -sh "$bundle" | cut -f1) in $bundle ($(($(seconds) - started)) s so far)"
+
+icons=studio/ui/resources # icon-16.png … icon-256.png, drawn by the GUI
+if [[ ! -f $icons/icon-256.png ]]; then
+  icons=build/placeholder-icon
+  echo "WARNING: studio/ui/resources/icon-256.png is missing (it comes with the GUI);" \
+    "using a generated placeholder icon for the launcher." >&2
+  "$python" packaging/placeholder_icon.py "$icons/icon-256.png"
+fi
+
+tarball=dist/narration-studio-$version-linux-$arch.tar.gz
+log "tarball $tarball"
+tar -C dist -cf - narration-studio | gzip -1 > "$tarball.part"
+mv "$tarball.part" "$tarball"
+
+if [[ ${NARRATION_STUDIO_SKIP_DEB:-0} != 1 ]]; then
+  bash packaging/linux/make-deb.sh "$bundle" "$version" "$arch" "$icons" \
+    "dist/narration-studio_${version}_$arch.deb"
+fi
+log "done in $(($(seconds) - started)) s:"
+ls -l --block-size=M "$tarball" dist/*.deb 2>/dev/null | awk '{print "  " $5 "  " $9}' >&2

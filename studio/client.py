@@ -1,0 +1,405 @@
+"""The Python client of the TTS service, the counterpart of the seed's KokoroProvider.
+
+``TTSClient`` spawns ``python -m studio.service`` (one process, or ``pool_size`` of them), waits
+for ``ready``, and sends requests matched to answers by id. Callers on many threads are safe:
+synthesis requests queue for a free process. A crash fails the request in flight with
+TTS_SERVICE_ERROR at once and the process is respawned on the next request, after a backoff of
+0.5 s doubling to 30 s (reset by a success). A timed health ping restarts a process that does not
+answer within 5 s. ``close()`` (also on ``with`` exit and at interpreter exit) asks each process to
+shut down and kills it after a grace period; each process also exits when this one dies.
+
+Errors are typed exceptions carrying the seed's codes (``studio.protocol.TTSError`` subclasses).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from studio.protocol import (
+    InvalidInputError,
+    InvalidPathError,
+    InvalidVoiceError,
+    ModelNotFoundError,
+    NotInstalledError,
+    ServiceError,
+    ServiceTimeoutError,
+    TTSError,
+    raise_for_answer,
+)
+from studio.service_process import ServiceProcess, describe_exit
+
+__all__ = [
+    "Backoff",
+    "ChunkEvent",
+    "InvalidInputError",
+    "InvalidPathError",
+    "InvalidVoiceError",
+    "KokoroClient",
+    "ModelNotFoundError",
+    "NotInstalledError",
+    "ServiceError",
+    "ServiceTimeoutError",
+    "SynthesisResult",
+    "TTSClient",
+    "TTSError",
+]
+
+log = logging.getLogger("studio.client")
+#: studio.engine.source.MODEL_DIR_ENV, spelled out: importing the engine package loads numpy.
+MODEL_DIR_ENV = "NARRATION_STUDIO_MODEL_DIR"
+
+
+@dataclass(frozen=True)
+class ChunkEvent:
+    """One sentence of a streamed synthesis is ready: its index, start and length in seconds."""
+
+    index: int
+    start: float
+    duration: float
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """The seed's AudioResult: the MP3's length, its path as requested, its size in bytes."""
+
+    duration: float
+    file_path: str
+    file_size: int
+    chunks: tuple[ChunkEvent, ...] = ()
+
+
+class Backoff:
+    """How long to wait before respawning: ``first`` after a failure, doubling up to ``cap``."""
+
+    def __init__(self, first: float = 0.5, cap: float = 30.0) -> None:
+        self.first = first
+        self.cap = cap
+        self.failures = 0
+
+    def delay(self) -> float:
+        if self.failures == 0:
+            return 0.0
+        return min(self.first * 2 ** (self.failures - 1), self.cap)
+
+    def failed(self) -> float:
+        """Count a failure; returns the delay before the next attempt."""
+        self.failures += 1
+        return self.delay()
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class _Slot:
+    """One place in the pool: its current process, respawned after failures with a backoff."""
+
+    def __init__(
+        self, index: int, spawn: Callable[[Callable[[ServiceProcess], None]], ServiceProcess]
+    ) -> None:
+        self.index = index
+        self._spawn = spawn
+        self._lock = threading.Lock()
+        self.process: ServiceProcess | None = None
+        self.backoff = Backoff()
+        self._not_before = 0.0
+        self._closed = threading.Event()
+
+    def start(self) -> ServiceProcess:
+        """The live process, spawning one (after the backoff delay) when there is none."""
+        with self._lock:
+            if self.process is not None and self.process.state != "exited":
+                return self.process  # a failed start is handled (and killed) by running()
+            wait = self._not_before - time.monotonic()
+            if wait > 0:
+                log.info("Restarting the TTS service in %.1f s", wait)
+                self._closed.wait(wait)
+            if self._closed.is_set():
+                raise ServiceError("The TTS client is closed.", "Create a new client.")
+            self.process = self._spawn(self._crashed)
+            return self.process
+
+    def running(self, startup_timeout: float) -> ServiceProcess:
+        """The process, ready for requests; a failed start counts as a crash for the backoff."""
+        process = self.start()
+        try:
+            process.wait_ready(startup_timeout)
+        except TTSError as exc:
+            process.kill(f"it failed to start ({exc.code.value})")
+            self._failed(process)
+            raise
+        return process
+
+    def restart(self, process: ServiceProcess, reason: str) -> None:
+        """Kill a process that timed out or stopped answering; the next start replaces it."""
+        if process.alive:
+            log.warning("Restarting the TTS service (pid %d): %s", process.pid, reason)
+        process.kill(reason)
+        self._failed(process)
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self.backoff.reset()
+            self._not_before = 0.0
+
+    def close(self) -> ServiceProcess | None:
+        """Stop spawning; returns the live process, for the caller to shut down."""
+        self._closed.set()
+        with self._lock:
+            process, self.process = self.process, None
+        return process
+
+    def _crashed(self, process: ServiceProcess) -> None:
+        delay = self._failed(process)
+        if delay is not None:
+            log.error(
+                "The TTS service (pid %d) crashed (%s); it is respawned on the next request, "
+                "after %.1f s. Its last log lines: %s",
+                process.pid,
+                describe_exit(process.returncode),
+                delay,
+                process.last_logs(),
+            )
+
+    def _failed(self, process: ServiceProcess) -> float | None:
+        """Forget ``process`` and schedule the respawn; None if it was already forgotten."""
+        with self._lock:
+            if self.process is not process:
+                return None
+            self.process = None
+            delay = self.backoff.failed()
+            self._not_before = time.monotonic() + delay
+            return delay
+
+
+class TTSClient:
+    """Talks to one or more TTS service processes. Thread-safe; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        *,
+        model_dir: str | os.PathLike[str] | None = None,
+        audio_root: str | os.PathLike[str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        pool_size: int = 1,
+        command: Sequence[str] | None = None,
+        env: dict[str, str] | None = None,
+        startup_timeout: float = 30.0,
+        health_interval: float | None = 30.0,
+        health_deadline: float = 5.0,
+        grace: float = 5.0,
+        timeout_base: float = 60.0,
+        timeout_per_char: float = 0.2,
+        control_timeout: float = 10.0,
+    ) -> None:
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
+        self._command = [*(command or [sys.executable, "-m", "studio.service"])]
+        if audio_root is not None:
+            self._command += ["--audio-root", os.fspath(audio_root)]
+        self._command += ["--parent-pid", str(os.getpid())]
+        self._env = dict(os.environ if env is None else env)
+        if model_dir is not None:
+            self._env[MODEL_DIR_ENV] = os.fspath(model_dir)
+        self._cwd = cwd
+        self.startup_timeout = startup_timeout
+        self.health_deadline = health_deadline
+        self.grace = grace
+        self.timeout_base = timeout_base
+        self.timeout_per_char = timeout_per_char
+        self.control_timeout = control_timeout
+        self._slots = [_Slot(i, self._spawn) for i in range(pool_size)]
+        self._idle: queue.Queue[_Slot] = queue.Queue()
+        for slot in self._slots:
+            self._idle.put(slot)
+        self._closed = threading.Event()
+        atexit.register(self.close)
+        if health_interval:
+            threading.Thread(
+                target=self._health_loop, args=(health_interval,), name="tts-health", daemon=True
+            ).start()
+
+    # Lifecycle -----------------------------------------------------------------------------------
+
+    def ensure_running(self) -> None:
+        """Start every process that is not running and wait until each has loaded the model."""
+        self._check_open()
+        for slot in self._slots:
+            slot.start()
+        for slot in self._slots:
+            slot.running(self.startup_timeout)
+
+    def close(self) -> None:
+        """Ask each process to shut down; kill those still running after the grace period."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        atexit.unregister(self.close)
+        processes = [p for p in (slot.close() for slot in self._slots) if p is not None]
+        for process in processes:
+            process.send_shutdown()
+        deadline = time.monotonic() + self.grace
+        for process in processes:
+            process.finish(max(deadline - time.monotonic(), 0.0))
+
+    def __enter__(self) -> TTSClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def pids(self) -> list[int | None]:
+        """The pid of each pool slot's live process (None where none runs)."""
+        return [
+            slot.process.pid if slot.process is not None and slot.process.alive else None
+            for slot in self._slots
+        ]
+
+    # Requests ------------------------------------------------------------------------------------
+
+    def synthesize(
+        self,
+        text: str,
+        voice_id: str,
+        output_path: str | os.PathLike[str],
+        *,
+        speed: float | None = None,
+        on_chunk: Callable[[ChunkEvent], None] | None = None,
+        timeout: float | None = None,
+    ) -> SynthesisResult:
+        """Speak ``text`` into the MP3 ``output_path`` (inside the service's audio root).
+
+        ``on_chunk`` streams: it is called (on a reader thread; keep it quick) as each sentence is
+        ready. ``timeout`` defaults to ``request_timeout(text)``.
+        """
+        payload: dict[str, Any] = {
+            "action": "synthesize",
+            "text": text,
+            "voiceId": voice_id,
+            "outputPath": os.fspath(output_path),
+        }
+        if speed is not None:
+            payload["speed"] = speed
+        chunks: list[ChunkEvent] = []
+
+        def on_event(event: dict[str, Any]) -> None:
+            chunk = ChunkEvent(int(event["index"]), float(event["start"]), float(event["duration"]))
+            chunks.append(chunk)
+            if on_chunk is not None:
+                on_chunk(chunk)
+
+        if on_chunk is not None:
+            payload["stream"] = True
+        answer = self._synthesis_request(
+            payload, self.request_timeout(text) if timeout is None else timeout, on_event
+        )
+        return SynthesisResult(
+            float(answer["duration"]),
+            str(answer["filePath"]),
+            int(answer["fileSize"]),
+            tuple(chunks),
+        )
+
+    def request_timeout(self, text: object) -> float:
+        """Seconds to wait for a synthesis: a base plus a share per character."""
+        length = len(text) if isinstance(text, str) else 0
+        return self.timeout_base + self.timeout_per_char * length
+
+    def ping(self) -> list[dict[str, Any]]:
+        """The seed's health answer from each process (starting any that are not running)."""
+        return [
+            self._control(slot, {"action": "ping"}, self.health_deadline) for slot in self._slots
+        ]
+
+    def metrics(self) -> list[dict[str, Any]]:
+        """Each process's metrics: uptime, requests cold and warm, mean time, errors, memory."""
+        return [
+            self._control(slot, {"action": "metrics"}, self.control_timeout) for slot in self._slots
+        ]
+
+    def voices(self, lang: str | None = None) -> dict[str, Any]:
+        """The voice catalogue and profiles, optionally for one language."""
+        payload: dict[str, Any] = {"action": "voices"}
+        if lang is not None:
+            payload["lang"] = lang
+        return self._control(self._slots[0], payload, self.control_timeout)
+
+    def check_health(self) -> int:
+        """Ping every ready process; restart those that miss the deadline. Returns how many."""
+        restarted = 0
+        for slot in self._slots:
+            process = slot.process
+            if process is None or process.state != "ready":
+                continue
+            try:
+                process.request({"action": "ping"}, self.health_deadline)
+            except ServiceError:
+                continue  # it died meanwhile: the crash handler has it
+            except ServiceTimeoutError:
+                slot.restart(
+                    process, f"it did not answer a health ping within {self.health_deadline:g} s"
+                )
+                restarted += 1
+                try:
+                    slot.running(self.startup_timeout)
+                except TTSError as exc:
+                    log.warning("The TTS service could not be restarted: %s", exc.user_text())
+        return restarted
+
+    # Internals -----------------------------------------------------------------------------------
+
+    def _spawn(self, on_crash: Callable[[ServiceProcess], None]) -> ServiceProcess:
+        return ServiceProcess(self._command, self._cwd, self._env, on_crash)
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            raise ServiceError("The TTS client is closed.", "Create a new client.")
+
+    def _take_slot(self) -> _Slot:
+        while True:
+            self._check_open()
+            try:
+                return self._idle.get(timeout=0.2)
+            except queue.Empty:
+                continue
+
+    def _synthesis_request(
+        self, payload: dict[str, Any], timeout: float, on_event: Callable[[dict[str, Any]], None]
+    ) -> dict[str, Any]:
+        slot = self._take_slot()
+        try:
+            process = slot.running(self.startup_timeout)
+            try:
+                answer = process.request(payload, timeout, on_event)
+            except ServiceTimeoutError:
+                slot.restart(process, "a request timed out")
+                raise
+            slot.succeeded()
+        finally:
+            self._idle.put(slot)
+        return raise_for_answer(answer)
+
+    def _control(self, slot: _Slot, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self._check_open()
+        process = slot.running(self.startup_timeout)
+        return raise_for_answer(process.request(payload, timeout))
+
+    def _health_loop(self, interval: float) -> None:
+        while not self._closed.wait(interval):
+            try:
+                self.check_health()
+            except Exception:
+                log.exception("The TTS health check failed")
+
+
+#: The seed calls its client KokoroProvider; this is the same thing in Python.
+KokoroClient = TTSClient

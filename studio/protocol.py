@@ -1,0 +1,394 @@
+"""The TTS service's JSON-lines contract: the seed's protocol, plus ids, voices, metrics, streaming.
+
+Pure: parses one request line into a typed request (or raises ``RequestError`` with the code to
+answer), builds response lines, and turns error responses back into typed exceptions. No I/O and
+no model, so the service and the client share it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from studio.errors import ErrorCode, StudioError, did_you_mean
+from studio.text import validate_text
+from studio.voices import parse_voice
+
+#: A request line longer than this (without its newline) is refused unread.
+MAX_LINE_BYTES = 1 << 20
+MODEL_NAME = "kokoro-82m"
+MAX_ID_CHARS = 256
+MAX_PATH_CHARS = 4096
+#: The wire carries only the seed's TTS_* codes; the studio's other codes travel as this one.
+WIRE_CODES = frozenset(c for c in ErrorCode if c.value.startswith("TTS_"))
+
+RequestId = str | int | None
+
+
+@dataclass(frozen=True)
+class Synthesize:
+    id: RequestId
+    text: str
+    voice_id: str
+    output_path: str
+    speed: float = 1.0
+    stream: bool = False
+
+
+@dataclass(frozen=True)
+class Ping:
+    id: RequestId
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    id: RequestId
+
+
+@dataclass(frozen=True)
+class Voices:
+    id: RequestId
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    id: RequestId
+
+
+Request = Synthesize | Ping | Shutdown | Voices | Metrics
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "synthesize": ("text", "voiceId", "outputPath", "speed", "stream"),
+    "ping": (),
+    "shutdown": (),
+    "voices": ("lang",),
+    "metrics": (),
+}
+ACTIONS = tuple(_FIELDS)
+_EXAMPLE = '{"action": "ping"}'
+
+
+class RequestError(StudioError):
+    """A request that cannot be served, with the id to echo (when the line had a readable one)."""
+
+    def __init__(
+        self, code: ErrorCode, message: str, hint: str = "", request_id: RequestId = None
+    ) -> None:
+        super().__init__(code, message, hint)
+        self.request_id = request_id
+
+
+def parse_request(line: bytes) -> Request:
+    """One request line (without its newline) as a typed request, or RequestError."""
+    obj = _decode(line)
+    request_id = _request_id(obj)
+    try:
+        return _typed_request(obj, request_id)
+    except RequestError:
+        raise
+    except StudioError as exc:  # text and voice checks from the core
+        raise RequestError(exc.code, exc.message, exc.hint, request_id) from None
+
+
+def _decode(line: bytes) -> dict[str, Any]:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _invalid("The request is not valid UTF-8 text.") from None
+    text = text.lstrip("\ufeff").strip()
+    if not text:
+        raise _invalid("The request line is empty.")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _invalid(
+            f"The request is not valid JSON ({exc.msg} at column {exc.colno})."
+        ) from None
+    except RecursionError:
+        raise _invalid("The request is not valid JSON (it is nested too deeply).") from None
+    except ValueError:  # e.g. an integer with more digits than Python converts
+        raise _invalid("The request is not valid JSON (a number in it is too long).") from None
+    if not isinstance(obj, dict):
+        raise _invalid(f"The request must be a JSON object, not {_json_type(obj)}.")
+    return obj
+
+
+def _request_id(obj: dict[str, Any]) -> RequestId:
+    request_id = obj.get("id")
+    if request_id is None:
+        return None
+    if isinstance(request_id, str) and len(request_id) <= MAX_ID_CHARS:
+        return request_id
+    if isinstance(request_id, int) and not isinstance(request_id, bool) and abs(request_id) < 2**53:
+        return request_id
+    raise _invalid(
+        f"Field 'id' must be a string of at most {MAX_ID_CHARS} characters or an integer, "
+        f"not {_json_type(request_id)}."
+    )
+
+
+def _typed_request(obj: dict[str, Any], request_id: RequestId) -> Request:
+    action = obj.get("action")
+    if action is None:
+        raise _invalid("The request has no 'action'.", request_id)
+    if not isinstance(action, str):
+        raise _invalid(f"Field 'action' must be a string, not {_json_type(action)}.", request_id)
+    if action not in _FIELDS:
+        raise _invalid(
+            f"Unknown action '{action[:100]}'.{did_you_mean(action, ACTIONS)}", request_id
+        )
+    allowed = ("action", "id", *_FIELDS[action])
+    for key in obj:
+        if key not in allowed:
+            raise _invalid(
+                f"Unknown field '{key[:100]}' for action '{action}'.{did_you_mean(key, allowed)}",
+                request_id,
+                f"The fields are: {', '.join(allowed)}.",
+            )
+    if action == "synthesize":
+        return _synthesize(obj, request_id)
+    if action == "voices":
+        lang = _optional(obj, "lang", str, "a string", request_id)
+        return Voices(request_id, lang)
+    if action == "ping":
+        return Ping(request_id)
+    if action == "metrics":
+        return Metrics(request_id)
+    return Shutdown(request_id)
+
+
+def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
+    text = _required(obj, "text", request_id)
+    voice_id = _required(obj, "voiceId", request_id)
+    output_path = _required(obj, "outputPath", request_id)
+    validate_text(text)
+    _no_surrogates(text, "text", request_id)
+    _no_surrogates(voice_id, "voiceId", request_id)
+    parse_voice(voice_id)
+    _check_output_path(output_path, request_id)
+    speed = _optional(obj, "speed", (int, float), "a number", request_id)
+    stream = _optional(obj, "stream", bool, "true or false", request_id)
+    return Synthesize(
+        request_id,
+        text,
+        voice_id,
+        output_path,
+        1.0 if speed is None else speed,
+        bool(stream),
+    )
+
+
+def _required(obj: dict[str, Any], key: str, request_id: RequestId) -> str:
+    if key not in obj:
+        raise _invalid(f"Field '{key}' is missing.", request_id, _SYNTH_HINT)
+    value = obj[key]
+    if not isinstance(value, str):
+        raise _invalid(f"Field '{key}' must be a string, not {_json_type(value)}.", request_id)
+    return value
+
+
+_SYNTH_HINT = 'A synthesize request needs "text", "voiceId" and "outputPath".'
+
+
+def _optional(
+    obj: dict[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    kind_name: str,
+    request_id: RequestId,
+) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    bool_ok = kind is bool
+    if not isinstance(value, kind) or (isinstance(value, bool) and not bool_ok):
+        raise _invalid(f"Field '{key}' must be {kind_name}, not {_json_type(value)}.", request_id)
+    return value
+
+
+def _no_surrogates(value: str, key: str, request_id: RequestId) -> None:
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise _invalid(
+            f"Field '{key}' contains an unpaired surrogate escape, which is not text.",
+            request_id,
+            "Send the text as UTF-8, or escape characters outside the BMP as surrogate pairs.",
+        )
+
+
+def _check_output_path(path: str, request_id: RequestId) -> None:
+    """The checks that need no file system; the service checks where the path leads."""
+    problem = None
+    if not path.strip():
+        problem = "Field 'outputPath' is empty."
+    elif len(path) > MAX_PATH_CHARS:
+        problem = f"Field 'outputPath' is longer than {MAX_PATH_CHARS} characters."
+    elif "\x00" in path:
+        problem = "Field 'outputPath' contains a NUL character."
+    elif any("\ud800" <= char <= "\udfff" for char in path):
+        problem = "Field 'outputPath' contains an unpaired surrogate escape."
+    elif not path.lower().endswith(".mp3"):
+        problem = f"Output path '{path[:200]}' does not end in .mp3."
+    if problem:
+        raise RequestError(
+            ErrorCode.INVALID_PATH,
+            problem,
+            "Give an .mp3 file path inside the audio root, e.g. .cache/audio/projects/abc/scene-1.mp3.",
+            request_id,
+        )
+
+
+def _invalid(message: str, request_id: RequestId = None, hint: str = "") -> RequestError:
+    return RequestError(
+        ErrorCode.INVALID_INPUT,
+        message,
+        hint or f"Send one JSON object per line, e.g. {_EXAMPLE}.",
+        request_id,
+    )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+# Responses ---------------------------------------------------------------------------------------
+
+
+def _with_id(request_id: RequestId, fields: dict[str, Any]) -> dict[str, Any]:
+    return fields if request_id is None else {"id": request_id, **fields}
+
+
+def success(request_id: RequestId, **fields: Any) -> dict[str, Any]:
+    """A successful answer: ``{"success": true, ...}`` with the request's id, if it had one."""
+    return _with_id(request_id, {"success": True, **fields})
+
+
+def failure(error: StudioError, request_id: RequestId = None) -> dict[str, Any]:
+    """The seed's error answer: ``{"success": false, "error": {"code", "message"}}``."""
+    return _with_id(request_id, {"success": False, "error": wire_error(error)})
+
+
+def wire_error(error: StudioError) -> dict[str, str]:
+    """The error object on the wire; codes outside the seed's TTS_* set travel as TTS_SERVICE_ERROR."""
+    body = error.to_dict()
+    if error.code not in WIRE_CODES:
+        body["code"] = ErrorCode.SERVICE_ERROR.value
+    return body
+
+
+def ping_answer(
+    request_id: RequestId, uptime: float, load_error: StudioError | None = None
+) -> dict[str, Any]:
+    """The seed's health answer; a service whose model failed to load says so, with the error."""
+    if load_error is None:
+        fields: dict[str, Any] = {"status": "healthy", "model": MODEL_NAME, "uptime": uptime}
+    else:
+        fields = {
+            "status": "unavailable",
+            "model": MODEL_NAME,
+            "uptime": uptime,
+            "error": wire_error(load_error),
+        }
+    return _with_id(request_id, fields)
+
+
+def chunk_event(request_id: RequestId, index: int, start: float, duration: float) -> dict[str, Any]:
+    """A streaming event: one sentence of a ``"stream": true`` synthesis is ready."""
+    return {
+        "id": request_id,
+        "event": "chunk",
+        "index": index,
+        "start": start,
+        "duration": duration,
+    }
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One protocol line: compact-enough JSON, ASCII only (non-ASCII escaped), and a newline."""
+    return json.dumps(message, ensure_ascii=True, allow_nan=False).encode("ascii") + b"\n"
+
+
+def finite(value: float, digits: int = 3) -> float:
+    """A rounded number that JSON can carry."""
+    return round(value, digits) if math.isfinite(value) else 0.0
+
+
+# Errors back into exceptions (the client's side) -------------------------------------------------
+
+
+class TTSError(StudioError):
+    """An error answered by the TTS service or raised by its client; ``code`` is a seed code."""
+
+    code_value: ClassVar[ErrorCode] = ErrorCode.SERVICE_ERROR
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(self.code_value, message, hint)
+
+
+class InvalidVoiceError(TTSError):
+    code_value = ErrorCode.INVALID_VOICE
+
+
+class InvalidInputError(TTSError):
+    code_value = ErrorCode.INVALID_INPUT
+
+
+class InvalidPathError(TTSError):
+    code_value = ErrorCode.INVALID_PATH
+
+
+class ModelNotFoundError(TTSError):
+    code_value = ErrorCode.MODEL_NOT_FOUND
+
+
+class NotInstalledError(TTSError):
+    code_value = ErrorCode.NOT_INSTALLED
+
+
+class ServiceError(TTSError):
+    code_value = ErrorCode.SERVICE_ERROR
+
+
+class ServiceTimeoutError(TTSError):
+    code_value = ErrorCode.TIMEOUT
+
+
+_ERROR_TYPES: dict[str, type[TTSError]] = {
+    cls.code_value.value: cls
+    for cls in (
+        InvalidVoiceError,
+        InvalidInputError,
+        InvalidPathError,
+        ModelNotFoundError,
+        NotInstalledError,
+        ServiceError,
+        ServiceTimeoutError,
+    )
+}
+
+
+def error_from_wire(error: object) -> TTSError:
+    """The typed exception for an error object from the wire (unknown codes: ServiceError)."""
+    if not isinstance(error, dict):
+        return ServiceError("The TTS service sent an error without details.")
+    message = str(error.get("message") or "The TTS service reported an error.")
+    return _ERROR_TYPES.get(str(error.get("code")), ServiceError)(message)
+
+
+def raise_for_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer itself, or its error raised as a typed exception."""
+    if answer.get("success") is False:
+        raise error_from_wire(answer.get("error"))
+    return answer

@@ -1,0 +1,456 @@
+"""The persistent TTS service: load Kokoro once, then answer JSON requests line by line.
+
+stdin carries one request per line, stdout one answer per line and nothing else (stray prints of
+any library go to stderr), stderr the status lines ``{"status": "loading"}`` and
+``{"status": "ready"}`` (or ``{"status": "failed", "error": ...}``) and then ``[INFO] …`` logs.
+
+Two threads: the reader answers ``ping``, ``voices`` and ``metrics`` at once, even while a long
+synthesis runs, and queues ``synthesize`` requests for the one synthesis thread, which owns the
+engine. Run it as ``narration-studio serve`` or ``python -m studio.service``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from studio import protocol
+from studio.errors import ErrorCode, StudioError
+from studio.fsutil import ensure_inside, remove_stale_temps
+
+log = logging.getLogger("studio.service")
+
+DEFAULT_AUDIO_ROOT = Path(".cache") / "audio"
+#: Longest file or folder name accepted in outputPath (leaves room for the temp file's prefix).
+MAX_NAME_BYTES = 200
+_SKIP_CHUNK = 64 * 1024
+
+
+def read_lines(stream: IO[bytes], limit: int = protocol.MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """Each line of ``stream`` without its newline, or None for a line over ``limit`` bytes.
+
+    An oversize line is skipped in bounded chunks, so memory stays bounded whatever arrives.
+    """
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if line.endswith(b"\n"):
+            yield line[:-1]
+        elif len(line) <= limit:
+            yield line  # the last line, without a newline
+        else:
+            while (rest := stream.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+
+
+class ProtocolWriter:
+    """Writes answer lines to the protocol stream; safe to call from both threads."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self.broken = False
+
+    def write(self, message: dict[str, Any]) -> None:
+        line = protocol.encode(message)
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                self._stream.write(line)
+                self._stream.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self.broken = True
+                log.warning("The client closed the response stream; answers are discarded.")
+
+
+class ServiceMetrics:
+    """Counters for the ``metrics`` action (the seed's list: uptime, cold and warm requests, mean
+    synthesis time, errors by code, memory)."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.load_seconds: float | None = None
+        self.requests = 0
+        self._synth_seconds: list[float] = []
+        self.errors: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def uptime(self) -> float:
+        return protocol.finite(time.monotonic() - self.started)
+
+    def record_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def record_synthesis(self, seconds: float) -> None:
+        with self._lock:
+            self._synth_seconds.append(seconds)
+
+    def record_error(self, code: str) -> None:
+        with self._lock:
+            self.errors[code] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            done = len(self._synth_seconds)
+            mean = sum(self._synth_seconds) / done if done else None
+            return {
+                "uptime": self.uptime(),
+                "loadSeconds": None if self.load_seconds is None else round(self.load_seconds, 3),
+                "requests": {
+                    "total": self.requests,
+                    "cold": min(done, 1),
+                    "warm": max(done - 1, 0),
+                },
+                "meanSynthesisSeconds": None if mean is None else round(mean, 3),
+                "errors": dict(sorted(self.errors.items())),
+                "memory": memory_usage(),
+            }
+
+
+def memory_usage() -> dict[str, int | None]:
+    """Current and peak resident memory in bytes, from the OS (None where it cannot tell)."""
+    current = None
+    try:
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    peak = None
+    try:
+        import resource
+
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = maxrss if sys.platform == "darwin" else maxrss * 1024  # macOS: bytes, Linux: KiB
+    except ImportError:
+        pass
+    if peak is not None and current is not None:
+        peak = max(peak, current)  # the kernel updates its high-water mark lazily
+    return {"rssBytes": current, "peakRssBytes": peak}
+
+
+class Service:
+    """The request loop. ``load`` once, then ``serve`` lines until shutdown or end of input."""
+
+    def __init__(
+        self, audio_root: Path, writer: ProtocolWriter, cwd: Path, metrics: ServiceMetrics
+    ) -> None:
+        self.cwd = cwd
+        self.audio_root = (cwd / audio_root).resolve()
+        self.writer = writer
+        self.metrics = metrics
+        self.engine: Any = None
+        self.load_error: StudioError | None = None
+        self._jobs: queue.Queue[tuple[protocol.Synthesize, Path] | None] = queue.Queue()
+
+    def load(self, make_engine: Callable[[], Any]) -> None:
+        """Load the model; on failure keep the error, to answer requests with it."""
+        for stale in remove_stale_temps(self.audio_root):
+            log.info("Removed %s, left by a writer that was killed", stale)
+        try:
+            engine = make_engine()
+            engine.load()
+        except StudioError as exc:
+            self.load_error = exc
+        except ImportError as exc:
+            self.load_error = StudioError(
+                ErrorCode.NOT_INSTALLED,
+                f"The Python package '{exc.name or exc}' is not installed, so the voice model "
+                "cannot run.",
+                "Reinstall Narration Studio (pip install narration-studio) in this environment.",
+            )
+        except Exception as exc:
+            log.exception("Loading the model failed")
+            self.load_error = StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"The voice model could not be loaded ({type(exc).__name__}).",
+                "Check the model folder, or download the model again. Details are in the log.",
+            )
+        if self.load_error is not None:
+            log.error("The model is not available: %s", self.load_error.user_text())
+            return
+        self.engine = engine
+        self.metrics.load_seconds = engine.load_seconds
+        log.info("Model loaded successfully: 82M parameters, on %s", engine.device)
+
+    def serve(self, lines: Iterable[bytes | None]) -> int:
+        """Answer every line; returns the exit code (0 after shutdown or end of input)."""
+        worker = threading.Thread(target=self._synthesis_loop, name="synthesis", daemon=True)
+        worker.start()
+        shutdown: protocol.Shutdown | None = None
+        for line in lines:
+            self.metrics.record_request()
+            shutdown = self._handle(line)
+            if shutdown is not None or self.writer.broken:
+                break
+        reason = "Shutdown requested" if shutdown else "End of input"
+        log.info("%s; exiting once the queued synthesis is done", reason)
+        self._jobs.put(None)
+        worker.join()
+        if shutdown is not None:
+            self.writer.write(protocol.success(shutdown.id))
+        return 0
+
+    def _handle(self, line: bytes | None) -> protocol.Shutdown | None:
+        request_id: protocol.RequestId = None
+        try:
+            if line is None:
+                raise protocol.RequestError(
+                    ErrorCode.INVALID_INPUT,
+                    f"The request line is longer than {protocol.MAX_LINE_BYTES} bytes.",
+                    "Keep each request under 1 MiB; text is limited to 5000 characters anyway.",
+                )
+            request = protocol.parse_request(line)
+            request_id = request.id
+            if isinstance(request, protocol.Shutdown):
+                return request
+            if isinstance(request, protocol.Synthesize):
+                self._jobs.put((request, self.resolve_output(request.output_path)))
+            else:
+                self.writer.write(self._answer_now(request))
+        except protocol.RequestError as exc:
+            self._fail(exc, exc.request_id)
+        except StudioError as exc:
+            self._fail(exc, request_id)
+        except Exception:
+            log.exception("Handling a request failed")
+            self._fail(_internal_error(), request_id)
+        return None
+
+    def _answer_now(
+        self, request: protocol.Ping | protocol.Metrics | protocol.Voices
+    ) -> dict[str, Any]:
+        if isinstance(request, protocol.Ping):
+            return protocol.ping_answer(request.id, self.metrics.uptime(), self.load_error)
+        if isinstance(request, protocol.Metrics):
+            return protocol.success(request.id, **self.metrics.snapshot())
+        return voices_answer(request)
+
+    def resolve_output(self, output_path: str) -> Path:
+        """The real file an outputPath names: relative to the working folder, inside the root."""
+        raw = Path(output_path)
+        try:
+            target = ensure_inside(self.audio_root, raw if raw.is_absolute() else self.cwd / raw)
+        except StudioError:
+            raise _bad_path(
+                f"Output path '{output_path}' leads outside the audio root {self.audio_root}."
+            ) from None
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, or a name the OS refuses
+            raise _bad_path(f"Output path '{output_path}' cannot be resolved.") from None
+        if target == self.audio_root or target.is_dir():
+            raise _bad_path(f"Output path '{output_path}' is a folder, not a file.")
+        long_names = [
+            p
+            for p in target.relative_to(self.audio_root).parts
+            if len(os.fsencode(p)) > MAX_NAME_BYTES
+        ]
+        if long_names:
+            raise _bad_path(
+                f"A name in output path '{output_path}' is over {MAX_NAME_BYTES} bytes."
+            )
+        for folder in target.parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    raise _bad_path(f"Output path '{output_path}' goes through a file, {folder}.")
+                break
+        return target
+
+    def _synthesis_loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            request, target = job
+            try:
+                self.writer.write(self._synthesize(request, target))
+            except StudioError as exc:
+                self._fail(exc, request.id)
+            except Exception:
+                log.exception("Synthesis failed")
+                self._fail(_internal_error(), request.id)
+
+    def _synthesize(self, request: protocol.Synthesize, target: Path) -> dict[str, Any]:
+        if self.load_error is not None:
+            raise self.load_error
+        from studio.render import render_text_to_mp3
+
+        log.info(
+            "Synthesizing text (%d characters) with voice '%s'", len(request.text), request.voice_id
+        )
+        started = time.perf_counter()
+
+        def on_chunk(chunk: Any) -> None:
+            if request.stream:
+                self.writer.write(
+                    protocol.chunk_event(
+                        request.id,
+                        chunk.index,
+                        protocol.finite(chunk.start),
+                        protocol.finite(chunk.duration),
+                    )
+                )
+
+        duration, size = render_text_to_mp3(
+            self.engine, request.text, request.voice_id, request.speed, target, on_chunk
+        )
+        self.metrics.record_synthesis(time.perf_counter() - started)
+        log.info("Audio generated: %.2f seconds, %d bytes", duration, size)
+        return protocol.success(
+            request.id,
+            duration=protocol.finite(duration),
+            filePath=request.output_path,
+            fileSize=size,
+        )
+
+    def _fail(self, error: StudioError, request_id: protocol.RequestId) -> None:
+        answer = protocol.failure(error, request_id)
+        self.metrics.record_error(answer["error"]["code"])
+        log.info("Answered %s: %s", answer["error"]["code"], error.message)
+        self.writer.write(answer)
+
+
+def voices_answer(request: protocol.Voices) -> dict[str, Any]:
+    from studio.voices import PROFILES, list_voices
+
+    voices = [
+        {
+            "id": v.id,
+            "name": v.name,
+            "language": v.language,
+            "gender": v.gender,
+            "grade": v.grade or None,
+        }
+        for v in list_voices(request.lang)
+    ]
+    return protocol.success(request.id, voices=voices, profiles=dict(PROFILES))
+
+
+def _bad_path(message: str) -> StudioError:
+    return StudioError(
+        ErrorCode.INVALID_PATH,
+        message,
+        "Give an .mp3 file path inside the audio root (--audio-root, default .cache/audio).",
+    )
+
+
+def _internal_error() -> StudioError:
+    return StudioError(
+        ErrorCode.SERVICE_ERROR,
+        "The TTS service failed unexpectedly while handling this request.",
+        "Try again; the details are in the service log (stderr).",
+    )
+
+
+# Process set-up ----------------------------------------------------------------------------------
+
+
+def _status(status: str, **fields: Any) -> None:
+    sys.stderr.write(json.dumps({"status": status, **fields}) + "\n")
+    sys.stderr.flush()
+
+
+def _claim_stdout() -> IO[bytes]:
+    """The protocol stream: a private copy of stdout. File descriptor 1 and sys.stdout then point
+    at stderr, so a stray print from any library, Python or C, cannot corrupt the protocol."""
+    sys.stdout.flush()
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(protocol_fd, "wb", buffering=0)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="[%(levelname)s] %(message)s", stream=sys.stderr, force=True
+    )
+    logging.captureWarnings(True)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit at once when the parent dies (its pipe's end of input would wait for queued work)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        log.warning("The parent process %d is gone; exiting.", parent_pid)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve_stdio(
+    model_dir: str | None = None,
+    audio_root: Path = DEFAULT_AUDIO_ROOT,
+    parent_pid: int | None = None,
+) -> NoReturn:
+    """Run the service on this process's stdin, stdout and stderr, then exit the process."""
+    started = time.monotonic()
+    out = _claim_stdout()
+    _configure_logging()
+    _status("loading")  # before torch and kokoro are imported: they take seconds
+
+    def make_engine() -> Any:
+        from studio.cli import make_engine as make_cli_engine
+
+        return make_cli_engine(model_dir)
+
+    if parent_pid is not None:
+        _watch_parent(parent_pid)
+    service = Service(audio_root, ProtocolWriter(out), Path.cwd(), ServiceMetrics(started))
+    try:
+        service.load(make_engine)
+        if service.load_error is None:
+            _status("ready")
+        else:
+            _status("failed", error=protocol.wire_error(service.load_error))
+        log.info("Serving; output paths must be inside %s", service.audio_root)
+        code = service.serve(read_lines(sys.stdin.buffer))
+    except KeyboardInterrupt:
+        log.info("Interrupted")
+        code = 130
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit without the interpreter's teardown of torch and friends, which takes seconds.
+
+    Every answer is written and every file renamed into place by now; only logs need flushing.
+    """
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m studio.service",
+        description="Persistent Kokoro TTS service: JSON requests on stdin, answers on stdout.",
+    )
+    parser.add_argument(
+        "--model-dir",
+        help="Local Kokoro model folder (default: $NARRATION_STUDIO_MODEL_DIR, the setting, the hub).",
+    )
+    parser.add_argument(
+        "--audio-root",
+        type=Path,
+        default=DEFAULT_AUDIO_ROOT,
+        help="Folder that output paths must stay inside (default: .cache/audio).",
+    )
+    parser.add_argument("--parent-pid", type=int, help="Exit when this parent process dies.")
+    args = parser.parse_args(argv)
+    serve_stdio(args.model_dir, args.audio_root, args.parent_pid)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""What the studio window depends on, passed in: where settings and new projects go, which model,
+how to make the engine. Tests give temporary folders and the real model folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.settings import default_settings_path
+from studio.ui.worker import EngineFactory, default_engine_factory
+
+
+def default_documents_dir() -> Path:
+    from platformdirs import user_documents_path
+
+    return user_documents_path()
+
+
+@dataclass
+class StudioConfig:
+    """The window's dependencies. ``model_dir`` (from --model-dir or the environment) wins over
+    the saved setting; with neither, the model comes from the hub."""
+
+    settings_path: Path = field(default_factory=default_settings_path)
+    documents_dir: Path = field(default_factory=default_documents_dir)
+    model_dir: str | None = None
+    engine_factory: EngineFactory = default_engine_factory
+    autosave_ms: int = 2000
+
+    @classmethod
+    def from_environment(cls, model_dir: str | None = None) -> StudioConfig:
+        from studio.engine.source import MODEL_DIR_ENV
+
+        return cls(model_dir=model_dir or os.environ.get(MODEL_DIR_ENV) or None)

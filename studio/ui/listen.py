@@ -1,0 +1,174 @@
+"""Listening: play a scene or a voice sample now, from the cache or streamed from the engine.
+
+The first chunk goes to the speakers as soon as it is synthesized; the whole sound is kept in a
+small in-memory cache, so a second click on the same text, voice and speed plays at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from studio.errors import ErrorCode
+from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
+from studio.ui.worker import EngineWorker, Speak
+
+CacheKey = tuple[str, str, float]
+
+
+class AudioCache:
+    """Recently heard sounds by (text, voice, speed), least recently used dropped first."""
+
+    def __init__(self, max_seconds: float = 900.0) -> None:
+        self._items: OrderedDict[CacheKey, list[np.ndarray]] = OrderedDict()
+        self._max_frames = int(max_seconds * SOURCE_RATE)
+
+    def get(self, key: CacheKey) -> list[np.ndarray] | None:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        return None
+
+    def put(self, key: CacheKey, chunks: list[np.ndarray]) -> None:
+        self._items[key] = chunks
+        self._items.move_to_end(key)
+        while len(self._items) > 1 and self._frames() > self._max_frames:
+            self._items.popitem(last=False)
+
+    def _frames(self) -> int:
+        return sum(len(c) for chunks in self._items.values() for c in chunks)
+
+
+@dataclass(frozen=True)
+class Listening:
+    """What is being heard: a scene (target = scene id) or a voice sample (target = voice)."""
+
+    kind: str  # "scene" or "voice"
+    target: str
+    label: str
+
+
+class Listener(QObject):
+    """Plays one thing at a time and tells the UI what is playing, or why nothing can."""
+
+    state_changed = Signal(object)  # Listening, or None when silent
+    first_audio = Signal(float)  # seconds from the request to its first audio
+    error = Signal(str)  # a message for the user
+
+    def __init__(
+        self, worker: EngineWorker, player: Player, cache: AudioCache | None = None
+    ) -> None:
+        super().__init__()
+        self._worker = worker
+        self._player = player
+        self._cache = cache if cache is not None else AudioCache()
+        self._current: Listening | None = None
+        self._job: int | None = None
+        self._key: CacheKey | None = None
+        self._chunks: list[np.ndarray] = []
+        self._asked_at = 0.0
+        worker.chunk_ready.connect(self._on_chunk)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        player.stopped.connect(self._on_player_stopped)
+
+    @property
+    def current(self) -> Listening | None:
+        return self._current
+
+    @property
+    def synthesizing(self) -> bool:
+        return self._job is not None
+
+    def position(self) -> tuple[float, float]:
+        return self._player.position()
+
+    def play(self, what: Listening, text: str, voice: str, speed: float) -> None:
+        """Start hearing ``text``; replaces whatever was playing or being synthesized."""
+        self._silence()
+        try:
+            self._player.check_device()
+        except PlaybackUnavailable as exc:
+            self._set_state(None)
+            self.error.emit(str(exc))
+            return
+        self._asked_at = time.perf_counter()
+        self._key = (text.strip(), voice, float(speed))
+        self._current = what
+        cached = self._cache.get(self._key)
+        if cached is not None:
+            if self._start_player():
+                for chunk in cached:
+                    self._player.feed(chunk)
+                self._player.end_of_input()
+                self.first_audio.emit(time.perf_counter() - self._asked_at)
+            return
+        self._chunks = []
+        self._job = self._worker.submit(Speak(text, voice, speed))
+        self._set_state(what)
+
+    def stop(self) -> None:
+        self._silence()
+        self._set_state(None)
+
+    def _silence(self) -> None:
+        job, self._job = self._job, None  # cleared first: cancelling reports back synchronously
+        if job is not None:
+            self._worker.cancel(job)
+        self._player.stop()
+
+    def _start_player(self) -> bool:
+        try:
+            self._player.start()
+        except PlaybackUnavailable as exc:
+            self._silence()
+            self._set_state(None)
+            self.error.emit(str(exc))
+            return False
+        self._set_state(self._current)
+        return True
+
+    @Slot(int, object)
+    def _on_chunk(self, job: int, chunk: object) -> None:
+        if job != self._job:
+            return
+        audio = chunk.audio  # type: ignore[attr-defined]
+        if not self._chunks:
+            if not self._start_player():
+                return
+            self.first_audio.emit(time.perf_counter() - self._asked_at)
+        self._chunks.append(audio)
+        self._player.feed(audio)
+
+    @Slot(int, object)
+    def _on_finished(self, job: int, _result: object) -> None:
+        if job != self._job:
+            return
+        self._job = None
+        if self._key is not None:
+            self._cache.put(self._key, self._chunks)
+        self._player.end_of_input()
+
+    @Slot(int, str, str)
+    def _on_failed(self, job: int, code: str, message: str) -> None:
+        if job != self._job:
+            return
+        self._job = None
+        self._player.stop()
+        self._set_state(None)
+        if code != ErrorCode.CANCELLED.value:
+            self.error.emit(message)
+
+    @Slot(bool)
+    def _on_player_stopped(self, _completed: bool) -> None:
+        if self._job is None:
+            self._set_state(None)
+
+    def _set_state(self, what: Listening | None) -> None:
+        if what is None:
+            self._current = None
+        self.state_changed.emit(what)

@@ -1,0 +1,397 @@
+"""The studio's main window: scenes on the left, the scene's text in the middle, voices on the
+right, Play and Export in the toolbar, and the engine's state in the status bar."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+)
+
+from studio.errors import StudioError
+from studio.project import PROJECT_FILE, Project
+from studio.settings import Settings
+from studio.text import validate_text
+from studio.ui.config import StudioConfig
+from studio.ui.export_dialog import ExportDialog
+from studio.ui.listen import Listener, Listening
+from studio.ui.model_loader import ModelLoader
+from studio.ui.playback import Player
+from studio.ui.scene_editor import SceneEditor
+from studio.ui.scene_list import SceneList
+from studio.ui.session import ProjectSession
+from studio.ui.status import StatusPanel
+from studio.ui.transport import Transport
+from studio.ui.voice_picker import VoicePicker
+from studio.ui.worker import EngineThread, EngineWorker
+from studio.voices import parse_voice
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """The studio. Owns the engine thread, the player and the open project."""
+
+    def __init__(self, config: StudioConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.settings = Settings.load(config.settings_path)
+        self.session = ProjectSession(
+            self.settings, config.settings_path, config.documents_dir, config.autosave_ms
+        )
+        self.worker = EngineWorker(config.engine_factory)
+        self._engine_thread = EngineThread(self.worker)
+        self.player = Player(self)
+        self.listener = Listener(self.worker, self.player)
+        self.export_dialog: ExportDialog | None = None
+        self.shown_at: float | None = None
+        self._created_at = time.perf_counter()
+
+        self.scene_list = SceneList(self.session.model)
+        self.editor = SceneEditor(self.session.model)
+        self.voices = VoicePicker()
+        self.status = StatusPanel()
+        self._make_actions()
+        self.loader = ModelLoader(
+            self.worker, self.status, self.model_action, self.settings, config.settings_path
+        )
+        self.loader.load(config.model_dir or self.settings.model_dir)  # runs once the thread starts
+        self.transport = Transport(self.listener, self.play_action)
+        self._lay_out()
+        self._connect()
+        room = self.screen().availableGeometry()
+        self.resize(QSize(min(1280, room.width() * 9 // 10), min(800, room.height() * 9 // 10)))
+        self.setMinimumSize(900, 560)
+
+        problem = self.session.open_last()
+        self._project_replaced()
+        if problem is not None:
+            self.status.note(
+                f"Could not open the last project: {problem.user_text()}", "error", 15000
+            )
+
+    # --- construction -----------------------------------------------------------------------
+
+    def _action(self, text: str, slot: object, shortcut: object = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))  # type: ignore[call-overload]
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.new_action = self._action("&New Project", self.new_project, keys.New)
+        self.open_action = self._action("&Open Project…", self.choose_project, keys.Open)
+        self.save_action = self._action("&Save", self.save, keys.Save)
+        self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs)
+        self.export_all_action = self._action(
+            "&Export All Scenes…", lambda: self.export(False), "Ctrl+E", "Export every scene to MP3"
+        )
+        self.export_selected_action = self._action(
+            "Export &Selected Scenes…", lambda: self.export(True), "Ctrl+Shift+E"
+        )
+        self.model_action = self._action("Choose &Model Folder…", self.choose_model_folder)
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.undo_action = self.session.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(keys.Undo)
+        self.redo_action = self.session.undo_stack.createRedoAction(self, "&Redo")
+        redo_keys = QKeySequence.keyBindings(keys.Redo)
+        redo_keys += [
+            k for k in map(QKeySequence, ("Ctrl+Shift+Z", "Ctrl+Y")) if k not in redo_keys
+        ]
+        self.redo_action.setShortcuts(redo_keys)
+        self.rename_project_action = self._action("Rename &Project…", self.rename_project)
+        self.play_action = self._action(
+            "▶  Play Scene", self.toggle_play, Qt.Key.Key_Space, "Play or stop the scene (Space)"
+        )
+        self.preview_action = self._action(
+            "&Preview Scene", self.preview_scene, "Ctrl+Return", "Hear the scene now (Ctrl+Enter)"
+        )
+        self.preview_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.stop_action = self._action("S&top", self.listener.stop, "Esc")
+
+    def _lay_out(self) -> None:
+        self.setStatusBar(self.status)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_all_action, self.export_selected_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.model_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        scenes = self.scene_list
+        edit_menu.addActions(
+            [scenes.add_action, scenes.duplicate_action, scenes.delete_action, scenes.rename_action]
+        )
+        edit_menu.addActions([scenes.move_up_action, scenes.move_down_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.rename_project_action)
+        play_menu = self.menuBar().addMenu("&Playback")
+        play_menu.addActions([self.play_action, self.preview_action, self.stop_action])
+        # Shortcuts of actions that are only in menus work because menus belong to the window.
+        self.addActions([self.play_action, self.preview_action, self.stop_action])
+        self.addActions([scenes.add_action, scenes.duplicate_action, scenes.rename_action])
+        self.addActions([scenes.move_up_action, scenes.move_down_action])
+
+        self.toolbar = toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.new_action, self.open_action, self.save_action])
+        toolbar.addSeparator()
+        toolbar.addWidget(self.transport)
+        toolbar.addSeparator()
+        toolbar.addAction(self.export_all_action)
+        self.addToolBar(toolbar)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.scene_list)
+        splitter.addWidget(self.editor)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([290, 640])
+        splitter.setContentsMargins(8, 4, 4, 4)
+        self.setCentralWidget(splitter)
+        dock = QDockWidget("Voices", self)
+        dock.setObjectName("voicesDock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setWidget(self.voices)
+        dock.setMinimumWidth(360)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [440], Qt.Orientation.Horizontal)
+
+    def _connect(self) -> None:
+        session = self.session
+        session.dirty_changed.connect(self.setWindowModified)
+        session.project_replaced.connect(self._project_replaced)
+        session.model.title_changed.connect(lambda _title: self._update_title())
+        session.saved.connect(
+            lambda auto: self.status.note("Autosaved" if auto else "Saved", ms=2500)
+        )
+        session.autosave_failed.connect(
+            lambda text: self.status.note(f"Autosave failed: {text}", "error", 15000)
+        )
+        self.scene_list.scene_selected.connect(self._scene_selected)
+        self.editor.add_requested.connect(self.scene_list.add_action.trigger)
+        self.voices.preview_requested.connect(self.preview_voice)
+        self.voices.stop_requested.connect(self.listener.stop)
+        self.voices.use_requested.connect(self.use_voice)
+        self.listener.state_changed.connect(self._listening_changed)
+        self.listener.error.connect(lambda text: self.status.note(text, "error", 12000))
+        self.listener.first_audio.connect(
+            lambda s: log.info("First audio %.2f s after the request", s)
+        )
+
+    # --- engine -----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.shown_at is None:
+            self.shown_at = time.perf_counter()
+            QTimer.singleShot(0, self._first_shown)  # after the first paint: the window is up
+
+    def _first_shown(self) -> None:
+        log.info(
+            "Window visible %.2f s after it was created; the model now loads in the background",
+            time.perf_counter() - self._created_at,
+        )
+        self.start_engine()
+
+    def start_engine(self) -> None:
+        """Start the engine thread, which then loads the model (once the window is shown)."""
+        self._engine_thread.start()
+
+    def choose_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the Kokoro Model Folder", self.loader.model_dir or str(Path.home())
+        )
+        if folder:
+            self.loader.use_folder(folder)
+
+    # --- listening --------------------------------------------------------------------------
+
+    def toggle_play(self) -> None:
+        if self.listener.current is not None:
+            self.listener.stop()
+        else:
+            self.preview_scene()
+
+    def preview_scene(self) -> None:
+        scene_id = self.editor.scene_id
+        if not scene_id:
+            self.status.note("Select a scene to play.", "error")
+            return
+        scene = self.session.model.scene_by_id(scene_id)
+        voice = self.session.model.voice_of(scene)
+        try:
+            validate_text(scene.text)
+            parse_voice(voice)
+        except StudioError as exc:
+            self.status.note(exc.user_text(), "error", 10000)
+            return
+        number = self.session.model.row_of(scene_id) + 1
+        label = f"Scene {number} · {voice}"
+        self.listener.play(Listening("scene", scene_id, label), scene.text, voice, scene.speed)
+
+    def preview_voice(self, spec: str, text: str) -> None:
+        self.listener.play(Listening("voice", spec, f"Sample · {spec}"), text, spec, 1.0)
+
+    def use_voice(self, spec: str) -> None:
+        if self.editor.scene_id:
+            self.session.model.edit(self.editor.scene_id, "voice", spec)
+
+    def _listening_changed(self, what: Listening | None) -> None:
+        self.voices.set_playing(what.target if what and what.kind == "voice" else None)
+
+    # --- projects ---------------------------------------------------------------------------
+
+    def new_project(self) -> None:
+        if self._may_discard_changes():
+            self.session.new_project()
+
+    def choose_project(self) -> None:
+        if not self._may_discard_changes():
+            return
+        start = str(self.session.project.folder.parent)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open Project", start, f"Narration Studio project ({PROJECT_FILE})"
+        )
+        if path:
+            self.open_project(Path(path).parent)
+
+    def open_project(self, folder: Path) -> bool:
+        try:
+            self.session.open(folder)
+        except StudioError as exc:
+            QMessageBox.warning(self, "Could Not Open Project", exc.user_text())
+            return False
+        return True
+
+    def save(self) -> bool:
+        try:
+            self.session.save()
+        except StudioError as exc:
+            QMessageBox.warning(self, "Could Not Save", exc.user_text())
+            return False
+        return True
+
+    def save_as(self) -> bool:
+        start = str(self.session.project.folder)
+        path, _ = QFileDialog.getSaveFileName(self, "Save Project As (a new folder)", start)
+        if not path:
+            return False
+        try:
+            self.session.save_as(Path(path))
+        except StudioError as exc:
+            QMessageBox.warning(self, "Could Not Save", exc.user_text())
+            return False
+        return True
+
+    def rename_project(self) -> None:
+        title, ok = QInputDialog.getText(
+            self, "Rename Project", "Project title:", text=self.session.project.title
+        )
+        if ok:
+            self.session.model.rename_project(title)
+
+    def export(self, selected_only: bool) -> None:
+        """Save, then render a snapshot of the project on the engine thread."""
+        ids = self.scene_list.selected_scene_ids() if selected_only else None
+        if selected_only and not ids:
+            self.status.note("Select the scenes to export first.", "error")
+            return
+        if not self.session.project.scenes:
+            self.status.note("There are no scenes to export.", "error")
+            return
+        if not self.save():
+            return
+        project = self.session.project
+        snapshot = Project(
+            project.folder,
+            project.title,
+            project.default_voice,
+            [dataclasses.replace(scene) for scene in project.scenes],
+        )
+        self.export_dialog = ExportDialog(self.worker, snapshot, ids, self)
+        self.export_dialog.start()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.session.recent_projects():
+            action = self.recent_menu.addAction(str(folder))
+            action.triggered.connect(
+                lambda _=False, f=folder: self._may_discard_changes() and self.open_project(f)
+            )
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def _project_replaced(self) -> None:
+        self._update_title()
+        self.setWindowModified(False)
+        self.scene_list.select_row(0)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.session.project.title}[*] — Narration Studio")
+
+    def _scene_selected(self, scene_id: str) -> None:
+        self.editor.show_scene(scene_id)
+        if scene_id:
+            scene = self.session.model.scene_by_id(scene_id)
+            voice = scene.voice or self.session.project.default_voice
+            self.voices.select_spec(voice)
+
+    def _may_discard_changes(self) -> bool:
+        """Ask about unsaved changes; True when it is fine to go on."""
+        if not self.session.dirty:
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            "Unsaved Changes",
+            f"Save the changes to “{self.session.project.title}” first?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        if answer == buttons.Save:
+            return self.save()
+        return answer == buttons.Discard
+
+    def save_and_quit(self) -> None:
+        """Quit without questions (the terminal's Ctrl+C, a logout): save changes if possible."""
+        if self.session.dirty:
+            try:
+                self.session.save()
+            except StudioError as exc:
+                log.error("Quitting without saving: %s", exc.user_text())
+            self.session.undo_stack.setClean()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_discard_changes():
+            event.ignore()
+            return
+        self.listener.stop()
+        self._engine_thread.stop()
+        event.accept()

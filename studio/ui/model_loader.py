@@ -1,0 +1,135 @@
+"""Loading the model, and telling the user where it stands: loading, downloading (with how much
+has arrived), ready with the cold-start time, or failed with a way out ("Choose Model Folder…")."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QAction
+
+from studio.errors import StudioError
+from studio.settings import Settings
+from studio.ui.status import StatusPanel
+from studio.ui.worker import EngineWorker, LoadModel, ModelInfo
+
+log = logging.getLogger(__name__)
+
+#: The hub's Kokoro-82M weights and config, roughly: for "120 of ≈330 MB".
+HUB_DOWNLOAD_BYTES = 330_000_000
+POLL_MS = 500
+
+
+def hub_model_cache() -> Path:
+    """Where huggingface_hub keeps the downloaded model (its own rules: HF_HUB_CACHE, HF_HOME)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return Path(HF_HUB_CACHE) / "models--hexgrad--Kokoro-82M"
+
+
+def folder_size(folder: Path) -> int:
+    total = 0
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # a temp file renamed while we looked
+                continue
+    return total
+
+
+class DownloadWatch(QObject):
+    """Shows download progress by watching the hub's cache folder grow: the hub's own progress
+    bars only write to a terminal."""
+
+    def __init__(self, status: StatusPanel, folder: Path, expected: int = HUB_DOWNLOAD_BYTES):
+        super().__init__(status)
+        self._status, self._folder, self._expected = status, folder, expected
+        self._start = folder_size(folder)
+        self._timer = QTimer(self, interval=POLL_MS)
+        self._timer.timeout.connect(self.poll)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @Slot()
+    def poll(self) -> None:
+        arrived = folder_size(self._folder) - self._start
+        if arrived > 0:
+            mb, of = arrived // 1_000_000, self._expected // 1_000_000
+            self._status.busy(
+                f"Downloading the model (first run only)… {mb} of ≈{of} MB",
+                (min(arrived, self._expected), self._expected),
+            )
+
+
+class ModelLoader(QObject):
+    """Loads the model on the engine thread, from a folder or (with none) from the hub."""
+
+    ready = Signal(float)  # seconds the cold start took
+
+    def __init__(
+        self,
+        worker: EngineWorker,
+        status: StatusPanel,
+        choose_action: QAction,
+        settings: Settings,
+        settings_path: Path,
+    ) -> None:
+        super().__init__(status)
+        self._worker, self._status, self._choose = worker, status, choose_action
+        self._settings, self._settings_path = settings, settings_path
+        self.model_dir: str | None = None
+        self.job: int | None = None
+        self._watch: DownloadWatch | None = None
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+
+    def load(self, model_dir: str | None) -> None:
+        """Queue a (re)load; requests queued after it use the new engine."""
+        self.model_dir = model_dir
+        if model_dir:
+            self._status.busy(f"Loading model… from {model_dir}")
+        else:
+            self._status.busy("Loading model… (downloading it on first use, ≈330 MB)")
+            self._watch = DownloadWatch(self._status, hub_model_cache())
+            self._watch.start()
+        self._status.detail.setText("")
+        self.job = self._worker.submit(LoadModel(model_dir))
+
+    def use_folder(self, folder: str) -> None:
+        """Remember ``folder`` as the model folder (Settings.model_dir) and load from it."""
+        self._settings.model_dir = folder
+        try:
+            self._settings.save(self._settings_path)
+        except StudioError as exc:
+            self._status.note(exc.user_text(), "error")
+        self.load(folder)
+
+    def _stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+
+    @Slot(int, object)
+    def _on_finished(self, job: int, info: object) -> None:
+        if job != self.job or not isinstance(info, ModelInfo):
+            return
+        self._stop_watching()
+        self._status.ready(f"Ready — model loaded in {info.seconds:.1f} s")
+        self._status.detail.setText(f"Kokoro-82M · {info.device.upper()}")
+        self._status.detail.setToolTip(f"Model: {self.model_dir or 'hexgrad/Kokoro-82M (hub)'}")
+        log.info("Model ready on %s, cold start %.2f s", info.device, info.seconds)
+        self.ready.emit(info.seconds)
+
+    @Slot(int, str, str)
+    def _on_failed(self, job: int, _code: str, message: str) -> None:
+        if job != self.job:
+            return
+        self._stop_watching()
+        self._status.error(f"Model not loaded: {message}", self._choose)

@@ -1,0 +1,226 @@
+"""The selected scene: its title, voice, speed, pause after, and text with a live character count.
+
+Every change goes to the SceneModel, which records it on the undo stack; changes made by undo
+and redo come back through the model and are shown without moving the user's cursor needlessly.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.engine.core import MAX_SPEED, MIN_SPEED
+from studio.project import MAX_PAUSE_AFTER, Scene
+from studio.text import MAX_TEXT_CHARS
+from studio.ui.scene_model import SceneModel
+from studio.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
+
+_DEFAULT = "__project_default__"
+
+
+class _UndoGoesToTheWindow(QObject):
+    """Let Ctrl+Z / Ctrl+Shift+Z in a text field reach the window's undo stack, not the field's."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        keys = QKeySequence.StandardKey
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and (event.matches(keys.Undo) or event.matches(keys.Redo))
+        ):
+            event.ignore()
+            return True
+        return False
+
+
+def replace_text_keeping_cursor(editor: QPlainTextEdit, new: str) -> None:
+    """Change only the part of the text that differs, so the cursor stays where the change was."""
+    old = editor.toPlainText()
+    if old == new:
+        return
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    cursor = QTextCursor(editor.document())
+    cursor.setPosition(start)
+    cursor.setPosition(end_old, QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(new[start:end_new])
+    editor.setTextCursor(cursor)
+
+
+def _describe(voice: Voice) -> str:
+    grade = f", grade {voice.grade}" if voice.grade else ""
+    return f"{voice.id}, {voice.language}, {voice.gender}{grade}"
+
+
+def voice_choices() -> list[tuple[str, str | None]]:
+    """(label, voice spec) for the voice box: the project default, profiles, then every voice."""
+    choices: list[tuple[str, str | None]] = [("Project default", None)]
+    for name, voice_id in PROFILES.items():
+        choices.append((f"★ {name.capitalize()} — profile: {_describe(CATALOG[voice_id])}", name))
+    for lang in LANGUAGES:
+        for voice in list_voices(lang):
+            choices.append((f"{voice.name} — {_describe(voice)}", voice.id))
+    return choices
+
+
+class SceneEditor(QWidget):
+    """Edits one scene of the model; shows a hint and an Add button when there is none."""
+
+    add_requested = Signal()
+
+    def __init__(self, model: SceneModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.scene_id = ""
+        self.title = QLineEdit(placeholderText="Scene title (names the MP3 file)")
+        self.voice = QComboBox()
+        self.voice.setObjectName("sceneVoice")
+        self.voice.setMaxVisibleItems(20)
+        for label, spec in voice_choices():
+            self.voice.addItem(label, spec or _DEFAULT)
+        self.speed = QDoubleSpinBox(
+            minimum=MIN_SPEED, maximum=MAX_SPEED, singleStep=0.05, decimals=2, suffix=" ×"
+        )
+        self.pause = QDoubleSpinBox(
+            minimum=0.0, maximum=MAX_PAUSE_AFTER, singleStep=0.1, decimals=1, suffix=" s"
+        )
+        self.speed.setToolTip("Speaking speed: 1.00 × is normal, from 0.50 to 2.00")
+        self.pause.setToolTip("Silence added after this scene in its MP3")
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("sceneText")
+        self.text.setPlaceholderText("Type or paste what this scene says…")
+        self.text.setUndoRedoEnabled(False)  # the window's undo stack records typing
+        self._undo_filter = _UndoGoesToTheWindow(self)
+        for field in (self.text, self.title, self.speed, self.pause):
+            field.installEventFilter(self._undo_filter)
+        self.count = QLabel()
+        self.count.setObjectName("charCount")
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+        self.title.textEdited.connect(lambda text: self._edit("title", text))
+        self.voice.activated.connect(self._voice_chosen)
+        self.speed.valueChanged.connect(lambda value: self._edit("speed", round(value, 2)))
+        self.pause.valueChanged.connect(lambda value: self._edit("pause_after", round(value, 1)))
+        self.text.textChanged.connect(self._text_changed)
+        model.scene_edited.connect(self._on_scene_edited)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Title", self.title)
+        form.addRow("Voice", self.voice)
+        numbers = QHBoxLayout()
+        numbers.addWidget(self.speed)
+        numbers.addSpacing(16)
+        numbers.addWidget(QLabel("Pause after"))
+        numbers.addWidget(self.pause)
+        numbers.addStretch()
+        form.addRow("Speed", numbers)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.count)
+
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        hint = QLabel("This project has no scenes yet.")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        add = QPushButton("Add a Scene")
+        add.clicked.connect(self.add_requested)
+        empty_layout.addStretch()
+        empty_layout.addWidget(hint)
+        empty_layout.addWidget(add, 0, Qt.AlignmentFlag.AlignCenter)
+        empty_layout.addStretch()
+
+        self._pages = QStackedWidget()
+        self._pages.addWidget(empty)
+        self._pages.addWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._pages)
+        self.show_scene("")
+
+    def show_scene(self, scene_id: str) -> None:
+        """Show ``scene_id`` ("" for none)."""
+        self.scene_id = scene_id if scene_id and self.model.row_of(scene_id) >= 0 else ""
+        self._pages.setCurrentIndex(1 if self.scene_id else 0)
+        if self.scene_id:
+            scene = self.model.scene_by_id(self.scene_id)
+            for field in ("title", "voice", "speed", "pause_after", "text"):
+                self._show_field(scene, field)
+
+    def _show_field(self, scene: Scene, field: str) -> None:
+        if field == "title":
+            if self.title.text() != scene.title:
+                with QSignalBlocker(self.title):
+                    self.title.setText(scene.title)
+        elif field == "voice":
+            self._show_voice(scene.voice)
+        elif field == "speed":
+            with QSignalBlocker(self.speed):
+                self.speed.setValue(scene.speed)
+        elif field == "pause_after":
+            with QSignalBlocker(self.pause):
+                self.pause.setValue(scene.pause_after)
+        elif field == "text":
+            with QSignalBlocker(self.text):
+                if self.text.toPlainText() != scene.text:
+                    replace_text_keeping_cursor(self.text, scene.text)
+            self._update_count()
+
+    def _show_voice(self, voice: str | None) -> None:
+        data = voice or _DEFAULT
+        index = self.voice.findData(data)
+        if index < 0:  # a blend typed elsewhere: show it as it is
+            self.voice.addItem(f"{voice} (blend)", data)
+            index = self.voice.count() - 1
+        default = self.model.project.default_voice
+        self.voice.setItemText(0, f"Project default ({default})")
+        with QSignalBlocker(self.voice):
+            self.voice.setCurrentIndex(index)
+
+    def _on_scene_edited(self, scene_id: str, field: str) -> None:
+        if scene_id == self.scene_id:
+            self._show_field(self.model.scene_by_id(scene_id), field)
+
+    def _edit(self, field: str, value: object) -> None:
+        if self.scene_id:
+            self.model.edit(self.scene_id, field, value)
+
+    def _voice_chosen(self, index: int) -> None:
+        data = self.voice.itemData(index)
+        self._edit("voice", None if data == _DEFAULT else data)
+
+    def _text_changed(self) -> None:
+        self._edit("text", self.text.toPlainText())
+        self._update_count()
+
+    def _update_count(self) -> None:
+        used = len(self.text.toPlainText().strip())
+        over = used > MAX_TEXT_CHARS
+        self.count.setText(
+            f"{used:,} / {MAX_TEXT_CHARS:,} characters"
+            + (" — over the limit: split this scene" if over else "")
+        )
+        self.count.setProperty("over", over)
+        self.count.style().unpolish(self.count)
+        self.count.style().polish(self.count)

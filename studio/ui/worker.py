@@ -1,0 +1,278 @@
+"""The engine's own thread: an EngineWorker QObject that owns the Engine, moved to a QThread.
+
+The GUI thread never imports torch, loads the model or synthesizes: it submits jobs and gets
+signals back, which Qt queues onto the GUI thread. Jobs run one at a time, in order. Cancelling
+sets a flag that is checked between the chunks (sentences) of the engine's generator, and a new
+``Speak`` replaces any older one that has not finished. This is superqt's ``_qthreading`` idiom:
+the worker is moved to its thread, driven by ``started`` and queued signals, deleted with
+``deleteLater`` when the thread finishes, and exceptions are caught in the thread and sent back
+as ``failed`` with the StudioError's code and message. This is the only module that touches QThread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+from studio.errors import ErrorCode, StudioError
+from studio.voices import DEFAULT_VOICE
+
+if TYPE_CHECKING:
+    from studio.engine import Engine
+    from studio.project import Project
+
+log = logging.getLogger(__name__)
+
+#: Makes an (unloaded) engine for a model folder, or for the hub when the folder is None.
+EngineFactory = Callable[[str | None], "Engine"]
+
+
+def default_engine_factory(model_dir: str | None) -> Engine:
+    """The engine the app uses: the folder, else $NARRATION_STUDIO_MODEL_DIR, else the hub."""
+    from studio.engine import Engine, resolve_model_source
+
+    return Engine(resolve_model_source(model_dir))
+
+
+@dataclass(frozen=True)
+class LoadModel:
+    """Make and load the engine (imports torch and kokoro: seconds to tens of seconds), then
+    speak one word unheard: the first synthesis pays one-off costs (torch's kernels, the
+    phonemizer's lexicon), which belong to the cold start, not to the user's first preview."""
+
+    model_dir: str | None
+    warm_up: bool = True
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Synthesize text to listen to. A newer Speak replaces an older one."""
+
+    text: str
+    voice: str
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
+class Export:
+    """Render scenes of a project snapshot to MP3s (all scenes when ``scene_ids`` is None)."""
+
+    project: Project
+    scene_ids: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a LoadModel job reports: how long the cold start took, and where the model runs."""
+
+    seconds: float  # the cold start: loading and warming up
+    device: str
+
+
+@dataclass(frozen=True)
+class SpeakProgress:
+    """How much of a Speak's text has been voiced so far."""
+
+    done_chars: int
+    total_chars: int
+
+
+Request = LoadModel | Speak | Export
+
+
+@dataclass
+class _Job:
+    id: int
+    request: Request
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+class EngineWorker(QObject):
+    """Owns the engine on the engine thread and runs submitted jobs one at a time, in order.
+
+    ``submit`` and ``cancel`` are called from the GUI thread; everything else runs on the
+    worker's thread. Each job ends with exactly one ``finished`` or ``failed`` (code CANCELLED
+    when cancelled or replaced).
+    """
+
+    chunk_ready = Signal(int, object)  # job id, AudioChunk (Speak)
+    progress = Signal(int, object)  # job id, SpeakProgress (Speak) or a render event (Export)
+    finished = Signal(int, object)  # job id, result: ModelInfo, audio seconds, or SceneDone list
+    failed = Signal(int, str, str)  # job id, ErrorCode value, message for the user
+    _wake = Signal()
+
+    def __init__(self, engine_factory: EngineFactory) -> None:
+        super().__init__()
+        self._factory = engine_factory
+        self._engine: Engine | None = None
+        self._load_error: StudioError | None = None
+        self._lock = threading.Lock()
+        self._pending: deque[_Job] = deque()
+        self._current: _Job | None = None
+        self._ids = itertools.count(1)
+        self._wake.connect(self._run_next)
+
+    # --- GUI thread -------------------------------------------------------------------------
+
+    def submit(self, request: Request) -> int:
+        """Queue a request and return its job id. A Speak replaces unfinished Speaks."""
+        job = _Job(next(self._ids), request)
+        replaced: list[_Job] = []
+        with self._lock:
+            if isinstance(request, Speak):
+                replaced = [j for j in self._pending if isinstance(j.request, Speak)]
+                for old in replaced:
+                    self._pending.remove(old)
+                if self._current is not None and isinstance(self._current.request, Speak):
+                    self._current.cancelled.set()
+            self._pending.append(job)
+        for old in replaced:
+            self.failed.emit(old.id, ErrorCode.CANCELLED.value, "Replaced by a newer preview.")
+        self._wake.emit()
+        return job.id
+
+    def cancel(self, job_id: int | None = None) -> None:
+        """Cancel one job, or all when ``job_id`` is None: a pending job at once, the running
+        one when its current sentence is done."""
+        with self._lock:
+            dropped = [j for j in self._pending if job_id is None or j.id == job_id]
+            for job in dropped:
+                self._pending.remove(job)
+            if self._current is not None and job_id in (None, self._current.id):
+                self._current.cancelled.set()
+        for job in dropped:
+            self.failed.emit(job.id, ErrorCode.CANCELLED.value, "Cancelled.")
+
+    # --- worker thread ----------------------------------------------------------------------
+
+    @Slot()
+    def _run_next(self) -> None:
+        with self._lock:
+            if not self._pending:
+                return
+            job = self._current = self._pending.popleft()
+        try:
+            result = self._run(job)
+        except StudioError as exc:
+            self.failed.emit(job.id, exc.code.value, exc.user_text())
+        except Exception as exc:  # a bug: log it in full, show the user a message, not a traceback
+            log.exception("Job %s (%s) failed", job.id, type(job.request).__name__)
+            self.failed.emit(
+                job.id,
+                ErrorCode.SERVICE_ERROR.value,
+                f"Something went wrong in the speech engine ({type(exc).__name__}: {exc}). "
+                "Try again; if it keeps happening, restart Narration Studio.",
+            )
+        else:
+            self.finished.emit(job.id, result)
+        finally:
+            with self._lock:
+                self._current = None
+
+    def _run(self, job: _Job) -> Any:
+        request = job.request
+        if isinstance(request, LoadModel):
+            return self._load(request)
+        engine = self._require_engine()
+        if isinstance(request, Speak):
+            return self._speak(job, engine, request)
+        return self._export(job, engine, request)
+
+    def _load(self, request: LoadModel) -> ModelInfo:
+        self._engine, self._load_error = None, None
+        started = time.perf_counter()
+        try:
+            engine = self._factory(request.model_dir)
+            engine.load()
+            if request.warm_up:
+                for _chunk in engine.synthesize("Ready.", DEFAULT_VOICE):
+                    pass
+        except StudioError as exc:
+            self._load_error = exc
+            raise
+        self._engine = engine
+        return ModelInfo(time.perf_counter() - started, engine.device)
+
+    def _require_engine(self) -> Engine:
+        if self._engine is not None:
+            return self._engine
+        if self._load_error is not None:
+            raise self._load_error
+        raise StudioError(
+            ErrorCode.MODEL_NOT_FOUND,
+            "The speech model is not loaded.",
+            "Choose a model folder (File ▸ Choose Model Folder…).",
+        )
+
+    def _speak(self, job: _Job, engine: Engine, request: Speak) -> float:
+        total = len(request.text.strip())
+        done = 0
+        seconds = 0.0
+        for chunk in _until_cancelled(
+            job, engine.synthesize(request.text, request.voice, request.speed)
+        ):
+            done = min(total, done + len(chunk.text) + 1)
+            seconds += chunk.duration
+            self.chunk_ready.emit(job.id, chunk)
+            self.progress.emit(job.id, SpeakProgress(done, total))
+        return seconds
+
+    def _export(self, job: _Job, engine: Engine, request: Export) -> list[Any]:
+        from studio.render import SceneDone, render_project
+
+        done = []
+        for event in _until_cancelled(
+            job, render_project(request.project, engine, request.scene_ids)
+        ):
+            self.progress.emit(job.id, event)
+            if isinstance(event, SceneDone):
+                done.append(event)
+        return done
+
+
+def _until_cancelled(job: _Job, items: Iterator[Any]) -> Iterator[Any]:
+    """Yield from a generator until the job is cancelled, then close it (abandoning its work)."""
+    with closing(items):  # type: ignore[type-var]
+        for item in items:
+            if job.cancelled.is_set():
+                break
+            yield item
+            if job.cancelled.is_set():
+                break
+    if job.cancelled.is_set():
+        raise StudioError(ErrorCode.CANCELLED, "Cancelled.")
+
+
+class EngineThread:
+    """Runs an EngineWorker on its own QThread: starts it, and stops it cleanly on quit."""
+
+    def __init__(self, worker: EngineWorker) -> None:
+        self.worker = worker
+        self._thread = QThread()
+        self._thread.setObjectName("narration-studio-engine")
+        worker.moveToThread(self._thread)
+        self._thread.started.connect(worker._run_next)
+        self._thread.finished.connect(worker.deleteLater)
+        app = QCoreApplication.instance()
+        if app is not None:  # never leave the thread running at exit, however the app quits
+            app.aboutToQuit.connect(self.stop)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Cancel everything, let the running sentence (or model load) finish, end the thread."""
+        if not self._thread.isRunning():
+            return
+        self.worker.cancel()
+        self._thread.quit()
+        self._thread.wait()

@@ -1,0 +1,134 @@
+"""Hearing scenes and voices for real: sound goes through PulseAudio's null sink, its monitor is
+recorded, and the recording is checked for sound and for the scene's words."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+from PySide6.QtCore import QTimer
+
+from studio.ui.playback import NO_DEVICE_MESSAGE
+from tests.audio_checks import assert_mp3_spec
+from tests.ui.conftest import PulseServer
+from tests.ui.drive import click, press, type_into
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WORDS = "Welcome to the studio. Today we talk about the weather."
+
+
+def loudness(path: Path) -> float:
+    audio, _rate = soundfile.read(path, dtype="float32", always_2d=True)
+    return float(np.sqrt(np.mean(audio.mean(axis=1) ** 2)))
+
+
+def test_previewing_a_scene_plays_it_as_it_is_synthesized(
+    qtbot: Any,
+    window: Any,
+    pulse: PulseServer,
+    transcribe: Callable[[Path], str],
+    word_error_rate: Callable[[str, str], float],
+) -> None:
+    type_into(qtbot, window.editor.text, WORDS)
+    order: list[str] = []
+    window.player.started.connect(lambda: order.append("sound starts"))
+    window.worker.finished.connect(lambda _job, _result: order.append("synthesis done"))
+    window.player.started.connect(
+        lambda: QTimer.singleShot(700, lambda: window.grab().save(str(ARTIFACTS / "playing.png")))
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    recording = pulse.record("scene.wav")
+    with qtbot.waitSignal(window.player.stopped, timeout=180_000) as stopped:
+        press(qtbot, window.editor.text, "Ctrl+Return")
+        qtbot.waitUntil(lambda: window.listener.current is not None, timeout=1000)
+        assert window.play_action.text() == "■  Stop"
+    path = recording.stop()
+
+    assert stopped.args == [True]  # played to the end
+    assert order == ["sound starts", "synthesis done"]  # the first sentence played first
+    assert window.play_action.text() == "▶  Play Scene"
+    assert loudness(path) > 0.01, "the recording of the speakers is silent"
+    heard = transcribe(path)
+    assert word_error_rate(WORDS, heard) < 0.5, heard
+
+
+def test_a_voice_preview_is_cached_so_the_second_click_plays_at_once(
+    qtbot: Any, window: Any, pulse: PulseServer
+) -> None:
+    picker = window.voices
+    type_into(qtbot, picker.search, "bella")
+    assert picker.selected_spec() == "af_bella"
+    with qtbot.waitSignal(window.player.stopped, timeout=180_000):
+        click(qtbot, picker.preview_button)
+        qtbot.waitUntil(lambda: picker.preview_button.text() == "■  Stop", timeout=1000)
+
+    synthesized: list[Any] = []
+    window.worker.chunk_ready.connect(lambda job, chunk: synthesized.append(chunk))
+    recording = pulse.record("cached.wav")
+    clicked = time.perf_counter()
+    with qtbot.waitSignal(window.player.started, timeout=1000):
+        click(qtbot, picker.preview_button)
+    assert time.perf_counter() - clicked < 1.0  # a generous bound: the cache needs no model work
+    with qtbot.waitSignal(window.player.stopped, timeout=30_000):
+        pass
+    path = recording.stop()
+    assert synthesized == []
+    assert loudness(path) > 0.01
+    assert picker.preview_button.text() == "▶  Preview"
+
+
+def test_space_types_in_the_editor_and_plays_or_stops_elsewhere(
+    qtbot: Any, window: Any, pulse: PulseServer
+) -> None:
+    type_into(qtbot, window.editor.text, "One. Two. Three. Four. Five. Six.")
+    assert window.editor.text.toPlainText().count(" ") == 5
+    assert window.listener.current is None
+
+    press(qtbot, window.scene_list.view, "Space")
+    assert window.listener.current is not None and window.listener.current.kind == "scene"
+    qtbot.waitUntil(lambda: window.player.playing, timeout=120_000)
+    with qtbot.waitSignal(window.player.stopped, timeout=5000) as stopped:
+        press(qtbot, window.scene_list.view, "Space")
+    assert stopped.args == [False]
+    assert window.listener.current is None and not window.listener.synthesizing
+
+
+def test_the_gui_thread_never_stalls_while_a_scene_is_synthesized(
+    qtbot: Any, window: Any, pulse: PulseServer
+) -> None:
+    type_into(
+        qtbot,
+        window.editor.text,
+        "The harbor was quiet before dawn. Gulls circled over the empty boats. "
+        "A bell rang twice from the old church. Then the first fishermen arrived.",
+    )
+    beats: list[float] = []
+    heartbeat = QTimer(interval=10)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.start()
+    with qtbot.waitSignal(window.player.stopped, timeout=180_000):
+        press(qtbot, window.scene_list.view, "Space")
+        qtbot.waitUntil(lambda: window.listener.synthesizing, timeout=1000)
+    heartbeat.stop()
+
+    stalls = np.diff(beats)
+    print(f"heartbeat: {len(beats)} beats, longest gap {stalls.max() * 1000:.0f} ms")
+    assert stalls.max() < 0.1, f"the GUI thread stalled for {stalls.max() * 1000:.0f} ms"
+
+
+def test_without_an_audio_device_it_says_so_and_export_still_works(
+    qtbot: Any, window: Any, no_audio_device: None
+) -> None:
+    type_into(qtbot, window.editor.text, "Nobody will hear this, but it will be exported.")
+    press(qtbot, window.editor.text, "Ctrl+Return")
+    assert window.status.text() == NO_DEVICE_MESSAGE
+    assert window.listener.current is None
+
+    click(qtbot, window.toolbar.widgetForAction(window.export_all_action))
+    qtbot.waitUntil(lambda: window.export_dialog.outcome != "", timeout=180_000)
+    assert window.export_dialog.outcome == "finished"
+    assert assert_mp3_spec(window.session.project.audio_dir / "01-scene-1.mp3") > 1.0
