@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
@@ -190,9 +189,16 @@ def reexport(h: Harness) -> dict[str, Any]:
     }
 
 
+def _merged(module: str) -> bool:
+    """Whether this checkout has ``module`` (an editable install elsewhere does not count)."""
+    return (REPO / (module.replace(".", "/") + ".py")).is_file() or (
+        REPO / module.replace(".", "/") / "__init__.py"
+    ).is_file()
+
+
 def service_ready(h: Harness) -> dict[str, Any]:
     """``python -m studio.service``: launch → its "ready" status line, and its peak RSS serving."""
-    if importlib.util.find_spec("studio.service") is None:
+    if not _merged("studio.service"):
         return {"note": "n/a (studio.service not merged yet)"}
     results: dict[str, Any] = {}
     for backend in ("torch", "onnx"):
@@ -213,7 +219,7 @@ def _one_service_run(h: Harness, backend: str, synthesize: bool) -> tuple[float,
     launched = time.perf_counter()
     service = subprocess.Popen(
         [sys.executable, "-m", "studio.service"],
-        cwd=REPO,
+        cwd=h.workdir,  # output paths must be inside its .cache/audio
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -234,7 +240,7 @@ def _one_service_run(h: Harness, backend: str, synthesize: bool) -> tuple[float,
                 "action": "synthesize",
                 "text": SCENE.read_text(encoding="utf-8").strip(),
                 "voiceId": "olivia",
-                "outputPath": str(h.workdir / f"service-{backend}.mp3"),
+                "outputPath": f".cache/audio/service-{backend}.mp3",
             }
             service.stdin.write(json.dumps(request) + "\n")
             service.stdin.flush()
@@ -271,58 +277,37 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
-GUI_BOOTSTRAP = r"""
-import json, os, runpy, sys, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
-
-def report():
-    print("BENCH-GUI " + json.dumps({"shown": time.time()}), flush=True)
-    os._exit(0)
-
-def wrap(name):
-    original = getattr(QWidget, name)
-    def shown(self, *args):
-        result = original(self, *args)
-        if self.isWindow():
-            QTimer.singleShot(0, report)  # after the event loop has exposed and painted it
-        return result
-    setattr(QWidget, name, shown)
-
-for name in ("show", "showMaximized", "showNormal", "showFullScreen"):
-    wrap(name)
-sys.argv = ["narration-studio"]
-runpy.run_module("studio", run_name="__main__", alter_sys=True)  # no command: the GUI
-"""
-
-
 def gui_visible(h: Harness) -> dict[str, Any]:
-    """Launch → the main window shown and painted (Qt offscreen), if the GUI is merged."""
-    if importlib.util.find_spec("studio.ui") is None:
+    """Launch of ``python -m studio -v`` (the GUI) → its "Window visible" log line, which it writes
+    after the first paint (Qt offscreen unless QT_QPA_PLATFORM says otherwise)."""
+    if not _merged("studio.ui"):
         return {"note": "n/a (GUI not merged)"}
     env = dict(h.env, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    env["XDG_CONFIG_HOME"] = str(h.workdir / "gui-config")
     times = []
-    for _ in range(h.args.cold_runs):
+    for attempt in range(h.args.cold_runs):
         log("  GUI window")
-        launched = time.time()
+        env["XDG_CONFIG_HOME"] = str(h.workdir / f"gui-config-{attempt}")
+        env["XDG_DOCUMENTS_DIR"] = str(h.workdir / f"gui-documents-{attempt}")
+        launched = time.perf_counter()
+        gui = subprocess.Popen(
+            [sys.executable, "-m", "studio", "-v"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
-            done = subprocess.run(
-                [sys.executable, "-c", GUI_BOOTSTRAP],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return {"note": "n/a (no window shown within 120 s)"}
-        shown = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH-GUI ")]
-        if not shown:
-            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            return {"note": f"n/a (the GUI showed no window: {tail[:120]})"}
-        times.append(json.loads(shown[0].removeprefix("BENCH-GUI "))["shown"] - launched)
+            assert gui.stderr is not None
+            for line in gui.stderr:
+                if "Window visible" in line:
+                    times.append(time.perf_counter() - launched)
+                    break
+            else:
+                return {"note": "n/a (the GUI exited without showing its window)"}
+        finally:
+            gui.kill()
+            gui.wait()
     return {"visible_s": median(times)}
 
 
@@ -457,6 +442,7 @@ def fmt(value: Any, unit: str = "s", digits: int = 2) -> str:
 def report(results: dict[str, Any]) -> str:
     """The markdown for whatever steps ran."""
     lines = machine_report(results)
+    lines += [f"**{name} failed**: {error}" for name, error in results.get("failed", {}).items()]
     if "cold" in results or "warm" in results:
         lines += figures_report(results)
     if "components" in results:
@@ -668,7 +654,11 @@ def main() -> None:
         h = Harness(args, Path(temp))
         for name in chosen:
             log(f"{name}:")
-            results[name] = STEPS[name](h)
+            try:
+                results[name] = STEPS[name](h)
+            except (RuntimeError, OSError, subprocess.SubprocessError, KeyError) as exc:
+                log(f"  {name} failed: {exc}")  # keep going: the other figures still count
+                results.setdefault("failed", {})[name] = str(exc)
             results["steps"] = [n for n in chosen if n in results]
             results["load_average"] = {
                 "min": min(h.loads, default=0.0),
