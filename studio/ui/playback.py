@@ -84,7 +84,7 @@ class Player(QObject):
 
     started = Signal()
     stopped = Signal(bool)  # True when it played to the end, False when stopped early
-    _stream_finished = Signal()  # from PortAudio's thread, queued to the GUI thread
+    _stream_finished = Signal(int)  # a stream's serial, from PortAudio's thread to the GUI's
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +93,7 @@ class Player(QObject):
         self._buffer: ChunkBuffer | None = None
         self._rate = SOURCE_RATE
         self._needs_rescan = False
+        self._serial = 0  # which stream is current; a finished stream's late news is ignored
         self._stream_finished.connect(self._on_stream_finished)
 
     @property
@@ -148,6 +149,8 @@ class Player(QObject):
 
     def _open_stream(self) -> Any:
         sd = self._sounddevice()
+        self._serial += 1
+        serial = self._serial
         for rate in (SOURCE_RATE, None):
             if rate is None:
                 rate = int(sd.query_devices(kind="output")["default_samplerate"])
@@ -158,7 +161,7 @@ class Player(QObject):
                     dtype="float32",
                     latency=OUTPUT_LATENCY,
                     callback=self._callback,
-                    finished_callback=self._on_portaudio_finished,
+                    finished_callback=lambda: self._report_finished(serial),
                 )
             except sd.PortAudioError as exc:
                 log.info("Output stream at %s Hz refused: %s", rate, exc)
@@ -174,12 +177,16 @@ class Player(QObject):
         if buffer is None or buffer.read_into(outdata[:, 0]):
             raise self._sd.CallbackStop
 
-    def _on_portaudio_finished(self) -> None:
-        self._stream_finished.emit()  # on PortAudio's thread; the slot runs on the GUI thread
+    def _report_finished(self, serial: int) -> None:
+        """On PortAudio's thread: hand the news to the GUI thread (cffi wants None back)."""
+        self._stream_finished.emit(serial)
 
-    @Slot()
-    def _on_stream_finished(self) -> None:
-        if self._stream is not None and not self._stream.active:
+    @Slot(int)
+    def _on_stream_finished(self, serial: int) -> None:
+        """PortAudio ended a stream by itself (it played to the end). Its ``active`` flag may
+        still read True here: ALSA's backend clears it only after this callback, so the serial,
+        not the flag, says whether this is the current stream."""
+        if serial == self._serial and self._stream is not None:
             self._finish(completed=True)
 
     def _finish(self, completed: bool) -> None:
