@@ -101,7 +101,8 @@ class StudioEngine:
     def make_backend(self, source: Any) -> Any:
         from studio.engine.backends import make_backend
 
-        return make_backend(self.args.backend, source, self.args.onnx_model)
+        precision = getattr(self.args, "precision", None)
+        return make_backend(self.args.backend, source, self.args.onnx_model, precision=precision)
 
     def create(self) -> None:
         from studio.engine import Engine, LocalModelSource
@@ -126,6 +127,9 @@ def _variant(args: argparse.Namespace) -> Any:
         return Baseline(args)
     if config in ("torch", "onnx"):
         args.backend = config
+        return StudioEngine(args)
+    if config in ("torch-fp32", "torch-bf16"):
+        args.backend, args.precision = config.split("-")
         return StudioEngine(args)
     if config.startswith("torch-threads-"):
         _set_torch_threads(int(config.rsplit("-", 1)[1]))
@@ -217,11 +221,11 @@ class _OnnxOptions(StudioEngine):
 
         class Backend(OnnxBackend):
             def session_options(self, ort: Any) -> Any:
-                options = ort.SessionOptions()
+                options = super().session_options(ort)  # the studio's: no spinning
                 if option.startswith("threads-"):
                     options.intra_op_num_threads = int(option.rsplit("-", 1)[1])
-                elif option == "no-spinning":
-                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                elif option == "spinning":  # onnxruntime's default, off in the studio
+                    options.add_session_config_entry("session.intra_op.allow_spinning", "1")
                 elif option == "no-arena":
                     options.enable_cpu_mem_arena = False
                 elif option.startswith("opt-"):

@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from studio.engine.torch_backend import cpu_has_native_bf16
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 INPUTS = BENCH / "inputs"
@@ -37,7 +39,11 @@ SHARED = Path(os.environ.get("NARRATION_STUDIO_SHARED", REPO.parent / "shared"))
 SHARED_ONNX = SHARED / "kokoro-offline" / "kokoro-v1.0.int8.onnx"
 DEFAULT_MODEL_DIR = Path.home() / ".cache" / "narration-studio-test" / "model"
 CONFIGS = ("baseline", "torch", "onnx")
-LABELS = {"baseline": "plain KPipeline", "torch": "studio, torch", "onnx": "studio, onnx int8"}
+LABELS = {
+    "baseline": "plain KPipeline",
+    "torch": "studio, torch (auto precision)",
+    "onnx": "studio, onnx int8",
+}
 TIMEOUT = 900
 
 
@@ -315,6 +321,8 @@ def gui_visible(h: Harness) -> dict[str, Any]:
 
 TORCH_LEVERS = (
     "torch",
+    "torch-fp32",
+    "torch-bf16",
     "torch-threads-1",
     "torch-interop-1",
     "torch-no-inference-mode",
@@ -324,7 +332,7 @@ TORCH_LEVERS = (
 ONNX_LEVERS = (
     "onnx",
     "onnx-threads-1",
-    "onnx-no-spinning",
+    "onnx-spinning",
     "onnx-no-arena",
     "onnx-opt-basic",
     "onnx-opt-extended",
@@ -424,6 +432,7 @@ def machine_info() -> dict[str, Any]:
         "kokoro": version("kokoro"),
         "misaki": version("misaki"),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "native_bf16": cpu_has_native_bf16(),
     }
 
 
@@ -458,6 +467,7 @@ def machine_report(results: dict[str, Any]) -> list[str]:
         f"Machine: {info['cpu']}, {info['usable_cores']} cores usable, {info['memory_gb']} GB; "
         f"{info['os']}; Python {info['python']}, torch {info['torch']}, onnxruntime "
         f"{info['onnxruntime']}, kokoro {info['kokoro']}, misaki {info['misaki']}; {info['date']}; "
+        f"native bf16: {'yes, so the studio torch column runs bf16' if info.get('native_bf16') else 'no, so the studio torch column runs fp32'}; "
         f"steps: {', '.join(results['steps'])}; {results['elapsed_s'] / 60:.0f} min. "
         f"1-minute load average when each probe started: {loads['min']:.1f}–{loads['max']:.1f} "
         f"(median {loads['median']:.1f}; above the core count means other programs shared the CPU).",

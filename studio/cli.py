@@ -6,7 +6,6 @@ Exit codes follow the error codes (see ``studio.errors.EXIT_CODES``); messages g
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -48,21 +47,16 @@ def reports_errors(func: F) -> F:
 
 
 def make_engine(
-    model_dir: str | None, backend: str | None = None, onnx_model: str | None = None
+    model_dir: str | None,
+    backend: str | None = None,
+    onnx_model: str | None = None,
+    precision: str | None = None,
 ) -> Any:
-    """An engine on the chosen model and backend. Each is taken from the argument (the option),
-    else the environment ($NARRATION_STUDIO_MODEL_DIR, $NARRATION_STUDIO_BACKEND,
-    $NARRATION_STUDIO_ONNX_MODEL), else the settings file; else the hub and the torch backend."""
-    from studio.engine import Engine, resolve_model_source
-    from studio.engine.backends import BACKEND_ENV, make_backend
-    from studio.engine.source import MODEL_DIR_ENV, ONNX_MODEL_ENV
-    from studio.settings import Settings
+    """The configured engine (see studio.engine.configure); imported late, so that commands
+    that need no model (voices, new) start in milliseconds."""
+    from studio.engine.configure import configured_engine
 
-    settings = Settings.load()
-    source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
-    chosen_backend = backend or os.environ.get(BACKEND_ENV) or settings.backend
-    chosen_onnx = onnx_model or os.environ.get(ONNX_MODEL_ENV) or settings.onnx_model
-    return Engine(source, make_backend(chosen_backend, source, chosen_onnx, settings.device))
+    return configured_engine(model_dir, backend, onnx_model, precision)
 
 
 @click.group(invoke_without_command=True)
@@ -86,6 +80,13 @@ def make_engine(
     help="The .onnx file for --backend onnx (default: kokoro-v1.0.onnx or "
     "kokoro-v1.0.int8.onnx in the model folder).",
 )
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16"], case_sensitive=False),
+    envvar="NARRATION_STUDIO_PRECISION",
+    help="Torch on the CPU: auto (default: bf16 where the CPU has it natively, else fp32), "
+    "fp32 or bf16.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
 @click.option(
     "--self-test",
@@ -100,6 +101,7 @@ def cli(
     model_dir: str | None,
     backend: str | None,
     onnx_model: str | None,
+    precision: str | None,
     verbose: bool,
     self_test: bool,
 ) -> None:
@@ -109,7 +111,12 @@ def cli(
         format="[%(levelname)s] %(message)s",
         stream=sys.stderr,
     )
-    ctx.obj = {"model_dir": model_dir, "backend": backend, "onnx_model": onnx_model}
+    ctx.obj = {
+        "model_dir": model_dir,
+        "backend": backend,
+        "onnx_model": onnx_model,
+        "precision": precision,
+    }
     if self_test:
         _self_test(ctx.obj)
         ctx.exit(0)
@@ -265,7 +272,7 @@ def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
     """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
     from studio.service import serve_stdio
 
-    serve_stdio(ctx.obj["model_dir"], audio_root, parent_pid)
+    serve_stdio(ctx.obj, audio_root, parent_pid)
 
 
 @reports_errors

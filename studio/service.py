@@ -390,20 +390,24 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def serve_stdio(
-    model_dir: str | None = None,
+    engine_options: dict[str, str | None] | None = None,
     audio_root: Path = DEFAULT_AUDIO_ROOT,
     parent_pid: int | None = None,
 ) -> NoReturn:
-    """Run the service on this process's stdin, stdout and stderr, then exit the process."""
+    """Run the service on this process's stdin, stdout and stderr, then exit the process.
+
+    ``engine_options`` are configured_engine's (model_dir, backend, onnx_model, precision).
+    """
+    engine_options = engine_options or {}
     started = time.monotonic()
     out = _claim_stdout()
     _configure_logging()
     _status("loading")  # before torch and kokoro are imported: they take seconds
 
     def make_engine() -> Any:
-        from studio.cli import make_engine as make_cli_engine
+        from studio.engine.configure import configured_engine
 
-        return make_cli_engine(model_dir)
+        return configured_engine(**engine_options)
 
     if parent_pid is not None:
         _watch_parent(parent_pid)
@@ -449,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--parent-pid", type=int, help="Exit when this parent process dies.")
     args = parser.parse_args(argv)
-    serve_stdio(args.model_dir, args.audio_root, args.parent_pid)
+    serve_stdio({"model_dir": args.model_dir}, args.audio_root, args.parent_pid)
 
 
 if __name__ == "__main__":

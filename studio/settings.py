@@ -29,6 +29,7 @@ class Settings:
     device: str | None = None
     backend: str | None = None  # "torch" (default) or "onnx"
     onnx_model: str | None = None  # an explicit .onnx file for the onnx backend
+    precision: str | None = None  # the torch backend on the CPU: "auto" (default), "fp32", "bf16"
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -42,12 +43,12 @@ class Settings:
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        fields = ("model_dir", "recent_projects", "device", "backend", "onnx_model")
+        fields = ("model_dir", "recent_projects", "device", "backend", "onnx_model", "precision")
         known = {k: raw[k] for k in fields if k in raw}
         settings = cls(**known)
         if not isinstance(settings.recent_projects, list):
             settings.recent_projects = []
-        for name in ("backend", "onnx_model"):
+        for name in ("backend", "onnx_model", "precision"):
             if not isinstance(getattr(settings, name), (str, type(None))):
                 setattr(settings, name, None)
         return settings

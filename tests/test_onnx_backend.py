@@ -258,3 +258,17 @@ def test_cli_takes_an_explicit_onnx_file(
     done = run_cli(args, cli_env)
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 1000
+
+
+def test_serve_runs_on_the_backend_chosen_on_the_command_line(
+    cli_env: dict[str, str], model_dir: Path, tmp_path: Path
+) -> None:
+    """`narration-studio --backend onnx serve` (a folder without the .pth: only onnx can load)."""
+    cli_env["NARRATION_STUDIO_MODEL_DIR"] = str(_onnx_folder(model_dir, tmp_path / "model"))
+    cli_env["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
+    shutdown = json.dumps({"action": "shutdown"}) + "\n"
+    done = run_cli(["--backend", "onnx", "serve"], cli_env, cwd=tmp_path, stdin=shutdown)
+    statuses = [
+        json.loads(line)["status"] for line in done.stderr.splitlines() if '"status"' in line
+    ]
+    assert statuses[:2] == ["loading", "ready"], done.stderr

@@ -8,12 +8,13 @@ from pathlib import Path
 from studio.engine.core import Backend
 from studio.engine.onnx_backend import OnnxBackend
 from studio.engine.source import ModelSource
-from studio.engine.torch_backend import TorchBackend
+from studio.engine.torch_backend import PRECISIONS, TorchBackend
 from studio.errors import ErrorCode, StudioError
 
 BACKENDS = ("torch", "onnx")
 DEFAULT_BACKEND = "torch"
 BACKEND_ENV = "NARRATION_STUDIO_BACKEND"
+PRECISION_ENV = "NARRATION_STUDIO_PRECISION"
 
 
 def make_backend(
@@ -21,12 +22,22 @@ def make_backend(
     source: ModelSource,
     onnx_model: str | os.PathLike[str] | None = None,
     device: str | None = None,
+    precision: str | None = None,
 ) -> Backend:
     """The named backend on ``source``; ``onnx_model`` is an explicit .onnx file for "onnx",
-    ``device`` a torch device ("cpu", "cuda") overriding the automatic choice."""
+    ``device`` a torch device ("cpu", "cuda") overriding the automatic choice, ``precision``
+    the torch backend's arithmetic on the CPU ("auto", "fp32", "bf16")."""
     chosen = (name or DEFAULT_BACKEND).strip().lower()
     if chosen == "torch":
-        return TorchBackend(source, device=device)
+        wanted = (precision or "auto").strip().lower()
+        if wanted not in PRECISIONS:
+            raise StudioError(
+                ErrorCode.INVALID_INPUT,
+                f"Unknown precision '{precision}'.",
+                f"Choose one of: {', '.join(PRECISIONS)} (the setting 'precision', --precision "
+                f"or ${PRECISION_ENV}).",
+            )
+        return TorchBackend(source, device=device, precision=wanted)
     if chosen == "onnx":
         path = Path(onnx_model).expanduser().resolve() if onnx_model else None
         return OnnxBackend(source, path)

@@ -93,8 +93,12 @@ class OnnxBackend:
         self.gives_durations = self._durations_output is not None
 
     def session_options(self, ort: Any) -> Any:
-        """onnxruntime's defaults: all graph optimizations, one thread per physical core."""
-        return ort.SessionOptions()
+        """All graph optimizations, one thread per physical core, and no spinning: idle threads
+        sleep instead of busy-waiting for work, which on 2 cores left less CPU to the other
+        thread (bench/: 11 % faster, 23 % less CPU per second of audio)."""
+        options = ort.SessionOptions()
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return options
 
     def load_voice(self, path: Path) -> np.ndarray:
         return read_voice_pack(path)

@@ -1,8 +1,15 @@
-"""The PyTorch backend: the ``kokoro`` package's KModel, loaded once and kept."""
+"""The PyTorch backend: the ``kokoro`` package's KModel, loaded once and kept.
+
+On a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX) it runs under bf16 autocast by
+default: about 35 % less time per second of audio, with the same durations, loudness, noise floor
+and intelligibility (measured in bench/ and tests/test_precision.py). Elsewhere it runs in fp32,
+since emulated bf16 would be slower.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +21,25 @@ from studio.errors import ErrorCode, StudioError
 
 log = logging.getLogger(__name__)
 
+PRECISIONS = ("auto", "fp32", "bf16")
+#: CPU flags (Linux's /proc/cpuinfo names) that mean bf16 runs natively, not emulated.
+_NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes bf16 natively. Read from /proc/cpuinfo, not torch, so that the
+    check costs nothing before torch is imported; elsewhere than Linux it answers False."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return bool(_NATIVE_BF16_FLAGS & set(line.split(":", 1)[-1].split()))
+    return False
+
 
 class TorchBackend:
     """Runs Kokoro's KModel on CPU, or CUDA when present. Knows nothing of text or languages."""
@@ -21,11 +47,15 @@ class TorchBackend:
     name = "torch"
     gives_durations = True
 
-    def __init__(self, source: ModelSource, device: str | None = None) -> None:
+    def __init__(
+        self, source: ModelSource, device: str | None = None, precision: str = "auto"
+    ) -> None:
         self._source = source
         self._requested_device = device
+        self._requested_precision = precision
         self._model: Any = None
         self.device = "cpu"
+        self.precision = "fp32"  # what it runs in, decided at load
 
     def weights_file(self) -> Path:
         return self._source.weights_path()
@@ -54,6 +84,16 @@ class TorchBackend:
                 "Download the model again, or choose another model folder.",
             ) from exc
         self._model = model.to(self.device).eval()
+        self.precision = self._choose_precision()
+        log.info("Torch backend on %s in %s", self.device, self.precision)
+
+    def _choose_precision(self) -> str:
+        """bf16 only on the CPU: there it is measured; on CUDA the model stays in fp32."""
+        if self.device != "cpu":
+            return "fp32"
+        if self._requested_precision == "auto":
+            return "bf16" if cpu_has_native_bf16() else "fp32"
+        return self._requested_precision
 
     def load_voice(self, path: Path) -> np.ndarray:
         """A voice pack as float32 [510, 1, 256]: one style vector per phoneme count."""
@@ -74,10 +114,14 @@ class TorchBackend:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """24 kHz float32 audio for ``phonemes``, and the predicted frames per phoneme."""
         torch = _import_torch()
-        with torch.inference_mode():
+        bf16 = self.precision == "bf16"
+        with (
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
+        ):
             ref = torch.from_numpy(np.ascontiguousarray(style))
             output = self._model(phonemes, ref, speed, return_output=True)
-        audio = output.audio.numpy().astype(np.float32, copy=False)
+        audio = output.audio.float().numpy()
         durations = None if output.pred_dur is None else output.pred_dur.numpy()
         return audio, durations
 

@@ -37,10 +37,11 @@ EngineFactory = Callable[[str | None], "Engine"]
 
 
 def default_engine_factory(model_dir: str | None) -> Engine:
-    """The engine the app uses: the folder, else $NARRATION_STUDIO_MODEL_DIR, else the hub."""
-    from studio.engine import Engine, resolve_model_source
+    """The engine the app uses: the folder, else $NARRATION_STUDIO_MODEL_DIR, else the setting,
+    else the hub; backend and precision as configured (studio.engine.configure)."""
+    from studio.engine.configure import configured_engine
 
-    return Engine(resolve_model_source(model_dir))
+    return configured_engine(model_dir)
 
 
 @dataclass(frozen=True)
