@@ -45,13 +45,7 @@ log "PyInstaller bundle $version ($arch)"
   --distpath dist --workpath build/pyinstaller packaging/narration-studio.spec
 log "bundle: $(du -sh "$bundle" | cut -f1) in $bundle ($(($(seconds) - started)) s so far)"
 
-icons=studio/ui/resources # icon-16.png … icon-256.png, drawn by the GUI
-if [[ ! -f $icons/icon-256.png ]]; then
-  icons=build/placeholder-icon
-  echo "WARNING: studio/ui/resources/icon-256.png is missing (it comes with the GUI);" \
-    "using a generated placeholder icon for the launcher." >&2
-  "$python" packaging/placeholder_icon.py "$icons/icon-256.png"
-fi
+icons=resources # icon-16.png … icon-256.png, the same the GUI shows
 
 tarball=dist/narration-studio-$version-linux-$arch.tar.gz
 log "tarball $tarball"

@@ -1,4 +1,4 @@
-"""Render studio/ui/resources/icon.svg to the PNG sizes the app and the installers use.
+"""Render resources/icon.svg to the PNG sizes the app and the installers use.
 
 Run after editing the SVG:  QT_QPA_PLATFORM=offscreen python scripts/render_icons.py
 """
@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-RESOURCES = Path(__file__).resolve().parent.parent / "studio" / "ui" / "resources"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SIZES = (256, 128, 48, 32, 16)
 
 

@@ -11,7 +11,7 @@ $python = ".venv\Scripts\python.exe"
 & $python -m pip install -q --upgrade pip
 # PyPI's Windows torch wheel is the CPU build: no CUDA DLLs to mismatch.
 & $python -m pip install -q torch==2.13.0
-# Pillow lets PyInstaller turn resources\narration-studio.png into the .exe icon.
+# Pillow lets PyInstaller turn resources\icon-256.png into the .exe icon.
 & $python -m pip install -q -e ".[packaging]" pillow
 & $python -m spacy download en_core_web_sm
 $env:PYTHONPATH = (Get-Location).Path

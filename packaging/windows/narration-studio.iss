@@ -15,7 +15,7 @@
 #endif
 #define AppName "Narration Studio"
 #define BundleDir "..\..\dist\narration-studio"
-#define IconFile "..\..\studio\ui\resources\icon.ico"
+#define IconFile "..\..\resources\icon.ico"
 
 [Setup]
 AppId={{6F0B7C0E-5D2A-4C59-9B1E-7A3D2C9E4F61}

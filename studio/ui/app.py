@@ -45,7 +45,7 @@ QDockWidget::title { padding: 6px; font-weight: 600; }
 
 
 def icon_path(size: int) -> Path:
-    return Path(str(files("studio.ui") / "resources" / f"icon-{size}.png"))
+    return Path(str(files("studio.resources") / f"icon-{size}.png"))
 
 
 def app_icon() -> QIcon:
