@@ -3,6 +3,7 @@ recorded, and the recording is checked for sound and for the scene's words."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,14 +68,15 @@ def test_a_voice_preview_is_cached_so_the_second_click_plays_at_once(
         qtbot.waitUntil(lambda: picker.preview_button.text() == "■  Stop", timeout=1000)
 
     synthesized: list[Any] = []
+    started: list[bool] = []
     window.worker.chunk_ready.connect(lambda job, chunk: synthesized.append(chunk))
+    window.player.started.connect(lambda: started.append(True))
     recording = pulse.record("cached.wav")
-    clicked = time.perf_counter()
-    with qtbot.waitSignal(window.player.started, timeout=1000):
-        click(qtbot, picker.preview_button)
-    assert time.perf_counter() - clicked < 1.0  # a generous bound: the cache needs no model work
     with qtbot.waitSignal(window.player.stopped, timeout=30_000):
-        pass
+        click(qtbot, picker.preview_button)
+        # Sound started inside the click's handler: nothing was waited for, no model work asked.
+        assert started == [True]
+        assert not window.listener.synthesizing
     path = recording.stop()
     assert synthesized == []
     assert loudness(path) > 0.01
@@ -106,15 +108,24 @@ def test_the_gui_thread_never_stalls_while_a_scene_is_synthesized(
         "The harbor was quiet before dawn. Gulls circled over the empty boats. "
         "A bell rang twice from the old church. Then the first fishermen arrived.",
     )
+    events: list[str] = []
     beats: list[float] = []
     heartbeat = QTimer(interval=10)
-    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.timeout.connect(lambda: (events.append("beat"), beats.append(time.perf_counter())))
+    window.worker.chunk_ready.connect(lambda _job, _chunk: events.append("chunk"))
     heartbeat.start()
     with qtbot.waitSignal(window.player.stopped, timeout=180_000):
         press(qtbot, window.scene_list.view, "Space")
         qtbot.waitUntil(lambda: window.listener.synthesizing, timeout=1000)
     heartbeat.stop()
 
+    # The GUI thread kept handling its timer between every two sentences the engine delivered:
+    # synthesis ran elsewhere, never inside the event loop.
+    chunks_at = [i for i, event in enumerate(events) if event == "chunk"]
+    assert len(chunks_at) == 4
+    for before, after in itertools.pairwise(chunks_at):
+        assert "beat" in events[before:after], events[before : after + 1]
+    # The GUI issue's own acceptance bound, the one time limit in the suite: no stall over 100 ms.
     stalls = np.diff(beats)
     print(f"heartbeat: {len(beats)} beats, longest gap {stalls.max() * 1000:.0f} ms")
     assert stalls.max() < 0.1, f"the GUI thread stalled for {stalls.max() * 1000:.0f} ms"
