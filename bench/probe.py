@@ -162,7 +162,8 @@ def _set_torch_threads(threads: int) -> None:
 
 
 class _NoInferenceMode(StudioEngine):
-    """Lever off: the torch backend without torch.inference_mode (KModel keeps its no_grad)."""
+    """Lever off: the torch backend without torch.inference_mode (KModel keeps its no_grad);
+    the precision stays the backend's own."""
 
     def make_backend(self, source: Any) -> Any:
         from studio.engine.torch_backend import TorchBackend
@@ -172,9 +173,11 @@ class _NoInferenceMode(StudioEngine):
                 import numpy as np
                 import torch
 
-                ref = torch.from_numpy(np.ascontiguousarray(style))
-                output = self._model(phonemes, ref, speed, return_output=True)
-                return output.audio.numpy(), output.pred_dur.numpy()
+                bf16 = self.precision == "bf16"
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    ref = torch.from_numpy(np.ascontiguousarray(style))
+                    output = self._model(phonemes, ref, speed, return_output=True)
+                return output.audio.float().numpy(), output.pred_dur.numpy()
 
         return Backend(source)
 
