@@ -94,8 +94,8 @@ class OnnxBackend:
 
     def session_options(self, ort: Any) -> Any:
         """All graph optimizations, one thread per physical core, and no spinning: idle threads
-        sleep instead of busy-waiting for work, which on 2 cores left less CPU to the other
-        thread (bench/: 11 % faster, 23 % less CPU per second of audio)."""
+        sleep instead of busy-waiting for work (bench/, three runs: 12–23 % less CPU per second
+        of audio at the same or better speed)."""
         options = ort.SessionOptions()
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return options
