@@ -3,7 +3,7 @@
 #   1. the bundle's --self-test against a real model folder, with no Python environment around
 #   2. a French voice through the bundle (espeak-ng's data and library inside the bundle)
 #   3. the bundled GUI started offscreen, then on Xvfb with the xcb platform: its window must
-#      appear (the studio logs "Window visible"); skipped while studio/ui/ is absent
+#      appear (the studio logs "Window visible"), with every size of its icon found
 #   4. the .deb installed with apt/dpkg (as root), its /usr/bin/narration-studio --self-test with
 #      no Python on PATH, its launcher and icon, then removed
 # Usage: packaging/ci-check.sh [MODEL_DIR]   (default: the offline test model folder)
@@ -51,6 +51,11 @@ gui_smoke() {
   pkill -TERM -P "$pid" 2>/dev/null || true # under xvfb-run: the app and Xvfb
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  if grep -q "App icon file missing" "$out"; then
+    log "   the bundle lacks the app icon:"
+    grep "App icon file missing" "$out" >&2
+    return 1
+  fi
   grep -q "Window visible" "$out"
 }
 
@@ -74,14 +79,10 @@ bare "$bundle/narration-studio" --model-dir "$model" say "Bonjour, je suis une v
 [[ -s $work/fr.mp3 ]]
 
 log "3. bundled GUI, offscreen"
-if [[ -d studio/ui ]]; then
-  gui_smoke offscreen
-  if command -v xvfb-run >/dev/null; then
-    log "   and on a virtual X server, with the xcb platform users get"
-    gui_smoke xcb
-  fi
-else
-  log "   skipped: studio/ui/ is not in this tree yet (the GUI lands on branch gui)"
+gui_smoke offscreen
+if command -v xvfb-run >/dev/null; then
+  log "   and on a virtual X server, with the xcb platform users get"
+  gui_smoke xcb
 fi
 
 log "4. the .deb"

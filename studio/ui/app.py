@@ -52,7 +52,10 @@ def app_icon() -> QIcon:
     """The app icon at every size we ship (PNGs rendered from resources/icon.svg)."""
     icon = QIcon()
     for size in ICON_SIZES:
-        icon.addFile(str(icon_path(size)))
+        path = icon_path(size)
+        if not path.is_file():  # Qt would ignore it silently; packaging/ci-check.sh looks for this
+            log.warning("App icon file missing: %s", path)
+        icon.addFile(str(path))
     return icon
 
 
