@@ -463,11 +463,13 @@ def report(results: dict[str, Any]) -> str:
 
 def machine_report(results: dict[str, Any]) -> list[str]:
     info, loads = results["machine"], results["load_average"]
+    torch_precision = "bf16" if info.get("native_bf16") else "fp32"
     return [
         f"Machine: {info['cpu']}, {info['usable_cores']} cores usable, {info['memory_gb']} GB; "
         f"{info['os']}; Python {info['python']}, torch {info['torch']}, onnxruntime "
         f"{info['onnxruntime']}, kokoro {info['kokoro']}, misaki {info['misaki']}; {info['date']}; "
-        f"native bf16: {'yes, so the studio torch column runs bf16' if info.get('native_bf16') else 'no, so the studio torch column runs fp32'}; "
+        f"native bf16: {'yes' if info.get('native_bf16') else 'no'}, so the studio torch column "
+        f"runs {torch_precision}; "
         f"steps: {', '.join(results['steps'])}; {results['elapsed_s'] / 60:.0f} min. "
         f"1-minute load average when each probe started: {loads['min']:.1f}–{loads['max']:.1f} "
         f"(median {loads['median']:.1f}; above the core count means other programs shared the CPU).",

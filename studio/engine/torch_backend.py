@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from studio.engine.source import HUB_REPO_ID, ModelSource
-from studio.engine.voicepack import check_voice_pack
+from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
 from studio.errors import ErrorCode, StudioError
 
 log = logging.getLogger(__name__)
@@ -102,11 +102,7 @@ class TorchBackend:
             pack = torch.load(path, map_location="cpu", weights_only=True)
             array = pack.numpy()
         except Exception as exc:
-            raise StudioError(
-                ErrorCode.MODEL_NOT_FOUND,
-                f"Voice file {path} could not be read ({type(exc).__name__}).",
-                "Download the model's voices again.",
-            ) from exc
+            raise unreadable_voice_pack(path, exc) from exc
         return check_voice_pack(path, array)
 
     def infer(

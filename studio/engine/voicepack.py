@@ -39,12 +39,17 @@ def read_voice_pack(path: Path) -> np.ndarray:
         pickle.UnpicklingError,
         zipfile.BadZipFile,
     ) as exc:
-        raise StudioError(
-            ErrorCode.MODEL_NOT_FOUND,
-            f"Voice file {path} could not be read ({type(exc).__name__}).",
-            "Download the model's voices again.",
-        ) from exc
+        raise unreadable_voice_pack(path, exc) from exc
     return check_voice_pack(path, array)
+
+
+def unreadable_voice_pack(path: Path, exc: Exception) -> StudioError:
+    """The error for a voice file that cannot be read, whichever backend read it."""
+    return StudioError(
+        ErrorCode.MODEL_NOT_FOUND,
+        f"Voice file {path} could not be read ({type(exc).__name__}).",
+        "Download the model's voices again.",
+    )
 
 
 def check_voice_pack(path: Path, array: np.ndarray) -> np.ndarray:
