@@ -270,7 +270,7 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
 @click.pass_context
 def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
     """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
-    from studio.service import serve_stdio
+    from studio.service.stdio import serve_stdio
 
     serve_stdio(ctx.obj, audio_root, parent_pid)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from studio.audio import join_audio, write_mp3
+from studio.audio.encode import join_audio, write_mp3
 from studio.engine.core import SAMPLE_RATE, AudioChunk, Engine
 from studio.errors import StudioError, io_error
 from studio.fsutil import atomic_write, ensure_inside

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.audio import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE
+from studio.audio.encode import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
 from studio.render import render_text_to_mp3

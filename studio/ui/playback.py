@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from studio.audio import resample
+from studio.audio.encode import resample
 
 log = logging.getLogger(__name__)
 

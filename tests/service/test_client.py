@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from studio.client import (
+from studio.errors import ErrorCode, StudioError
+from studio.fsutil import TEMP_PREFIX
+from studio.service.client import (
     Backoff,
     ChunkEvent,
     InvalidInputError,
@@ -30,10 +32,8 @@ from studio.client import (
     TTSClient,
     TTSError,
 )
-from studio.errors import ErrorCode, StudioError
-from studio.fsutil import TEMP_PREFIX
 from tests.audio_checks import assert_mp3_spec
-from tests.service_helpers import STARTUP_SECONDS, pid_alive, service_env, wait_until
+from tests.service.helpers import STARTUP_SECONDS, pid_alive, service_env, wait_until
 
 SEED_PATH = ".cache/audio/projects/abc123/scene-1.mp3"
 LONG_TEXT = " ".join(
@@ -295,7 +295,7 @@ def test_a_closed_client_refuses_requests(tmp_path: Path) -> None:
 
 PARENT_SCRIPT = """
 import sys, time
-from studio.client import TTSClient
+from studio.service.client import TTSClient
 client = TTSClient(startup_timeout=600, health_interval=None)
 client.ensure_running()
 print(client.pids[0], flush=True)

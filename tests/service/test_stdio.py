@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from studio import protocol
+from studio.service import protocol
 from studio.voices import CATALOG
 from tests.audio_checks import assert_mp3_spec
-from tests.service_helpers import RawService, service_env
+from tests.service.helpers import RawService, service_env
 
 pytestmark = pytest.mark.model
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio import audio
-from studio.audio import join_audio, write_mp3
+from studio.audio import encode
+from studio.audio.encode import join_audio, write_mp3
 from studio.errors import ErrorCode, StudioError
 from tests.audio_checks import assert_mp3_spec
 
@@ -54,4 +54,4 @@ def test_a_failed_encode_leaves_the_old_file_and_no_temp(
 
 
 def test_compression_level_gives_exactly_128_kbps() -> None:
-    assert pytest.approx(128) == 320 - audio._MP3_COMPRESSION_LEVEL * 288
+    assert pytest.approx(128) == 320 - encode._MP3_COMPRESSION_LEVEL * 288

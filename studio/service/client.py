@@ -8,7 +8,7 @@ TTS_SERVICE_ERROR at once and the process is respawned on the next request, afte
 answer within 5 s. ``close()`` (also on ``with`` exit and at interpreter exit) asks each process to
 shut down and kills it after a grace period; each process also exits when this one dies.
 
-Errors are typed exceptions carrying the seed's codes (``studio.protocol.TTSError`` subclasses).
+Errors are typed exceptions carrying the seed's codes (``studio.service.protocol.TTSError`` subclasses).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from studio.protocol import (
+from studio.service.process import ServiceProcess, describe_exit
+from studio.service.protocol import (
     InvalidInputError,
     InvalidPathError,
     InvalidVoiceError,
@@ -35,7 +36,6 @@ from studio.protocol import (
     TTSError,
     raise_for_answer,
 )
-from studio.service_process import ServiceProcess, describe_exit
 
 __all__ = [
     "Backoff",

@@ -1,0 +1,1 @@
+"""Audio out: resampling and encoding (``encode``)."""
