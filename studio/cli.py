@@ -21,9 +21,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _console() -> Any:
+    """stderr, printing every string as it is: user text, paths and package names such as
+    ``misaki[ja]`` or ``[draft].md`` are never read as rich markup or ``:emoji:`` codes.
+    Styles are given as ``rich.text.Text`` spans instead."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def reports_errors(func: F) -> F:
@@ -34,8 +37,11 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except StudioError as exc:
+            from rich.text import Text
+
             console = _console()
-            console.print(f"[bold red]Error[/] ({exc.code.value}): {exc.message}", soft_wrap=True)
+            error = Text.assemble(("Error", "bold red"), f" ({exc.code.value}): {exc.message}")
+            console.print(error, soft_wrap=True)
             if exc.hint:
                 console.print(f"  {exc.hint}", soft_wrap=True)
             sys.exit(exc.exit_code)
@@ -155,7 +161,7 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # scene titles are the user's text
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),

@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from studio.errors import EXIT_CODES, ErrorCode
+from studio.errors import EXIT_CODES, ErrorCode, StudioError
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli
 
@@ -119,3 +120,39 @@ def test_core_does_not_import_qt() -> None:
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_user_text_and_paths_are_never_read_as_console_markup(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """A voice, a script file and a project folder whose names look like rich markup or emoji."""
+    (tmp_path / "[draft].md").write_bytes(b"\xff\xfe not UTF-8")
+    cases = [
+        (["say", "Hi.", "-v", "[ja]", "-o", "x.mp3"], "Voice '[ja]' not found"),
+        (["new", "film", "--from", "[draft].md"], "Could not read [draft].md:"),
+        (["render", "[bold]:smile:[/bold]"], "No project at [bold]:smile:[/bold] "),
+    ]
+    for args, words in cases:
+        result = run_cli(args, cli_env, cwd=tmp_path)
+        assert result.returncode != 0 and words in result.stderr, result.stderr
+
+
+def test_a_hint_naming_a_package_extra_keeps_its_brackets() -> None:
+    """The issue's own case: 'pip install misaki[ja]' lost its '[ja]' to the console."""
+    from click.testing import CliRunner
+
+    from studio.cli import reports_errors
+
+    @click.command()
+    @reports_errors
+    def fail() -> None:
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            "Japanese voices need the package misaki[ja].",
+            "Install it with: pip install 'misaki[ja]'",
+        )
+
+    result = CliRunner().invoke(fail)
+    assert result.exit_code == EXIT_CODES[ErrorCode.NOT_INSTALLED]
+    assert "need the package misaki[ja]." in result.output
+    assert "Install it with: pip install 'misaki[ja]'" in result.output
