@@ -1,6 +1,7 @@
 """The real ``narration-studio`` command in subprocesses: output files, progress and exit codes."""
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,33 @@ def test_a_hint_naming_a_package_extra_keeps_its_brackets() -> None:
     assert result.exit_code == EXIT_CODES[ErrorCode.NOT_INSTALLED]
     assert "need the package misaki[ja]." in result.output
     assert "Install it with: pip install 'misaki[ja]'" in result.output
+
+
+def test_each_hub_retry_warning_is_printed_once(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """No model folder and the hub unreachable (a closed local port): one line per retry."""
+    with socket.socket() as probe:  # a free port, closed again: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        k: v
+        for k, v in cli_env.items()
+        if k not in ("NARRATION_STUDIO_MODEL_DIR", "HF_HUB_OFFLINE")
+    }
+    env |= {"HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HOME": str(tmp_path / "hf")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "studio", "say", "Hello.", "-o", str(tmp_path / "x.mp3")],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:  # hub retries sleep 1, 2, 4, 8 s: stop after the second
+            lines.append(line.rstrip("\n"))
+            if "[Retry 2/5]" in line:
+                break
+        proc.kill()
+    retries = [line for line in lines if "Retrying in" in line]
+    refusals = [line for line in lines if "Connection refused" in line]
+    assert len(retries) == 2 and len(refusals) == 2, lines
+    assert all(line.startswith("[WARNING] ") for line in lines), lines  # ours, none bare

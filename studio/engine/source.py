@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from studio.errors import ErrorCode, StudioError
+from studio.logs import use_app_handlers
 
 HUB_REPO_ID = "hexgrad/Kokoro-82M"
 WEIGHTS_NAME = "kokoro-v1_0.pth"
@@ -132,6 +133,7 @@ class HubModelSource:
                 "huggingface_hub is not installed, so the model cannot be downloaded.",
                 "Reinstall Narration Studio, or choose a local model folder.",
             ) from exc
+        use_app_handlers("huggingface_hub")  # its retry warnings, once each
         try:
             return Path(hf_hub_download(repo_id=self.repo_id, filename=filename))
         except Exception as exc:  # the hub raises many types: offline, 404, proxy, disk
