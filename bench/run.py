@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from studio.engine.torch_backend import cpu_has_native_bf16
+from studio.engine.precision import cpu_has_native_bf16
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent

@@ -1,9 +1,15 @@
 """The torch backend's precision: bf16 on CPUs that compute it natively, fp32 elsewhere. bf16 must
-say the same words at the same pace and loudness as fp32, or it must not be the default."""
+say the same words at the same pace and loudness as fp32, or it must not be the default. A CPU
+without bf16 (imitated with ONEDNN_MAX_CPU_ISA=AVX2) runs fp32 on every face, with one warning
+when bf16 was asked for."""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,15 +20,32 @@ import soundfile as sf
 from studio.engine import Engine, LocalModelSource
 from studio.engine.backends import make_backend
 from studio.engine.configure import configured_engine
-from studio.engine.torch_backend import cpu_has_native_bf16
+from studio.engine.precision import bf16_failure, cpu_has_native_bf16
 from studio.errors import ErrorCode, StudioError
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
+from tests.service.helpers import RawService, service_env
 
 SPEECH = "The weather is nice today. We walked to the park and sat by the water."
+#: oneDNN held to AVX2, as on the CPUs of most laptops: no AVX-512, so no bf16 LSTM.
+AVX2_ONLY = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+needs_x86 = pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64"),
+    reason="ONEDNN_MAX_CPU_ISA=AVX2 imitates an AVX2-only CPU on x86-64 only",
+)
 
 
 @pytest.fixture(scope="module")
-def other_precision_engine(engine: Engine, model_dir: Path) -> Engine:
+def bf16_here() -> None:
+    """Skip, with oneDNN's reason, where this CPU cannot run the model in bf16."""
+    import torch
+
+    failure = bf16_failure(torch)
+    if failure is not None:
+        pytest.skip(f"this CPU cannot run bf16 LSTMs (oneDNN: {failure})")
+
+
+@pytest.fixture(scope="module")
+def other_precision_engine(engine: Engine, model_dir: Path, bf16_here: None) -> Engine:
     """A second engine in the precision the session's (auto) engine does not use."""
     other = "fp32" if engine.backend.precision == "bf16" else "bf16"  # type: ignore[attr-defined]
     source = LocalModelSource(model_dir)
@@ -31,8 +54,10 @@ def other_precision_engine(engine: Engine, model_dir: Path) -> Engine:
     return second
 
 
-def test_auto_precision_is_bf16_exactly_where_the_cpu_has_it(engine: Engine) -> None:
-    expected = "bf16" if cpu_has_native_bf16() else "fp32"
+def test_auto_precision_is_bf16_exactly_where_the_cpu_has_it_and_it_runs(engine: Engine) -> None:
+    import torch
+
+    expected = "bf16" if cpu_has_native_bf16() and bf16_failure(torch) is None else "fp32"
     assert engine.backend.precision == expected  # type: ignore[attr-defined]
 
 
@@ -104,3 +129,96 @@ def test_cli_runs_in_the_precision_asked_for(cli_env: dict[str, str], tmp_path: 
     assert done.returncode == 0, done.stderr
     assert "in fp32" in done.stderr
     assert out.stat().st_size > 1000
+
+
+def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@needs_x86
+def test_the_bf16_probe_gives_onednns_refusal_on_an_avx2_cpu() -> None:
+    env = {**os.environ, **AVX2_ONLY}
+    code = "import torch; from studio.engine.precision import bf16_failure as f; print(f(torch))"
+    done = _run_python(code, env)
+    assert done.returncode == 0, done.stderr
+    assert "LSTM forward propagation primitive" in done.stdout
+
+
+def _one_warning(stderr: str) -> str:
+    warnings = [line for line in stderr.splitlines() if "cannot run the model in bf16" in line]
+    assert len(warnings) == 1, stderr
+    assert "Traceback" not in stderr
+    return warnings[0]
+
+
+@needs_x86
+def test_cli_asked_for_bf16_on_an_avx2_cpu_speaks_in_fp32_with_one_warning(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "x.mp3"
+    args = ["-v", "--precision", "bf16", "say", "Hello there.", "-o", str(out)]
+    done = run_cli(args, {**cli_env, **AVX2_ONLY})
+    assert done.returncode == 0, done.stderr
+    warning = _one_warning(done.stderr)
+    assert warning.startswith("[WARNING]") and "running in fp32" in warning
+    assert "set the precision to auto or fp32".lower() in warning.lower()
+    assert "in fp32" in done.stderr.split(warning)[1]  # the backend's own line: it ran in fp32
+    assert out.stat().st_size > 1000
+
+
+@needs_x86
+def test_service_with_a_bf16_setting_on_an_avx2_cpu_is_ready_and_answers(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """A settings file carried over from a computer with bf16: the service still serves."""
+    env = {**service_env(model_dir, tmp_path), **AVX2_ONLY}
+    settings = tmp_path / "config" / "narration-studio" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"precision": "bf16"}), encoding="utf-8")
+    service = RawService(tmp_path, env)
+    try:
+        service.wait_ready()
+        answer = service.request(
+            {
+                "action": "synthesize",
+                "text": "Hello there.",
+                "voiceId": "sarah",
+                "outputPath": ".cache/audio/x.mp3",
+            }
+        )
+    finally:
+        assert service.close() == 0
+    assert answer["success"] is True, answer
+    _one_warning("\n".join(service.stderr_lines))
+
+
+GUI_ENGINE = """
+import sys
+from studio.ui.worker import default_engine_factory
+engine = default_engine_factory(sys.argv[1])
+audio = [c.audio for c in engine.synthesize("Hello there.", "af_heart")]
+print(engine.backend.precision, sum(len(a) for a in audio))
+"""
+
+
+@needs_x86
+def test_gui_engine_asked_for_bf16_on_an_avx2_cpu_runs_in_fp32(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, **AVX2_ONLY, "NARRATION_STUDIO_PRECISION": "bf16"}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, "-c", GUI_ENGINE, str(model_dir)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    precision, samples = done.stdout.split()
+    assert precision == "fp32" and int(samples) > 12_000
+    _one_warning(done.stderr)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from studio.engine.core import Backend
 from studio.engine.onnx_backend import OnnxBackend
+from studio.engine.precision import PRECISIONS
 from studio.engine.source import ModelSource
-from studio.engine.torch_backend import PRECISIONS, TorchBackend
+from studio.engine.torch_backend import TorchBackend
 from studio.errors import ErrorCode, StudioError
 
 BACKENDS = ("torch", "onnx")

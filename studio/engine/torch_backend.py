@@ -1,44 +1,25 @@
 """The PyTorch backend: the ``kokoro`` package's KModel, loaded once and kept.
 
-On a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX) it runs under bf16 autocast by
-default: about 35 % less time per second of audio, with the same durations, loudness, noise floor
-and intelligibility (measured in bench/ and tests/test_precision.py). Elsewhere it runs in fp32,
-since emulated bf16 would be slower.
+On a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX) that oneDNN can use, it runs under
+bf16 autocast by default: about 35 % less time per second of audio, with the same durations,
+loudness, noise floor and intelligibility (measured in bench/ and tests/test_precision.py).
+Elsewhere it runs in fp32 (studio.engine.precision decides, once per load).
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from studio.engine.precision import choose_precision
 from studio.engine.source import HUB_REPO_ID, ModelSource
 from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
 from studio.errors import ErrorCode, StudioError
 
 log = logging.getLogger(__name__)
-
-PRECISIONS = ("auto", "fp32", "bf16")
-#: CPU flags (Linux's /proc/cpuinfo names) that mean bf16 runs natively, not emulated.
-_NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
-
-
-def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether this CPU computes bf16 natively. Read from /proc/cpuinfo, not torch, so that the
-    check costs nothing before torch is imported; elsewhere than Linux it answers False."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return bool(_NATIVE_BF16_FLAGS & set(line.split(":", 1)[-1].split()))
-    return False
 
 
 class TorchBackend:
@@ -84,16 +65,11 @@ class TorchBackend:
                 "Download the model again, or choose another model folder.",
             ) from exc
         self._model = model.to(self.device).eval()
-        self.precision = self._choose_precision()
+        choice = choose_precision(self._requested_precision, self.device, torch)
+        if choice.warning:
+            log.warning("%s", choice.warning)
+        self.precision = choice.precision
         log.info("Torch backend on %s in %s", self.device, self.precision)
-
-    def _choose_precision(self) -> str:
-        """bf16 only on the CPU: there it is measured; on CUDA the model stays in fp32."""
-        if self.device != "cpu":
-            return "fp32"
-        if self._requested_precision == "auto":
-            return "bf16" if cpu_has_native_bf16() else "fp32"
-        return self._requested_precision
 
     def load_voice(self, path: Path) -> np.ndarray:
         """A voice pack as float32 [510, 1, 256]: one style vector per phoneme count."""
