@@ -127,7 +127,7 @@ def cli(
         _self_test(ctx.obj)
         ctx.exit(0)
     if ctx.invoked_subcommand is None:
-        run_studio(model_dir)
+        run_studio(ctx.obj)
 
 
 @reports_errors
@@ -282,7 +282,7 @@ def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
 
 
 @reports_errors
-def run_studio(model_dir: str | None) -> None:
+def run_studio(engine_options: dict[str, Any]) -> None:
     """No command: open the desktop studio (Qt is imported only here, never by the core)."""
     try:
         from studio.ui.app import run_gui
@@ -293,7 +293,7 @@ def run_studio(model_dir: str | None) -> None:
             "Reinstall Narration Studio (it needs PySide6), or use the commands: "
             "narration-studio --help",
         ) from exc
-    sys.exit(run_gui(model_dir=model_dir))
+    sys.exit(run_gui(**engine_options))
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
 """The engine a user has configured: each choice from the caller (an option), else the
-environment, else the settings file, else the default. The CLI, the service and the GUI all
-build their engine here, so a setting means the same thing everywhere."""
+environment, else the settings file the face was given, else the default. The CLI, the service
+and the GUI all build their engine here, so a setting means the same thing everywhere."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from studio.engine.backends import BACKEND_ENV, PRECISION_ENV, make_backend
 from studio.engine.core import Engine
@@ -17,9 +18,11 @@ def configured_engine(
     backend: str | None = None,
     onnx_model: str | None = None,
     precision: str | None = None,
+    settings_path: Path | None = None,
 ) -> Engine:
-    """An unloaded engine on the chosen model folder (else the hub), backend and precision."""
-    settings = Settings.load()
+    """An unloaded engine on the chosen model folder (else the hub), backend and precision;
+    ``settings_path`` is the settings file in use (default: the user's)."""
+    settings = Settings.load(settings_path)
     source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
     return Engine(
         source,

@@ -144,8 +144,9 @@ class Engine:
             self._loaded = True
             self.load_seconds = time.perf_counter() - started
             log.info(
-                "Model loaded from %s on %s in %.2f s",
+                "Model loaded from %s with the %s backend on %s in %.2f s",
                 self.source.description,
+                self.backend.name,
                 self.device,
                 self.load_seconds,
             )

@@ -390,7 +390,7 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def serve_stdio(
-    engine_options: dict[str, str | None] | None = None,
+    engine_options: dict[str, Any] | None = None,
     audio_root: Path = DEFAULT_AUDIO_ROOT,
     parent_pid: int | None = None,
 ) -> NoReturn:
@@ -452,8 +452,19 @@ def main(argv: list[str] | None = None) -> None:
         help="Folder that output paths must stay inside (default: .cache/audio).",
     )
     parser.add_argument("--parent-pid", type=int, help="Exit when this parent process dies.")
+    parser.add_argument(
+        "--backend", help="torch or onnx (default: $NARRATION_STUDIO_BACKEND, the setting, torch)."
+    )
+    parser.add_argument("--onnx-model", help="The .onnx file for the onnx backend.")
+    parser.add_argument("--precision", help="Torch on the CPU: auto, fp32 or bf16.")
     args = parser.parse_args(argv)
-    serve_stdio({"model_dir": args.model_dir}, args.audio_root, args.parent_pid)
+    options = {
+        "model_dir": args.model_dir,
+        "backend": args.backend,
+        "onnx_model": args.onnx_model,
+        "precision": args.precision,
+    }
+    serve_stdio(options, args.audio_root, args.parent_pid)
 
 
 if __name__ == "__main__":

@@ -124,15 +124,17 @@ def check_display() -> None:
 def run_gui(
     argv: list[str] | None = None,
     config: StudioConfig | None = None,
-    model_dir: str | None = None,
+    **engine_options: str | None,
 ) -> int:
-    """Open the studio on the last project (or a new Untitled one) and run until it closes."""
+    """Open the studio on the last project (or a new Untitled one) and run until it closes.
+
+    ``engine_options`` are the command line's model_dir, backend, onnx_model and precision."""
     started = time.perf_counter()
     check_display()
     app = create_application(list(argv) if argv is not None else sys.argv[:1])
     from studio.ui.main_window import MainWindow
 
-    window = MainWindow(config or StudioConfig.from_environment(model_dir))
+    window = MainWindow(config or StudioConfig.from_environment(**engine_options))
     window.show()
     log.info("Window shown %.2f s after run_gui was called", time.perf_counter() - started)
     _quit_on_signals(app, window)

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
@@ -36,12 +37,19 @@ log = logging.getLogger(__name__)
 EngineFactory = Callable[[str | None], "Engine"]
 
 
-def default_engine_factory(model_dir: str | None) -> Engine:
+def default_engine_factory(
+    model_dir: str | None,
+    settings_path: Path | None = None,
+    backend: str | None = None,
+    onnx_model: str | None = None,
+    precision: str | None = None,
+) -> Engine:
     """The engine the app uses: the folder, else $NARRATION_STUDIO_MODEL_DIR, else the setting,
-    else the hub; backend and precision as configured (studio.engine.configure)."""
+    else the hub; each other choice from the caller, the environment, then the settings file
+    at ``settings_path`` (studio.engine.configure, the same path as the CLI and the service)."""
     from studio.engine.configure import configured_engine
 
-    return configured_engine(model_dir)
+    return configured_engine(model_dir, backend, onnx_model, precision, settings_path)
 
 
 @dataclass(frozen=True)
