@@ -33,15 +33,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def current_rss_mb() -> float | None:
-    """Resident memory now (VmRSS from /proc, Linux), as against the peak."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+def current_rss_mb() -> float:
+    """Resident memory now (psutil: any OS), as against the peak."""
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
 
 
 class Stages:

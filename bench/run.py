@@ -273,7 +273,8 @@ def _is_ready(line: str) -> bool:
 
 
 def _vm_hwm_mb(pid: int) -> float | None:
-    """The process's peak RSS from /proc (Linux), in MB."""
+    """The process's peak RSS from /proc (Linux), in MB. (psutil has no peak of another
+    process on Linux; the figures of this harness are Linux's.)"""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):

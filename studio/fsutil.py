@@ -111,12 +111,8 @@ def remove_stale_temps(root: Path) -> list[Path]:
 
 
 def _process_alive(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill(pid, 0) would end the process
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists but belongs to another user, or the platform cannot tell: keep it
-    return True
+    """Whether process ``pid`` exists, on every OS (psutil; os.kill(pid, 0) would end a process
+    on Windows). A process of another user counts as alive."""
+    import psutil
+
+    return pid == os.getpid() or psutil.pid_exists(pid)

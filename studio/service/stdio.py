@@ -122,24 +122,26 @@ class ServiceMetrics:
 
 
 def memory_usage() -> dict[str, int | None]:
-    """Current and peak resident memory in bytes, from the OS (None where it cannot tell)."""
-    current = None
-    try:
-        with open("/proc/self/statm") as statm:
-            current = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError, AttributeError):
-        pass
-    peak = None
-    try:
-        import resource
+    """Current and peak resident memory in bytes, from the OS through psutil, on Linux, macOS
+    and Windows alike (None where it cannot tell)."""
+    import psutil
 
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak = maxrss if sys.platform == "darwin" else maxrss * 1024  # macOS: bytes, Linux: KiB
-    except ImportError:
-        pass
-    if peak is not None and current is not None:
-        peak = max(peak, current)  # the kernel updates its high-water mark lazily
-    return {"rssBytes": current, "peakRssBytes": peak}
+    try:
+        info = psutil.Process().memory_info()
+    except psutil.Error:
+        return {"rssBytes": None, "peakRssBytes": None}
+    peak = getattr(info, "peak_wset", None)  # Windows keeps the peak working set
+    if peak is None:
+        try:
+            import resource
+
+            maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            peak = maxrss if sys.platform == "darwin" else maxrss * 1024  # macOS: bytes; KiB
+        except ImportError:
+            pass
+    if peak is not None:
+        peak = max(peak, info.rss)  # the kernel updates its high-water mark lazily
+    return {"rssBytes": info.rss, "peakRssBytes": peak}
 
 
 class Service:
