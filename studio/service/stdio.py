@@ -27,6 +27,7 @@ from typing import IO, Any, NoReturn
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import ensure_inside, remove_stale_temps
 from studio.service import protocol
+from studio.service.confined import place_inside, staging_path
 
 log = logging.getLogger("studio.service")
 
@@ -302,9 +303,13 @@ class Service:
                     )
                 )
 
+        # Written under the root first, then moved into place through folders that must still
+        # be real folders: the path was checked when the request arrived, perhaps long ago.
+        staged = staging_path(self.audio_root, target.suffix)  # written atomically, or not at all
         duration, size = render_text_to_mp3(
-            self.engine, request.text, request.voice_id, request.speed, target, on_chunk
+            self.engine, request.text, request.voice_id, request.speed, staged, on_chunk
         )
+        place_inside(self.audio_root, target, staged)
         self.metrics.record_synthesis(time.perf_counter() - started)
         log.info("Audio generated: %.2f seconds, %d bytes", duration, size)
         return protocol.success(
