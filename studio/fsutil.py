@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,12 @@ def _file_mode(target: Path) -> int:
         return target.stat().st_mode & 0o777
     except FileNotFoundError:
         return 0o666 & ~_UMASK
+
+
+def temp_name_for(target: Path) -> Path:
+    """A fresh temp name beside ``target`` (same suffix), one that ``remove_stale_temps`` sweeps
+    if this process is killed before renaming it into place."""
+    return target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{target.suffix}")
 
 
 def atomic_write(target: Path, data: bytes) -> None:

@@ -4,6 +4,11 @@ Each scene's cache key hashes its text, voice, speed and pause with the engine's
 voices, backend, render version). A re-export skips scenes whose key and file are unchanged, renames
 files of scenes that only moved, and removes the files of deleted scenes. The manifest is rewritten
 atomically after every scene, so a cancel or a crash never loses finished work.
+
+The manifest matches the files on disk after any cancel or kill: a scene's MP3 is written under a
+temp name, its manifest entry is committed, and only then is the MP3 renamed into place, before
+the render yields again. So no MP3 ever stands without its entry; a kill in the instant between
+the two renames leaves an entry whose file is missing, which the next load drops.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any, Literal
 from studio.audio.encode import join_audio, write_mp3
 from studio.engine.core import SAMPLE_RATE, AudioChunk, Engine
 from studio.errors import StudioError, io_error
-from studio.fsutil import atomic_write, ensure_inside
+from studio.fsutil import atomic_write, ensure_inside, remove_stale_temps, temp_name_for
 from studio.project import Project, Scene
 
 log = logging.getLogger(__name__)
@@ -103,7 +108,9 @@ class Manifest:
             return cls()
         for entry in entries.values():
             ensure_inside(project.audio_dir, project.folder / entry.file)  # a tampered manifest
-        return cls(entries)
+        # A render killed between committing an entry and renaming its file into place.
+        present = {sid: e for sid, e in entries.items() if (project.folder / e.file).is_file()}
+        return cls(present)
 
     def save(self, project: Project, order: list[str]) -> None:
         ordered = {sid: self.scenes[sid] for sid in order if sid in self.scenes}
@@ -147,12 +154,16 @@ def render_project(
     _rename_moved_files(project, manifest, chosen)
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
-        yield from _render_scene(project, engine, manifest, scene, force)
-        manifest.save(project, order)
+        yield from _render_scene(project, engine, manifest, scene, force, order)
 
 
 def _render_scene(
-    project: Project, engine: Engine, manifest: Manifest, scene: Scene, force: bool
+    project: Project,
+    engine: Engine,
+    manifest: Manifest,
+    scene: Scene,
+    force: bool,
+    order: list[str],
 ) -> Iterator[RenderEvent]:
     voice = scene.voice_or(project.default_voice)
     target_name = project.audio_name(scene)
@@ -180,12 +191,20 @@ def _render_scene(
             pieces.append(chunk.audio)
             done = min(total, done + len(chunk.text) + 1)
             yield SceneProgress(scene, done, total, chunk)
-        encoded = write_mp3(target, join_audio(pieces, scene.pause_after), SAMPLE_RATE)
+        staged = temp_name_for(target)
+        encoded = write_mp3(staged, join_audio(pieces, scene.pause_after), SAMPLE_RATE)
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     manifest.scenes[scene.id] = ManifestEntry(
-        target_name, voice, scene.speed, round(encoded.duration, 3), key, _sha256(target)
+        target_name, voice, scene.speed, round(encoded.duration, 3), key, _sha256(staged)
     )
+    try:
+        manifest.save(project, order)  # the entry first: no MP3 ever stands without its entry
+        staged.replace(target)
+    except OSError as exc:
+        raise io_error("write", target, exc) from exc
+    finally:
+        staged.unlink(missing_ok=True)
     yield SceneDone(scene, "rendered", target, encoded.duration)
 
 
@@ -236,6 +255,7 @@ def _check_audio_dir(project: Project) -> None:
         project.audio_dir.mkdir(exist_ok=True)
     except OSError as exc:
         raise io_error("create", project.audio_dir, exc) from exc
+    remove_stale_temps(project.audio_dir)  # MP3s of renders that were killed before their rename
 
 
 def _intact(path: Path, entry: ManifestEntry) -> bool:

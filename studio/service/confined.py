@@ -15,19 +15,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 from pathlib import Path
 
 from studio.errors import ErrorCode, StudioError, io_error
-from studio.fsutil import TEMP_PREFIX, ensure_inside
+from studio.fsutil import ensure_inside, temp_name_for
 
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 _HAS_DIR_FD = {os.open, os.mkdir, os.replace} <= os.supports_dir_fd and hasattr(os, "O_NOFOLLOW")
 
 
-def staging_path(root: Path, suffix: str) -> Path:
-    """A fresh temp name directly in ``root`` to write a file to before ``place_inside``."""
-    return root / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{suffix}"
+def staging_path(root: Path, target: Path) -> Path:
+    """A fresh temp name directly in ``root`` to write ``target`` to before ``place_inside``."""
+    return root / temp_name_for(target).name
 
 
 def place_inside(root: Path, target: Path, staged: Path) -> None:

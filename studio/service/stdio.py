@@ -305,7 +305,7 @@ class Service:
 
         # Written under the root first, then moved into place through folders that must still
         # be real folders: the path was checked when the request arrived, perhaps long ago.
-        staged = staging_path(self.audio_root, target.suffix)  # written atomically, or not at all
+        staged = staging_path(self.audio_root, target)  # written atomically, or not at all
         duration, size = render_text_to_mp3(
             self.engine, request.text, request.voice_id, request.speed, staged, on_chunk
         )
