@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Checks what packaging/build.sh built, the way a user would run it:
 #   1. the bundle's --self-test against a real model folder, with no Python environment around
-#   2. a French voice through the bundle (espeak-ng's data and library inside the bundle)
+#   2. a French voice through the bundle (espeak-ng's data and library inside the bundle), then
+#      a Japanese and a Mandarin one with the network off where a network namespace can be made
+#      (their dictionaries inside the bundle)
 #   3. the bundled GUI started offscreen, then on Xvfb with the xcb platform: its window must
 #      appear (the studio logs "Window visible"), with every size of its icon found
 #   4. the .deb installed with apt/dpkg (as root), its /usr/bin/narration-studio --self-test with
-#      no Python on PATH, its launcher and icon, then removed
+#      no Python on PATH, a Japanese and a Mandarin line, its launcher and icon, then removed
 # Usage: packaging/ci-check.sh [MODEL_DIR]   (default: the offline test model folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,24 @@ log() { echo "[ci-check] $*" >&2; }
 bare() {
   env -i PATH=/usr/bin:/bin HOME="$HOME" XDG_CONFIG_HOME="$work/config" LANG=C.UTF-8 \
     HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen "$@"
+}
+
+# Runs a command with no network at all where a network namespace can be made (root, or user
+# namespaces), else as it is (the bare environment has HF_HUB_OFFLINE=1 either way).
+offline() {
+  if unshare -n true 2>/dev/null; then unshare -n "$@"; else "$@"; fi
+}
+
+# Voices one Japanese and one Mandarin line with the executable $1, offline, into $work/$2-*.mp3.
+cjk_lines() {
+  local exe=$1 tag=$2
+  offline env -i PATH=/usr/bin:/bin HOME="$HOME" XDG_CONFIG_HOME="$work/config" LANG=C.UTF-8 \
+    HF_HUB_OFFLINE=1 "$exe" --model-dir "$model" say "今日は港がとても静かでした。" \
+    -v jf_alpha -o "$work/$tag-ja.mp3"
+  offline env -i PATH=/usr/bin:/bin HOME="$HOME" XDG_CONFIG_HOME="$work/config" LANG=C.UTF-8 \
+    HF_HUB_OFFLINE=1 "$exe" --model-dir "$model" say "今晚港口很安静。" \
+    -v zf_xiaobei -o "$work/$tag-zh.mp3"
+  [[ -s $work/$tag-ja.mp3 && -s $work/$tag-zh.mp3 ]]
 }
 
 # Starts the bundled GUI on Qt platform $1 (offscreen, or xcb on a virtual X server), waits up to
@@ -77,6 +97,8 @@ log "2. a French voice (espeak-ng inside the bundle)"
 bare "$bundle/narration-studio" --model-dir "$model" say "Bonjour, je suis une voix française." \
   -v ff_siwis -o "$work/fr.mp3"
 [[ -s $work/fr.mp3 ]]
+log "   and a Japanese and a Mandarin line, offline"
+cjk_lines "$bundle/narration-studio" bundle
 
 log "3. bundled GUI, offscreen"
 gui_smoke offscreen
@@ -107,6 +129,7 @@ else
   [[ -f /usr/share/icons/hicolor/256x256/apps/narration-studio.png ]]
   bare /usr/bin/narration-studio --self-test --model-dir "$model" | tee "$work/deb.txt"
   grep -q '^self-test ok: ' "$work/deb.txt"
+  cjk_lines /usr/bin/narration-studio deb
   dpkg -r narration-studio >/dev/null
   [[ ! -e /opt/narration-studio/narration-studio ]]
   log "   installed, self-tested and removed $deb"

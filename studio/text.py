@@ -11,8 +11,17 @@ from studio.errors import ErrorCode, StudioError
 
 MAX_TEXT_CHARS = 5000  # the seed's per-request limit
 
-# A sentence ends at . ! ? … (with closing quotes/brackets) before whitespace, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?…][\"'”’)\]])\s+|(?<=[.!?…])\s+|\n\s*")
+# A sentence ends at . ! ? … (with closing quotes/brackets) before whitespace; at Chinese and
+# Japanese 。！？ (with closing brackets), which need no space after them; at the Devanagari
+# danda । and double danda ॥ (Hindi) before whitespace; or at a line break.
+_CJK_END, _CJK_CLOSE = "。！？", "」』”’）】》〉"
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…][\"'”’)\]])\s+|(?<=[.!?…])\s+"
+    rf"|(?<=[{_CJK_END}][{_CJK_CLOSE}])(?![{_CJK_CLOSE}])\s*"
+    rf"|(?<=[{_CJK_END}])(?![{_CJK_END}{_CJK_CLOSE}])\s*"
+    r"|(?<=[।॥])\s+"
+    r"|\n\s*"
+)
 _ABBREVIATIONS = frozenset(
     [
         "mr",

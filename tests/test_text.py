@@ -23,6 +23,22 @@ def test_split_sentences_at_ends_and_line_breaks() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("今天天气很好。我们去公园吧！你呢？", ["今天天气很好。", "我们去公园吧！", "你呢？"]),
+        ("今日は晴れです。本当に？はい！", ["今日は晴れです。", "本当に？", "はい！"]),
+        ("他说：“好。”然后走了。", ["他说：“好。”", "然后走了。"]),
+        ("えっ！？そうですか。", ["えっ！？", "そうですか。"]),
+        ("नमस्ते। आप कैसे हैं? मैं ठीक हूँ॥ धन्यवाद।", ["नमस्ते।", "आप कैसे हैं?", "मैं ठीक हूँ॥", "धन्यवाद।"]),
+        ("¿Cómo estás? ¡Muy bien! Gracias.", ["¿Cómo estás?", "¡Muy bien!", "Gracias."]),
+    ],
+)
+def test_sentences_end_in_every_script_the_voices_speak(text: str, sentences: list[str]) -> None:
+    """Chinese and Japanese put no space after 。！？; Hindi ends sentences with । and ॥."""
+    assert split_sentences(text) == sentences
+
+
 def test_abbreviations_do_not_end_sentences() -> None:
     assert split_sentences("Dr. Smith met Mr. J. Jones. They talked.") == [
         "Dr. Smith met Mr. J. Jones.",

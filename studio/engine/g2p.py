@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from studio.errors import ErrorCode, StudioError
+from studio.logs import use_app_handlers
 from studio.text import split_in_two
 from studio.voices import LANGUAGES
 
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 
 MAX_PHONEMES = 510  # Kokoro's context is 512 tokens, two of which are the start and end markers.
 _UNKNOWN = "\u2753"  # misaki's marker for a word it could not pronounce
-_EXTRAS = {"j": "misaki[ja]", "z": "misaki[zh]"}
+#: What each language's G2P needs beyond misaki; all are narration-studio dependencies.
+_EXTRAS = {"j": "fugashi unidic-lite jaconv mojimoji", "z": "misaki[zh]"}
 #: espeak-ng languages of the voices misaki has no own G2P for (kokoro's KPipeline.LANG_CODES).
 _ESPEAK_LANGUAGES = {"e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
 #: Where a too-long English piece may end, strongest first (kokoro's KPipeline.waterfall_last).
@@ -59,8 +61,9 @@ class Phonemizer:
             extra = _EXTRAS.get(lang, "misaki[en]")
             raise StudioError(
                 ErrorCode.NOT_INSTALLED,
-                f"{LANGUAGES[lang]} voices need the package {extra}, which is not installed.",
-                f"Install it with: pip install '{extra}'",
+                f"{LANGUAGES[lang]} voices need {extra}, which is not installed "
+                f"({exc.name or exc}).",
+                f"Reinstall Narration Studio, or install it with: pip install {extra}",
             ) from exc
 
     def chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
@@ -151,12 +154,18 @@ def _make_g2p(lang: str) -> Any:
             fallback = None
         return en.G2P(trf=False, british=lang == "b", fallback=fallback, unk=_UNKNOWN)
     if lang == "j":
-        from misaki import ja
+        # What kokoro's ja.JAG2P() runs in its default mode, without misaki.ja's unused import of
+        # pyopenjtalk (a compiler or a 330 MB wheel). fugashi's Tagger takes unidic-lite, whose
+        # dictionary ships inside its package: nothing is downloaded at first use.
+        from misaki.cutlet import Cutlet
 
-        return ja.JAG2P()
+        return Cutlet()
     if lang == "z":
+        import jieba
         from misaki import zh
 
+        use_app_handlers("jieba", logging.WARNING)  # its dictionary notices, at DEBUG, twice
+        jieba.initialize()  # builds (or reads) its prefix dictionary now, not mid-request
         return zh.ZHG2P(version=None, en_callable=None)
     from misaki import espeak
 
