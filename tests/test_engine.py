@@ -12,6 +12,7 @@ import pytest
 from studio.engine import SAMPLE_RATE, Engine, LocalModelSource
 from studio.engine.source import file_fingerprint
 from studio.errors import ErrorCode, StudioError
+from studio.voices import CATALOG
 
 pytestmark = pytest.mark.model
 
@@ -206,3 +207,10 @@ def test_a_local_model_folder_never_touches_the_network(
 
 def test_sample_rate_is_kokoros() -> None:
     assert SAMPLE_RATE == 24_000
+
+
+def test_blends_are_not_kept_one_per_blend(engine: Engine) -> None:
+    """A service fed ever-new blends keeps only the voices' packs (issue 13's memory growth)."""
+    for share in range(10, 90, 4):
+        engine.synthesize("Hi.", f"af_bella:{share},af_sky:{100 - share}").close()
+    assert set(engine._voice_packs) <= set(CATALOG)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from studio.fsutil import _process_alive
 from studio.service.stdio import memory_usage
@@ -27,3 +28,41 @@ def test_a_finished_process_is_not_alive_and_this_one_is() -> None:
     child.wait()
     assert not _process_alive(child.pid)
     assert _process_alive(os.getpid()) and _process_alive(os.getppid())
+
+
+def test_memory_freed_by_a_thread_goes_back_to_the_os() -> None:
+    """What a synthesis frees stays with glibc's thread arena until it is handed back."""
+    import ctypes
+    import threading
+
+    from studio.memory import release_freed_memory
+
+    if not release_freed_memory():
+        pytest.skip("not glibc: its allocator returns large freed blocks by itself")
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    freed, done = threading.Event(), threading.Event()
+
+    def synthesis_like() -> None:  # 3000 blocks of 64 KiB (under the mmap threshold), freed
+        blocks = [libc.malloc(64 * 1024) for _ in range(3000)]
+        for block in blocks:
+            ctypes.memset(block, 1, 64 * 1024)
+        kept = libc.malloc(64)  # a live block after them, as a synthesis leaves some
+        for block in blocks:
+            libc.free(block)
+        freed.set()
+        done.wait(60)  # the synthesis thread lives on, waiting for the next request
+        libc.free(kept)
+
+    thread = threading.Thread(target=synthesis_like)
+    thread.start()
+    try:
+        assert freed.wait(60)
+        retained = memory_usage()["rssBytes"]
+        assert release_freed_memory()
+        released = memory_usage()["rssBytes"]
+    finally:
+        done.set()
+        thread.join()
+    assert retained and released and retained - released > 100 * 2**20

@@ -26,6 +26,7 @@ from typing import IO, Any, NoReturn
 
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import ensure_inside, remove_stale_temps
+from studio.memory import MemoryKeeper
 from studio.service import protocol
 from studio.service.confined import place_inside, staging_path
 
@@ -85,7 +86,8 @@ class ServiceMetrics:
         self.started = started
         self.load_seconds: float | None = None
         self.requests = 0
-        self._synth_seconds: list[float] = []
+        self._synthesized = 0  # a count and a sum, not a list: the service runs for weeks
+        self._synth_total = 0.0
         self.errors: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -98,7 +100,8 @@ class ServiceMetrics:
 
     def record_synthesis(self, seconds: float) -> None:
         with self._lock:
-            self._synth_seconds.append(seconds)
+            self._synthesized += 1
+            self._synth_total += seconds
 
     def record_error(self, code: str) -> None:
         with self._lock:
@@ -106,8 +109,8 @@ class ServiceMetrics:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            done = len(self._synth_seconds)
-            mean = sum(self._synth_seconds) / done if done else None
+            done = self._synthesized
+            mean = self._synth_total / done if done else None
             return {
                 "uptime": self.uptime(),
                 "loadSeconds": None if self.load_seconds is None else round(self.load_seconds, 3),
@@ -158,6 +161,7 @@ class Service:
         self.engine: Any = None
         self.load_error: StudioError | None = None
         self._jobs: queue.Queue[tuple[protocol.Synthesize, Path] | None] = queue.Queue()
+        self._memory = MemoryKeeper()
 
     def load(self, make_engine: Callable[[], Any]) -> None:
         """Load the model; on failure keep the error, to answer requests with it."""
@@ -281,6 +285,7 @@ class Service:
             except Exception:
                 log.exception("Synthesis failed")
                 self._fail(_internal_error(), request.id)
+            self._memory.after_work(idle=self._jobs.empty())  # hand back what it freed
 
     def _synthesize(self, request: protocol.Synthesize, target: Path) -> dict[str, Any]:
         if self.load_error is not None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from studio.errors import ErrorCode, StudioError
+from studio.memory import MemoryKeeper
 from studio.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ class EngineWorker(QObject):
         self._pending: deque[_Job] = deque()
         self._current: _Job | None = None
         self._ids = itertools.count(1)
+        self._memory = MemoryKeeper()
         self._wake.connect(self._run_next)
 
     # --- GUI thread -------------------------------------------------------------------------
@@ -186,6 +188,8 @@ class EngineWorker(QObject):
         finally:
             with self._lock:
                 self._current = None
+                idle = not self._pending
+            self._memory.after_work(idle)  # a studio open all afternoon keeps its size
 
     def _run(self, job: _Job) -> Any:
         request = job.request
