@@ -1,5 +1,6 @@
-"""Every Kokoro language speaks out of the box, offline: one short sentence per language (and a
-word per voice), checked to be speech of a plausible length for its syllables."""
+"""Every Kokoro language speaks out of the box, offline: one short sentence per language, checked
+to be speech of a plausible length for its syllables. (Every voice's pack is checked against
+torch's own reading in tests/test_voicepack.py; the voices of a language share its phonemizer.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from studio.engine import SAMPLE_RATE, Engine
-from studio.voices import CATALOG, LANGUAGES
+from studio.voices import LANGUAGES
 
 pytestmark = pytest.mark.model
 
@@ -27,18 +28,6 @@ SENTENCES = {
     "p": ("pf_dora", "O porto estava calmo esta noite.", 12),
     "z": ("zf_xiaobei", "今晚港口很安静。", 7),
 }
-#: One short word per language, for the check that every voice speaks.
-WORDS = {
-    "a": "Hello.",
-    "b": "Hello.",
-    "e": "Hola.",
-    "f": "Bonjour.",
-    "h": "नमस्ते।",
-    "i": "Ciao.",
-    "j": "こんにちは。",
-    "p": "Olá.",
-    "z": "你好。",
-}
 
 
 def assert_speech(audio: np.ndarray, syllables: int) -> None:
@@ -52,7 +41,7 @@ def assert_speech(audio: np.ndarray, syllables: int) -> None:
 
 
 def test_the_table_covers_every_language() -> None:
-    assert set(SENTENCES) == set(LANGUAGES) == set(WORDS)
+    assert set(SENTENCES) == set(LANGUAGES)
 
 
 @pytest.mark.parametrize("lang", sorted(SENTENCES))
@@ -63,12 +52,6 @@ def test_each_language_speaks_a_sentence(engine: Engine, lang: str) -> None:
     assert_speech(np.concatenate([c.audio for c in chunks]), syllables)
 
 
-def test_every_voice_in_the_picker_speaks(engine: Engine) -> None:
-    for voice in CATALOG.values():
-        audio = np.concatenate([c.audio for c in engine.synthesize(WORDS[voice.lang], voice.id)])
-        assert len(audio) > SAMPLE_RATE // 5 and np.abs(audio).max() > 0.05, voice.id
-
-
 NO_NETWORK = """
 import socket, sys
 def refuse(*args, **kwargs):
@@ -76,8 +59,9 @@ def refuse(*args, **kwargs):
 socket.socket.connect = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
+from pathlib import Path
 from studio.engine import Engine, LocalModelSource
-engine = Engine(LocalModelSource(sys.argv[1]))
+engine = Engine(LocalModelSource(Path(sys.argv[1])))
 for text, voice in (("今日は港がとても静かでした。", "jf_alpha"), ("今晚港口很安静。", "zm_yunxi")):
     print(voice, sum(len(c.audio) for c in engine.synthesize(text, voice)))
 """
