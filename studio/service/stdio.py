@@ -31,6 +31,7 @@ from studio.service import protocol
 log = logging.getLogger("studio.service")
 
 DEFAULT_AUDIO_ROOT = Path(".cache") / "audio"
+SAMPLE_RATE = 24_000  # studio.engine.SAMPLE_RATE, spelled out: the engine package loads numpy
 #: Longest file or folder name accepted in outputPath (leaves room for the temp file's prefix).
 MAX_NAME_BYTES = 200
 _SKIP_CHUNK = 64 * 1024
@@ -154,7 +155,7 @@ class Service:
         self.metrics = metrics
         self.engine: Any = None
         self.load_error: StudioError | None = None
-        self._jobs: queue.Queue[tuple[protocol.Synthesize, Path] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[protocol.Synthesize, Path | None] | None] = queue.Queue()
 
     def load(self, make_engine: Callable[[], Any]) -> None:
         """Load the model; on failure keep the error, to answer requests with it."""
@@ -218,7 +219,10 @@ class Service:
             if isinstance(request, protocol.Shutdown):
                 return request
             if isinstance(request, protocol.Synthesize):
-                self._jobs.put((request, self.resolve_output(request.output_path)))
+                target = None
+                if request.output_path is not None:
+                    target = self.resolve_output(request.output_path)
+                self._jobs.put((request, target))
             else:
                 self.writer.write(self._answer_now(request))
         except protocol.RequestError as exc:
@@ -279,7 +283,7 @@ class Service:
                 log.exception("Synthesis failed")
                 self._fail(_internal_error(), request.id)
 
-    def _synthesize(self, request: protocol.Synthesize, target: Path) -> dict[str, Any]:
+    def _synthesize(self, request: protocol.Synthesize, target: Path | None) -> dict[str, Any]:
         if self.load_error is not None:
             raise self.load_error
         from studio.render import render_text_to_mp3
@@ -292,14 +296,17 @@ class Service:
         def on_chunk(chunk: Any) -> None:
             if request.stream:
                 self.writer.write(
-                    protocol.chunk_event(
-                        request.id,
-                        chunk.index,
-                        protocol.finite(chunk.start),
-                        protocol.finite(chunk.duration),
-                    )
+                    protocol.audio_chunk_event(request.id, chunk, SAMPLE_RATE, request.audio)
                 )
 
+        if target is None:  # "audio": true without a file: the events carried the audio
+            duration = 0.0
+            for chunk in self.engine.synthesize(request.text, request.voice_id, request.speed):
+                on_chunk(chunk)
+                duration += chunk.duration
+            self.metrics.record_synthesis(time.perf_counter() - started)
+            log.info("Audio streamed: %.2f seconds", duration)
+            return protocol.success(request.id, duration=protocol.finite(duration))
         duration, size = render_text_to_mp3(
             self.engine, request.text, request.voice_id, request.speed, target, on_chunk
         )
