@@ -267,9 +267,64 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
     help="Folder that every outputPath must stay inside.",
 )
 @click.option("--parent-pid", type=int, hidden=True, help="Exit when this process dies.")
+@click.option("--http", "http", is_flag=True, help="Serve HTTP instead of stdin/stdout.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP: address to bind.")
+@click.option("--port", default=11435, show_default=True, type=int, help="HTTP: port.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="HTTP: synthesis processes in parallel (each holds the model once).",
+)
+@click.option(
+    "--queue",
+    "queue_size",
+    type=click.IntRange(0, 10_000),
+    help="HTTP: requests that may wait for a worker before 429 (default: 4 per worker).",
+)
+@click.option(
+    "--token",
+    envvar="NARRATION_STUDIO_TOKEN",
+    help="HTTP: require 'Authorization: Bearer TOKEN' (needed to bind beyond loopback).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="HTTP: let web pages from ORIGIN call the server (repeatable; default: none).",
+)
 @click.pass_context
-def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
-    """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
+@reports_errors
+def serve(
+    ctx: click.Context,
+    audio_root: Path,
+    parent_pid: int | None,
+    http: bool,
+    host: str,
+    port: int,
+    workers: int,
+    queue_size: int | None,
+    token: str | None,
+    cors_origins: tuple[str, ...],
+) -> None:
+    """Run the persistent TTS service: JSON requests on stdin, answers on stdout; or with
+    --http an HTTP server with an OpenAI-compatible speech endpoint (see README)."""
+    if http:
+        from studio.service.http import HttpOptions, serve_http
+
+        options = HttpOptions(
+            host=host,
+            port=port,
+            workers=workers,
+            queue_size=queue_size,
+            token=token,
+            cors_origins=cors_origins,
+            audio_root=audio_root,
+            engine_options=dict(ctx.obj),
+        )
+        sys.exit(serve_http(options))
     from studio.service.stdio import serve_stdio
 
     serve_stdio(ctx.obj, audio_root, parent_pid)
