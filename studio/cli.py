@@ -59,6 +59,23 @@ def make_engine(
     return configured_engine(model_dir, backend, onnx_model, precision)
 
 
+def make_speech_engine(ctx: click.Context) -> Any:
+    """The engine for render and say: an HTTP server's (--server, $NARRATION_STUDIO_SERVER or
+    the setting ``server``) when one is chosen, else the local model."""
+    from studio.service.remote import RemoteEngine, resolve_server, resolve_token
+    from studio.settings import Settings
+
+    option, token = ctx.meta.get(_SERVER_KEY, (None, None))
+    settings = Settings.load()
+    server = resolve_server(option, settings)
+    if server is None:
+        return make_engine(**ctx.obj)
+    return RemoteEngine(server, resolve_token(token, settings))
+
+
+_SERVER_KEY = "narration_studio.server"
+
+
 @click.group(invoke_without_command=True)
 @click.option(
     "--model-dir",
@@ -87,6 +104,17 @@ def make_engine(
     help="Torch on the CPU: auto (default: bf16 where the CPU has it natively, else fp32), "
     "fp32 or bf16.",
 )
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Render and speak on this HTTP server (narration-studio serve --http) instead of the "
+    "local model; 'local' overrides the setting. Default: $NARRATION_STUDIO_SERVER, the setting.",
+)
+@click.option(
+    "--server-token",
+    metavar="TOKEN",
+    help="The server's token (default: $NARRATION_STUDIO_TOKEN, the setting server_token).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
 @click.option(
     "--self-test",
@@ -102,6 +130,8 @@ def cli(
     backend: str | None,
     onnx_model: str | None,
     precision: str | None,
+    server: str | None,
+    server_token: str | None,
     verbose: bool,
     self_test: bool,
 ) -> None:
@@ -117,11 +147,12 @@ def cli(
         "onnx_model": onnx_model,
         "precision": precision,
     }
+    ctx.meta[_SERVER_KEY] = (server, server_token)
     if self_test:
         _self_test(ctx.obj)
         ctx.exit(0)
     if ctx.invoked_subcommand is None:
-        run_studio(model_dir)
+        run_studio(model_dir, server)
 
 
 @reports_errors
@@ -151,7 +182,7 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
 
     project = Project.load(project_dir)
-    engine = make_engine(**ctx.obj)
+    engine = make_speech_engine(ctx)
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     columns = (
@@ -210,7 +241,7 @@ def say(ctx: click.Context, text: str, voice: str, output: Path, speed: float) -
 
     if text == "-":
         text = sys.stdin.read()
-    engine = make_engine(**ctx.obj)
+    engine = make_speech_engine(ctx)
     duration, size = render_text_to_mp3(engine, text, voice, speed, output)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
 
@@ -331,7 +362,7 @@ def serve(
 
 
 @reports_errors
-def run_studio(model_dir: str | None) -> None:
+def run_studio(model_dir: str | None, server: str | None = None) -> None:
     """No command: open the desktop studio (Qt is imported only here, never by the core)."""
     try:
         from studio.ui.app import run_gui
@@ -342,7 +373,7 @@ def run_studio(model_dir: str | None) -> None:
             "Reinstall Narration Studio (it needs PySide6), or use the commands: "
             "narration-studio --help",
         ) from exc
-    sys.exit(run_gui(model_dir=model_dir))
+    sys.exit(run_gui(model_dir=model_dir, server=server))
 
 
 def main() -> None:

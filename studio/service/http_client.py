@@ -64,7 +64,7 @@ class HttpTransport:
 
     def health(self) -> dict[str, Any]:
         """The server's ``/health`` answer (the seed's ping shape), whatever its status."""
-        with self._exchange("GET", "/health", self.control_timeout) as response:
+        with self._exchange("GET", "/health", self.control_timeout, any_status=True) as response:
             response.read()
             return _json_object(response)
 
@@ -145,11 +145,12 @@ class HttpTransport:
         timeout: float,
         *,
         deadline: float | None = None,
+        any_status: bool = False,
         **request: Any,
     ) -> Iterator[httpx.Response]:
-        """A response with a 2xx status (open for streaming); errors raised as TTSError.
-
-        Refusals worth retrying are retried until ``deadline`` (none: no retry)."""
+        """A response with a 2xx status (open for streaming; any status with ``any_status``);
+        errors raised as TTSError. Refusals worth retrying are retried until ``deadline``
+        (none: no retry)."""
         delay = _FIRST_RETRY_SECONDS
         while True:
             left = timeout if deadline is None else deadline - time.monotonic()
@@ -163,7 +164,7 @@ class HttpTransport:
                     timeout=httpx.Timeout(left, connect=min(self._connect_timeout, left)),
                     **request,
                 ) as response:
-                    if response.status_code < 300:
+                    if response.status_code < 300 or any_status:
                         yield response
                         return
                     response.read()

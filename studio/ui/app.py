@@ -125,6 +125,7 @@ def run_gui(
     argv: list[str] | None = None,
     config: StudioConfig | None = None,
     model_dir: str | None = None,
+    server: str | None = None,
 ) -> int:
     """Open the studio on the last project (or a new Untitled one) and run until it closes."""
     started = time.perf_counter()
@@ -132,7 +133,7 @@ def run_gui(
     app = create_application(list(argv) if argv is not None else sys.argv[:1])
     from studio.ui.main_window import MainWindow
 
-    window = MainWindow(config or StudioConfig.from_environment(model_dir))
+    window = MainWindow(config or StudioConfig.from_environment(model_dir, server))
     window.show()
     log.info("Window shown %.2f s after run_gui was called", time.perf_counter() - started)
     _quit_on_signals(app, window)

@@ -25,11 +25,14 @@ class StudioConfig:
     settings_path: Path = field(default_factory=default_settings_path)
     documents_dir: Path = field(default_factory=default_documents_dir)
     model_dir: str | None = None
+    server: str | None = None  # --server (or $NARRATION_STUDIO_SERVER): wins over the setting
     engine_factory: EngineFactory = default_engine_factory
     autosave_ms: int = 2000
 
     @classmethod
-    def from_environment(cls, model_dir: str | None = None) -> StudioConfig:
+    def from_environment(
+        cls, model_dir: str | None = None, server: str | None = None
+    ) -> StudioConfig:
         from studio.engine.source import MODEL_DIR_ENV
 
-        return cls(model_dir=model_dir or os.environ.get(MODEL_DIR_ENV) or None)
+        return cls(model_dir=model_dir or os.environ.get(MODEL_DIR_ENV) or None, server=server)
