@@ -320,6 +320,13 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
     help="HTTP: require 'Authorization: Bearer TOKEN' (needed to bind beyond loopback).",
 )
 @click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="HTTP: seconds a client has to send its whole request (then 408).",
+)
+@click.option(
     "--cors-origin",
     "cors_origins",
     multiple=True,
@@ -338,6 +345,7 @@ def serve(
     workers: int,
     queue_size: int | None,
     token: str | None,
+    body_timeout: float,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Run the persistent TTS service: JSON requests on stdin, answers on stdout; or with
@@ -351,6 +359,7 @@ def serve(
             workers=workers,
             queue_size=queue_size,
             token=token,
+            body_timeout=body_timeout,
             cors_origins=cors_origins,
             audio_root=audio_root,
             engine_options=dict(ctx.obj),
