@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -47,6 +48,7 @@ class HttpServer:
     def __init__(self, proc: subprocess.Popen[bytes], url: str, cwd: Path, token: str | None):
         self.proc, self.url, self.cwd, self.token = proc, url, cwd, token
         self.log_path = cwd / "server.log"
+        self.while_loading: Any = None  # what a test saw before the workers were ready
 
     @property
     def headers(self) -> dict[str, str]:

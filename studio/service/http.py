@@ -21,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -357,6 +357,7 @@ def serve_http(options: HttpOptions) -> int:
     import uvicorn
 
     options.check()
+    _check_port_free(options.host, options.port)
     logging.basicConfig(
         level=logging.INFO, format="[%(levelname)s] %(message)s", stream=sys.stderr, force=True
     )
@@ -385,5 +386,16 @@ def serve_http(options: HttpOptions) -> int:
     return 0
 
 
-def token_from_environment() -> str | None:
-    return os.environ.get("NARRATION_STUDIO_TOKEN") or None
+def _check_port_free(host: str, port: int) -> None:
+    """Say so clearly (before any worker starts) when the address is taken or not ours."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise StudioError(
+                ErrorCode.SERVICE_ERROR,
+                f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
+                "Another server may be running there; choose another --port or --host.",
+            ) from None

@@ -5,6 +5,7 @@ the deadline (504), two workers in parallel, and the bind rule."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 from studio.service.client import TTSClient
 from studio.service.http import HttpOptions, create_app
 from tests.audio_checks import assert_mp3_spec
-from tests.http_server import HttpServer, running_server, server_env
+from tests.http_server import HttpServer, free_port, running_server, server_env, wait_healthy
 
 pytestmark = pytest.mark.model
 
@@ -50,9 +51,28 @@ def server(
         onnx_durations_cache,
         token=TOKEN,
         args=["--workers", "2", "--queue", "1", "--body-timeout", "3"],
+        wait=False,
     ) as running:
+        running.while_loading = answers_while_loading(running)
+        wait_healthy(running)
         yield running
     assert "Traceback" not in running.log()
+
+
+def answers_while_loading(server: HttpServer) -> tuple[httpx.Response, httpx.Response]:
+    """The first /health answer and a synthesize sent right after: the server answers at once,
+    while its workers are still loading the model (seconds, against its own start in ms)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            health = httpx.get(f"{server.url}/health", timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.02)
+            continue
+        return health, httpx.post(
+            f"{server.url}/v1/synthesize", json=SEED, headers=server.headers, timeout=30
+        )
+    raise AssertionError(f"the server never answered:\n{server.log()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +105,43 @@ def test_health_is_the_seed_ping_answer_and_needs_no_token(server: HttpServer) -
     body = answer.json()
     assert set(body) == {"status", "model", "uptime"}
     assert (body["status"], body["model"]) == ("healthy", "kokoro-82m") and body["uptime"] > 0
+
+
+def test_while_the_model_loads_the_answer_is_503_loading(server: HttpServer) -> None:
+    health, synthesis = server.while_loading
+    assert health.status_code == 503 and health.json()["status"] == "loading"
+    assert_error(synthesis, 503, "TTS_SERVICE_ERROR", "still loading")
+    assert synthesis.json()["status"] == "loading" and synthesis.headers["retry-after"] == "2"
+
+
+def test_a_model_that_fails_to_load_is_503_with_its_error(
+    tmp_path: Path, onnx_durations_cache: Path
+) -> None:
+    env = server_env(tmp_path / "no-model", tmp_path, onnx_durations_cache)
+    port = free_port()
+    with open(tmp_path / "log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "studio", "serve", "--http", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        health: dict[str, Any] = {}
+        while time.monotonic() < deadline and health.get("status") != "unavailable":
+            with contextlib.suppress(httpx.TransportError):
+                health = httpx.get(f"{url}/health", timeout=5).json()
+            time.sleep(0.1)
+        assert health["error"]["code"] == "TTS_MODEL_NOT_FOUND", health
+        answer = httpx.post(f"{url}/v1/synthesize", json=SEED, timeout=30)
+        assert_error(answer, 503, "TTS_MODEL_NOT_FOUND", "no-model")
+        assert answer.json()["status"] == "unavailable"
+    finally:
+        proc.terminate()
+        proc.wait(60)
 
 
 def test_synthesize_writes_the_mp3_like_the_stdio_service(
