@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
+from anyio.to_thread import run_sync
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
@@ -72,7 +73,7 @@ def speech_router(dispatcher: Dispatcher, client: TTSClient) -> Any:
         media_type = MEDIA_TYPES[speech.format]
         if not speech.stream:
             pieces = [_samples(m) async for m in messages if "event" in m]
-            body = encode_audio(np.concatenate(pieces), speech.format, SAMPLE_RATE)
+            body = await run_sync(encode_audio, np.concatenate(pieces), speech.format, SAMPLE_RATE)
             return Response(body, media_type=media_type, headers=headers)
         first, rest = await first_and_rest(messages)
         return StreamingResponse(
