@@ -65,6 +65,23 @@ def make_engine(
     return configured_engine(model_dir, backend, onnx_model, precision)
 
 
+def make_speech_engine(ctx: click.Context) -> Any:
+    """The engine for render and say: an HTTP server's (--server, $NARRATION_STUDIO_SERVER or
+    the setting ``server``) when one is chosen, else the local model."""
+    from studio.service.remote import RemoteEngine, resolve_server, resolve_token
+    from studio.settings import Settings
+
+    option, token = ctx.meta.get(_SERVER_KEY, (None, None))
+    settings = Settings.load()
+    server = resolve_server(option, settings)
+    if server is None:
+        return make_engine(**ctx.obj)
+    return RemoteEngine(server, resolve_token(token, settings))
+
+
+_SERVER_KEY = "narration_studio.server"
+
+
 @click.group(invoke_without_command=True)
 @click.option(
     "--model-dir",
@@ -93,6 +110,17 @@ def make_engine(
     help="Torch on the CPU: auto (default: bf16 where the CPU has it natively, else fp32), "
     "fp32 or bf16.",
 )
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Render and speak on this HTTP server (narration-studio serve --http) instead of the "
+    "local model; 'local' overrides the setting. Default: $NARRATION_STUDIO_SERVER, the setting.",
+)
+@click.option(
+    "--server-token",
+    metavar="TOKEN",
+    help="The server's token (default: $NARRATION_STUDIO_TOKEN, the setting server_token).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details to stderr.")
 @click.option(
     "--self-test",
@@ -108,6 +136,8 @@ def cli(
     backend: str | None,
     onnx_model: str | None,
     precision: str | None,
+    server: str | None,
+    server_token: str | None,
     verbose: bool,
     self_test: bool,
 ) -> None:
@@ -123,11 +153,12 @@ def cli(
         "onnx_model": onnx_model,
         "precision": precision,
     }
+    ctx.meta[_SERVER_KEY] = (server, server_token)
     if self_test:
         _self_test(ctx.obj)
         ctx.exit(0)
     if ctx.invoked_subcommand is None:
-        run_studio(ctx.obj)
+        run_studio(ctx.obj, server)
 
 
 @reports_errors
@@ -157,7 +188,7 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
 
     project = Project.load(project_dir)
-    engine = make_engine(**ctx.obj)
+    engine = make_speech_engine(ctx)
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     columns = (
@@ -216,7 +247,7 @@ def say(ctx: click.Context, text: str, voice: str, output: Path, speed: float) -
 
     if text == "-":
         text = sys.stdin.read()
-    engine = make_engine(**ctx.obj)
+    engine = make_speech_engine(ctx)
     duration, size = render_text_to_mp3(engine, text, voice, speed, output)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
 
@@ -273,16 +304,80 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
     help="Folder that every outputPath must stay inside.",
 )
 @click.option("--parent-pid", type=int, hidden=True, help="Exit when this process dies.")
+@click.option("--http", "http", is_flag=True, help="Serve HTTP instead of stdin/stdout.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP: address to bind.")
+@click.option("--port", default=11435, show_default=True, type=int, help="HTTP: port.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="HTTP: synthesis processes in parallel (each holds the model once).",
+)
+@click.option(
+    "--queue",
+    "queue_size",
+    type=click.IntRange(0, 10_000),
+    help="HTTP: requests that may wait for a worker before 429 (default: 4 per worker).",
+)
+@click.option(
+    "--token",
+    envvar="NARRATION_STUDIO_TOKEN",
+    help="HTTP: require 'Authorization: Bearer TOKEN' (needed to bind beyond loopback).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="HTTP: seconds a client has to send its whole request (then 408).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="HTTP: let web pages from ORIGIN call the server (repeatable; default: none).",
+)
 @click.pass_context
-def serve(ctx: click.Context, audio_root: Path, parent_pid: int | None) -> None:
-    """Run the persistent TTS service: JSON requests on stdin, answers on stdout (see README)."""
+@reports_errors
+def serve(
+    ctx: click.Context,
+    audio_root: Path,
+    parent_pid: int | None,
+    http: bool,
+    host: str,
+    port: int,
+    workers: int,
+    queue_size: int | None,
+    token: str | None,
+    body_timeout: float,
+    cors_origins: tuple[str, ...],
+) -> None:
+    """Run the persistent TTS service: JSON requests on stdin, answers on stdout; or with
+    --http an HTTP server with an OpenAI-compatible speech endpoint (see README)."""
+    if http:
+        from studio.service.http import HttpOptions, serve_http
+
+        options = HttpOptions(
+            host=host,
+            port=port,
+            workers=workers,
+            queue_size=queue_size,
+            token=token,
+            body_timeout=body_timeout,
+            cors_origins=cors_origins,
+            audio_root=audio_root,
+            engine_options=dict(ctx.obj),
+        )
+        sys.exit(serve_http(options))
     from studio.service.stdio import serve_stdio
 
     serve_stdio(ctx.obj, audio_root, parent_pid)
 
 
 @reports_errors
-def run_studio(engine_options: dict[str, Any]) -> None:
+def run_studio(engine_options: dict[str, Any], server: str | None = None) -> None:
     """No command: open the desktop studio (Qt is imported only here, never by the core)."""
     try:
         from studio.ui.app import run_gui
@@ -293,7 +388,7 @@ def run_studio(engine_options: dict[str, Any]) -> None:
             "Reinstall Narration Studio (it needs PySide6), or use the commands: "
             "narration-studio --help",
         ) from exc
-    sys.exit(run_gui(**engine_options))
+    sys.exit(run_gui(server=server, **engine_options))
 
 
 def main() -> None:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from studio.audio.encode import join_audio, write_mp3
-from studio.engine.core import SAMPLE_RATE, AudioChunk, Engine
+from studio.engine.core import SAMPLE_RATE, AudioChunk
+from studio.engine.speaker import SpeechEngine
 from studio.errors import StudioError, io_error
 from studio.fsutil import atomic_write, ensure_inside, remove_stale_temps, temp_name_for
 from studio.project import Project, Scene
@@ -125,7 +126,7 @@ class Manifest:
         )
 
 
-def scene_key(scene: Scene, voice: str, engine: Engine) -> str:
+def scene_key(scene: Scene, voice: str, engine: SpeechEngine) -> str:
     """The render cache key: changes whenever the scene's audio would change."""
     payload = json.dumps(
         [scene.text.strip(), voice, scene.speed, scene.pause_after, engine.identity(voice)]
@@ -135,7 +136,7 @@ def scene_key(scene: Scene, voice: str, engine: Engine) -> str:
 
 def render_project(
     project: Project,
-    engine: Engine,
+    engine: SpeechEngine,
     scene_ids: list[str] | None = None,
     force: bool = False,
 ) -> Iterator[RenderEvent]:
@@ -159,7 +160,7 @@ def render_project(
 
 def _render_scene(
     project: Project,
-    engine: Engine,
+    engine: SpeechEngine,
     manifest: Manifest,
     scene: Scene,
     force: bool,
@@ -273,7 +274,7 @@ def _in_scene(project: Project, scene: Scene, exc: StudioError) -> StudioError:
 
 
 def render_text_to_mp3(
-    engine: Engine,
+    engine: SpeechEngine,
     text: str,
     voice: str,
     speed: float,

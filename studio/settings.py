@@ -30,6 +30,8 @@ class Settings:
     backend: str | None = None  # "torch" (default) or "onnx"
     onnx_model: str | None = None  # an explicit .onnx file for the onnx backend
     precision: str | None = None  # the torch backend on the CPU: "auto" (default), "fp32", "bf16"
+    server: str | None = None  # an HTTP TTS server (http://host:11435) to speak with, or None
+    server_token: str | None = None  # its bearer token, if it needs one
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -43,12 +45,21 @@ class Settings:
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        fields = ("model_dir", "recent_projects", "device", "backend", "onnx_model", "precision")
+        fields = (
+            "model_dir",
+            "recent_projects",
+            "device",
+            "backend",
+            "onnx_model",
+            "precision",
+            "server",
+            "server_token",
+        )
         known = {k: raw[k] for k in fields if k in raw}
         settings = cls(**known)
         if not isinstance(settings.recent_projects, list):
             settings.recent_projects = []
-        for name in ("backend", "onnx_model", "precision"):
+        for name in ("backend", "onnx_model", "precision", "server", "server_token"):
             if not isinstance(getattr(settings, name), (str, type(None))):
                 setattr(settings, name, None)
         return settings

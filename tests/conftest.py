@@ -86,3 +86,26 @@ def run_cli(
         text=True,
         timeout=600,
     )
+
+
+@pytest.fixture(scope="session")
+def onnx_durations_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where server subprocesses keep the onnx backend's durations export (made once)."""
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
+@pytest.fixture(scope="session")
+def http_server(
+    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, onnx_durations_cache: Path
+) -> Any:
+    """One real ``serve --http`` (one worker, a token) shared by the client, OpenAI, remote and
+    studio tests; the hostile-input tests start their own (tests/service/test_http.py)."""
+    from tests.http_server import running_server
+
+    with running_server(
+        tmp_path_factory.mktemp("http-server"),
+        model_dir,
+        onnx_durations_cache,
+        token="test-token",
+    ) as server:
+        yield server

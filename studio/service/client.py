@@ -1,6 +1,8 @@
 """The Python client of the TTS service, the counterpart of the seed's KokoroProvider.
 
-``TTSClient`` spawns ``python -m studio.service`` (one process, or ``pool_size`` of them), waits
+Two transports behind one interface: ``TTSClient(url="http://host:11435", token=...)`` talks to
+an HTTP server (``narration-studio serve --http``, see ``studio.service.http_client``); without a
+url, ``TTSClient`` spawns ``python -m studio.service`` (one process, or ``pool_size`` of them), waits
 for ``ready``, and sends requests matched to answers by id. Callers on many threads are safe:
 synthesis requests queue for a free process. A crash fails the request in flight with
 TTS_SERVICE_ERROR at once and the process is respawned on the next request, after a backoff of
@@ -20,9 +22,9 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.service.process import ServiceProcess, describe_exit
 from studio.service.protocol import (
@@ -36,6 +38,10 @@ from studio.service.protocol import (
     TTSError,
     raise_for_answer,
 )
+
+if TYPE_CHECKING:
+    from studio.engine.core import AudioChunk
+    from studio.service.http_client import HttpTransport
 
 __all__ = [
     "Backoff",
@@ -186,6 +192,8 @@ class TTSClient:
     def __init__(
         self,
         *,
+        url: str | None = None,
+        token: str | None = None,
         model_dir: str | os.PathLike[str] | None = None,
         audio_root: str | os.PathLike[str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
@@ -202,6 +210,13 @@ class TTSClient:
     ) -> None:
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
+        self.url = url
+        self._http: HttpTransport | None = None
+        if url is not None:
+            from studio.service.http_client import HttpTransport
+
+            self._http = HttpTransport(url, token, control_timeout=control_timeout)
+            pool_size, health_interval = 0, None  # the server keeps its own processes healthy
         self._command = [*(command or [sys.executable, "-m", "studio.service"])]
         if audio_root is not None:
             self._command += ["--audio-root", os.fspath(audio_root)]
@@ -230,8 +245,12 @@ class TTSClient:
     # Lifecycle -----------------------------------------------------------------------------------
 
     def ensure_running(self) -> None:
-        """Start every process that is not running and wait until each has loaded the model."""
+        """Start every process that is not running and wait until each has loaded the model
+        (over HTTP: wait until the server says it is healthy)."""
         self._check_open()
+        if self._http is not None:
+            self._http.wait_ready(self.startup_timeout)
+            return
         for slot in self._slots:
             slot.start()
         for slot in self._slots:
@@ -243,6 +262,8 @@ class TTSClient:
             return
         self._closed.set()
         atexit.unregister(self.close)
+        if self._http is not None:
+            self._http.close()
         processes = [p for p in (slot.close() for slot in self._slots) if p is not None]
         for process in processes:
             process.send_shutdown()
@@ -258,7 +279,7 @@ class TTSClient:
 
     @property
     def pids(self) -> list[int | None]:
-        """The pid of each pool slot's live process (None where none runs)."""
+        """The pid of each pool slot's live process (None where none runs); [] over HTTP."""
         return [
             slot.process.pid if slot.process is not None and slot.process.alive else None
             for slot in self._slots
@@ -299,7 +320,7 @@ class TTSClient:
 
         if on_chunk is not None:
             payload["stream"] = True
-        answer = self._synthesis_request(
+        answer = self.synthesis_request(
             payload, self.request_timeout(text) if timeout is None else timeout, on_event
         )
         return SynthesisResult(
@@ -309,19 +330,78 @@ class TTSClient:
             tuple(chunks),
         )
 
+    def stream(
+        self,
+        text: str,
+        voice_id: str,
+        *,
+        speed: float | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[AudioChunk]:
+        """Speak ``text`` into memory: yield an engine ``AudioChunk`` (24 kHz float32 samples,
+        its text and word timings) per sentence as it is ready; no file is written.
+
+        The request runs on a helper thread; stop iterating to stop listening (the service still
+        finishes the sentences it has started). Errors are raised where the iteration is.
+        """
+        payload: dict[str, Any] = {
+            "action": "synthesize",
+            "text": text,
+            "voiceId": voice_id,
+            "audio": True,
+        }
+        if speed is not None:
+            payload["speed"] = speed
+        deadline = self.request_timeout(text) if timeout is None else timeout
+        items: queue.Queue[Any] = queue.Queue()
+        stop = threading.Event()
+
+        def on_event(event: dict[str, Any]) -> None:
+            if not stop.is_set():
+                items.put(audio_chunk_from_event(event))
+
+        def run() -> None:
+            try:
+                items.put(_Done(self.synthesis_request(payload, deadline, on_event)))
+            except BaseException as exc:
+                items.put(_Done(None, exc))
+
+        threading.Thread(target=run, name="tts-stream", daemon=True).start()
+        try:
+            while not isinstance(item := items.get(), _Done):
+                yield item
+            if item.error is not None:
+                raise item.error
+        finally:
+            stop.set()
+
+    def server_identity(self, voice_id: str) -> str:
+        """What the render cache keys on for ``voice_id`` on an HTTP server's model (its render
+        version, backend, weights and voice files). HTTP only (an extension)."""
+        if self._http is None:
+            raise ServiceError(
+                "Only an HTTP server reports its model identity.", "Pass url= to TTSClient."
+            )
+        return self._http.identity(voice_id)
+
     def request_timeout(self, text: object) -> float:
         """Seconds to wait for a synthesis: a base plus a share per character."""
         length = len(text) if isinstance(text, str) else 0
         return self.timeout_base + self.timeout_per_char * length
 
     def ping(self) -> list[dict[str, Any]]:
-        """The seed's health answer from each process (starting any that are not running)."""
+        """The seed's health answer from each process (starting any that are not running);
+        over HTTP, the server's one answer."""
+        if self._http is not None:
+            return [self._http.health()]
         return [
             self._control(slot, {"action": "ping"}, self.health_deadline) for slot in self._slots
         ]
 
     def metrics(self) -> list[dict[str, Any]]:
         """Each process's metrics: uptime, requests cold and warm, mean time, errors, memory."""
+        if self._http is not None:
+            return self._http.worker_metrics()
         return [
             self._control(slot, {"action": "metrics"}, self.control_timeout) for slot in self._slots
         ]
@@ -331,10 +411,13 @@ class TTSClient:
         payload: dict[str, Any] = {"action": "voices"}
         if lang is not None:
             payload["lang"] = lang
+        if self._http is not None:
+            return self._http.voices(lang)
         return self._control(self._slots[0], payload, self.control_timeout)
 
     def check_health(self) -> int:
-        """Ping every ready process; restart those that miss the deadline. Returns how many."""
+        """Ping every ready process; restart those that miss the deadline. Returns how many.
+        (An HTTP server restarts its own processes: nothing to do here.)"""
         restarted = 0
         for slot in self._slots:
             process = slot.process
@@ -364,22 +447,36 @@ class TTSClient:
         if self._closed.is_set():
             raise ServiceError("The TTS client is closed.", "Create a new client.")
 
-    def _take_slot(self) -> _Slot:
+    def _take_slot(self, deadline: float) -> _Slot:
         while True:
             self._check_open()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ServiceTimeoutError(
+                    "Voice generation timed out: every TTS process stayed busy until the "
+                    "request's deadline.",
+                    "Try again when fewer requests are waiting, or give a longer timeout.",
+                )
             try:
-                return self._idle.get(timeout=0.2)
+                return self._idle.get(timeout=min(left, 0.2))
             except queue.Empty:
                 continue
 
-    def _synthesis_request(
+    def synthesis_request(
         self, payload: dict[str, Any], timeout: float, on_event: Callable[[dict[str, Any]], None]
     ) -> dict[str, Any]:
-        slot = self._take_slot()
+        """Send one synthesize request as the protocol's JSON object; ``on_event`` gets each
+        stream event (a dict) on a reader thread. Returns the successful answer, else raises its
+        typed error. ``timeout`` covers the wait for a free process and the synthesis; past it,
+        a process that was working on the request is restarted."""
+        if self._http is not None:
+            return self._http.synthesize(payload, timeout, on_event)
+        deadline = time.monotonic() + timeout
+        slot = self._take_slot(deadline)
         try:
             process = slot.running(self.startup_timeout)
             try:
-                answer = process.request(payload, timeout, on_event)
+                answer = process.request(payload, max(deadline - time.monotonic(), 0.0), on_event)
             except ServiceTimeoutError:
                 slot.restart(process, "a request timed out")
                 raise
@@ -399,6 +496,34 @@ class TTSClient:
                 self.check_health()
             except Exception:
                 log.exception("The TTS health check failed")
+
+
+@dataclass(frozen=True)
+class _Done:
+    answer: dict[str, Any] | None
+    error: BaseException | None = None
+
+
+def audio_chunk_from_event(event: dict[str, Any]) -> AudioChunk:
+    """An engine AudioChunk from a chunk event of the ``"audio": true`` extension."""
+    import base64
+
+    import numpy as np
+
+    from studio.engine.core import AudioChunk, WordTiming
+
+    if event.get("encoding", "f32le") != "f32le" or "audio" not in event:
+        raise ServiceError("The TTS service sent a chunk without audio in a known encoding.")
+    samples = np.frombuffer(base64.b64decode(event["audio"]), dtype="<f4").astype(np.float32)
+    words = tuple(WordTiming(str(w), float(s), float(e)) for w, s, e in event.get("words", ()))
+    return AudioChunk(
+        int(event["index"]),
+        str(event.get("text", "")),
+        str(event.get("phonemes", "")),
+        samples,
+        float(event["start"]),
+        words,
+    )
 
 
 #: The seed calls its client KokoroProvider; this is the same thing in Python.

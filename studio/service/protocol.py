@@ -32,9 +32,10 @@ class Synthesize:
     id: RequestId
     text: str
     voice_id: str
-    output_path: str
+    output_path: str | None  # None only with ``audio``: the audio travels in the events instead
     speed: float = 1.0
     stream: bool = False
+    audio: bool = False  # extension: each chunk event carries its audio and word timings
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Metrics:
 Request = Synthesize | Ping | Shutdown | Voices | Metrics
 
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "synthesize": ("text", "voiceId", "outputPath", "speed", "stream"),
+    "synthesize": ("text", "voiceId", "outputPath", "speed", "stream", "audio"),
     "ping": (),
     "shutdown": (),
     "voices": ("lang",),
@@ -163,12 +164,16 @@ def _typed_request(obj: dict[str, Any], request_id: RequestId) -> Request:
 def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
     text = _required(obj, "text", request_id)
     voice_id = _required(obj, "voiceId", request_id)
-    output_path = _required(obj, "outputPath", request_id)
+    audio = bool(_optional(obj, "audio", bool, "true or false", request_id))
+    output_path = None
+    if not audio or obj.get("outputPath") is not None:
+        output_path = _required(obj, "outputPath", request_id)
     validate_text(text)
     _no_surrogates(text, "text", request_id)
     _no_surrogates(voice_id, "voiceId", request_id)
     parse_voice(voice_id)
-    _check_output_path(output_path, request_id)
+    if output_path is not None:
+        _check_output_path(output_path, request_id)
     speed = _optional(obj, "speed", (int, float), "a number", request_id)
     stream = _optional(obj, "stream", bool, "true or false", request_id)
     return Synthesize(
@@ -177,7 +182,8 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
         voice_id,
         output_path,
         1.0 if speed is None else speed,
-        bool(stream),
+        bool(stream) or audio,
+        audio,
     )
 
 
@@ -313,6 +319,33 @@ def chunk_event(request_id: RequestId, index: int, start: float, duration: float
         "start": start,
         "duration": duration,
     }
+
+
+#: The sample format of ``audio`` in chunk events: little-endian float32, mono, base64.
+AUDIO_ENCODING = "f32le"
+
+
+def audio_chunk_event(
+    request_id: RequestId, chunk: Any, sample_rate: int, with_audio: bool
+) -> dict[str, Any]:
+    """A chunk event for an engine AudioChunk; with ``with_audio`` (the ``"audio": true``
+    extension) it also carries the sentence, its word timings and its samples."""
+    event = chunk_event(request_id, chunk.index, finite(chunk.start), finite(chunk.duration))
+    if with_audio:
+        import base64
+
+        import numpy as np
+
+        samples = np.ascontiguousarray(chunk.audio, dtype="<f4")
+        event.update(
+            text=chunk.text,
+            phonemes=chunk.phonemes,
+            words=[[w.word, finite(w.start), finite(w.end)] for w in chunk.words],
+            sampleRate=sample_rate,
+            encoding=AUDIO_ENCODING,
+            audio=base64.b64encode(samples.tobytes()).decode("ascii"),
+        )
+    return event
 
 
 def encode(message: dict[str, Any]) -> bytes:

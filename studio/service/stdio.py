@@ -33,6 +33,7 @@ from studio.service.confined import place_inside, staging_path
 log = logging.getLogger("studio.service")
 
 DEFAULT_AUDIO_ROOT = Path(".cache") / "audio"
+SAMPLE_RATE = 24_000  # studio.engine.SAMPLE_RATE, spelled out: the engine package loads numpy
 #: Longest file or folder name accepted in outputPath (leaves room for the temp file's prefix).
 MAX_NAME_BYTES = 200
 _SKIP_CHUNK = 64 * 1024
@@ -160,7 +161,7 @@ class Service:
         self.metrics = metrics
         self.engine: Any = None
         self.load_error: StudioError | None = None
-        self._jobs: queue.Queue[tuple[protocol.Synthesize, Path] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[protocol.Synthesize, Path | None] | None] = queue.Queue()
         self._memory = MemoryKeeper()
 
     def load(self, make_engine: Callable[[], Any]) -> None:
@@ -225,7 +226,10 @@ class Service:
             if isinstance(request, protocol.Shutdown):
                 return request
             if isinstance(request, protocol.Synthesize):
-                self._jobs.put((request, self.resolve_output(request.output_path)))
+                target = None
+                if request.output_path is not None:
+                    target = self.resolve_output(request.output_path)
+                self._jobs.put((request, target))
             else:
                 self.writer.write(self._answer_now(request))
         except protocol.RequestError as exc:
@@ -287,7 +291,7 @@ class Service:
                 self._fail(_internal_error(), request.id)
             self._memory.after_work(idle=self._jobs.empty())  # hand back what it freed
 
-    def _synthesize(self, request: protocol.Synthesize, target: Path) -> dict[str, Any]:
+    def _synthesize(self, request: protocol.Synthesize, target: Path | None) -> dict[str, Any]:
         if self.load_error is not None:
             raise self.load_error
         from studio.render import render_text_to_mp3
@@ -300,14 +304,17 @@ class Service:
         def on_chunk(chunk: Any) -> None:
             if request.stream:
                 self.writer.write(
-                    protocol.chunk_event(
-                        request.id,
-                        chunk.index,
-                        protocol.finite(chunk.start),
-                        protocol.finite(chunk.duration),
-                    )
+                    protocol.audio_chunk_event(request.id, chunk, SAMPLE_RATE, request.audio)
                 )
 
+        if target is None:  # "audio": true without a file: the events carried the audio
+            duration = 0.0
+            for chunk in self.engine.synthesize(request.text, request.voice_id, request.speed):
+                on_chunk(chunk)
+                duration += chunk.duration
+            self.metrics.record_synthesis(time.perf_counter() - started)
+            log.info("Audio streamed: %.2f seconds", duration)
+            return protocol.success(request.id, duration=protocol.finite(duration))
         # Written under the root first, then moved into place through folders that must still
         # be real folders: the path was checked when the request arrived, perhaps long ago.
         staged = staging_path(self.audio_root, target)  # written atomically, or not at all

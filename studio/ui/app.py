@@ -124,6 +124,7 @@ def check_display() -> None:
 def run_gui(
     argv: list[str] | None = None,
     config: StudioConfig | None = None,
+    server: str | None = None,
     **engine_options: str | None,
 ) -> int:
     """Open the studio on the last project (or a new Untitled one) and run until it closes.
@@ -134,7 +135,7 @@ def run_gui(
     app = create_application(list(argv) if argv is not None else sys.argv[:1])
     from studio.ui.main_window import MainWindow
 
-    window = MainWindow(config or StudioConfig.from_environment(**engine_options))
+    window = MainWindow(config or StudioConfig.from_environment(server=server, **engine_options))
     window.show()
     log.info("Window shown %.2f s after run_gui was called", time.perf_counter() - started)
     _quit_on_signals(app, window)

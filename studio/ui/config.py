@@ -28,6 +28,7 @@ class StudioConfig:
     settings_path: Path = field(default_factory=default_settings_path)
     documents_dir: Path = field(default_factory=default_documents_dir)
     model_dir: str | None = None
+    server: str | None = None  # --server (or $NARRATION_STUDIO_SERVER): wins over the setting
     engine_factory: EngineFactory = default_engine_factory
     autosave_ms: int = 2000
     backend: str | None = None
@@ -51,11 +52,13 @@ class StudioConfig:
         backend: str | None = None,
         onnx_model: str | None = None,
         precision: str | None = None,
+        server: str | None = None,
     ) -> StudioConfig:
         from studio.engine.source import MODEL_DIR_ENV
 
         return cls(
             model_dir=model_dir or os.environ.get(MODEL_DIR_ENV) or None,
+            server=server,
             backend=backend,
             onnx_model=onnx_model,
             precision=precision,

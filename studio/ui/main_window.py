@@ -67,7 +67,9 @@ class MainWindow(QMainWindow):
         self.loader = ModelLoader(
             self.worker, self.status, self.model_action, self.settings, config.settings_path
         )
-        self.loader.load(config.model_dir or self.settings.model_dir)  # runs once the thread starts
+        self.loader.load(  # runs once the thread starts
+            config.model_dir or self.settings.model_dir, self.loader.server_of(config.server)
+        )
         self.transport = Transport(self.listener, self.play_action)
         self._lay_out()
         self._connect()

@@ -1,5 +1,7 @@
 """Loading the model, and telling the user where it stands: loading, downloading (with how much
-has arrived), ready with the cold-start time, or failed with a way out ("Choose Model Folder…")."""
+has arrived), ready with the cold-start time, or failed with a way out ("Choose Model Folder…").
+With a server chosen (--server or the setting), it connects instead; a server that cannot be
+reached, or that fails later, is a lasting error with a way back to the local model."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 
 from studio.errors import StudioError
+from studio.service.remote import is_server_failure, resolve_server, resolve_token
 from studio.settings import Settings
 from studio.ui.status import StatusPanel
 from studio.ui.worker import EngineWorker, LoadModel, ModelInfo
@@ -85,14 +88,31 @@ class ModelLoader(QObject):
         self._worker, self._status, self._choose = worker, status, choose_action
         self._settings, self._settings_path = settings, settings_path
         self.model_dir: str | None = None
+        self.server: str | None = None
         self.job: int | None = None
+        self.use_local_action = QAction("Use Local Model", self)
+        self.use_local_action.triggered.connect(self.use_local)
         self._watch: DownloadWatch | None = None
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
 
-    def load(self, model_dir: str | None) -> None:
+    def server_of(self, option: str | None) -> str | None:
+        """The server that --server, the environment or the setting chooses (None: the local
+        model); a malformed address is reported and the local model used."""
+        try:
+            return resolve_server(option, self._settings)
+        except StudioError as exc:
+            self._status.note(exc.user_text(), "error", 15000)
+            return None
+
+    def load(self, model_dir: str | None, server: str | None = None) -> None:
         """Queue a (re)load; requests queued after it use the new engine."""
-        self.model_dir = model_dir
+        self.model_dir, self.server = model_dir, server
+        if server:
+            self._status.busy(f"Connecting to the server at {server}…")
+            token = resolve_token(None, self._settings)
+            self.job = self._worker.submit(LoadModel(model_dir, server=server, token=token))
+            return
         if model_dir:
             self._status.busy(f"Loading model… from {model_dir}")
         else:
@@ -101,6 +121,11 @@ class ModelLoader(QObject):
             self._watch.start()
         self._status.detail.setText("")
         self.job = self._worker.submit(LoadModel(model_dir))
+
+    @Slot()
+    def use_local(self) -> None:
+        """Leave the server: load the local model (the folder, else the hub)."""
+        self.load(self.model_dir)
 
     def use_folder(self, folder: str) -> None:
         """Remember ``folder`` as the model folder (Settings.model_dir) and load from it."""
@@ -121,6 +146,12 @@ class ModelLoader(QObject):
         if job != self.job or not isinstance(info, ModelInfo):
             return
         self._stop_watching()
+        if self.server:
+            self._status.ready(f"Ready — speaking through the server at {self.server}")
+            self._status.detail.setText(f"Kokoro-82M · {info.device}")
+            self._status.detail.setToolTip(f"Server: {self.server}")
+            self.ready.emit(info.seconds)
+            return
         self._status.ready(f"Ready — model loaded in {info.seconds:.1f} s")
         self._status.detail.setText(f"Kokoro-82M · {info.device.upper()}")
         self._status.detail.setToolTip(f"Model: {self.model_dir or 'hexgrad/Kokoro-82M (hub)'}")
@@ -128,8 +159,15 @@ class ModelLoader(QObject):
         self.ready.emit(info.seconds)
 
     @Slot(int, str, str)
-    def _on_failed(self, job: int, _code: str, message: str) -> None:
+    def _on_failed(self, job: int, code: str, message: str) -> None:
         if job != self.job:
+            if self.server and is_server_failure(code):  # the server went away, or broke
+                self._status.error(
+                    f"The server at {self.server} failed: {message}", self.use_local_action
+                )
             return
         self._stop_watching()
+        if self.server:
+            self._status.error(f"Server not available: {message}", self.use_local_action)
+            return
         self._status.error(f"Model not loaded: {message}", self._choose)

@@ -30,6 +30,7 @@ from studio.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from studio.engine import Engine
+    from studio.engine.speaker import SpeechEngine
     from studio.project import Project
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class LoadModel:
 
     model_dir: str | None
     warm_up: bool = True
+    server: str | None = None  # speak through this HTTP server instead (studio.service.remote)
+    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ class EngineWorker(QObject):
     def __init__(self, engine_factory: EngineFactory) -> None:
         super().__init__()
         self._factory = engine_factory
-        self._engine: Engine | None = None
+        self._engine: SpeechEngine | None = None
         self._load_error: StudioError | None = None
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
@@ -204,9 +207,9 @@ class EngineWorker(QObject):
         self._engine, self._load_error = None, None
         started = time.perf_counter()
         try:
-            engine = self._factory(request.model_dir)
+            engine = self._make_engine(request)
             engine.load()
-            if request.warm_up:
+            if request.warm_up and request.server is None:  # a server warms up its own model
                 for _chunk in engine.synthesize("Ready.", DEFAULT_VOICE):
                     pass
         except StudioError as exc:
@@ -215,7 +218,14 @@ class EngineWorker(QObject):
         self._engine = engine
         return ModelInfo(time.perf_counter() - started, engine.device)
 
-    def _require_engine(self) -> Engine:
+    def _make_engine(self, request: LoadModel) -> SpeechEngine:
+        if request.server is None:
+            return self._factory(request.model_dir)
+        from studio.service.remote import RemoteEngine
+
+        return RemoteEngine(request.server, request.token)
+
+    def _require_engine(self) -> SpeechEngine:
         if self._engine is not None:
             return self._engine
         if self._load_error is not None:
@@ -226,7 +236,7 @@ class EngineWorker(QObject):
             "Choose a model folder (File ▸ Choose Model Folder…).",
         )
 
-    def _speak(self, job: _Job, engine: Engine, request: Speak) -> float:
+    def _speak(self, job: _Job, engine: SpeechEngine, request: Speak) -> float:
         total = len(request.text.strip())
         done = 0
         seconds = 0.0
@@ -239,7 +249,7 @@ class EngineWorker(QObject):
             self.progress.emit(job.id, SpeakProgress(done, total))
         return seconds
 
-    def _export(self, job: _Job, engine: Engine, request: Export) -> list[Any]:
+    def _export(self, job: _Job, engine: SpeechEngine, request: Export) -> list[Any]:
         from studio.render import SceneDone, render_project
 
         done = []

@@ -1,6 +1,8 @@
 """The Python client against real service processes on the real model: requests from many threads,
 typed errors, streaming, crash (kill -9) and hang (SIGSTOP) recovery, timeouts, the pool, shutdown,
-and no orphan process after the parent dies."""
+and no orphan process after the parent dies. The tests of the interface run against both
+transports (``client``: stdio processes, and an HTTP server); those about child processes use
+``stdio_client``."""
 
 from __future__ import annotations
 
@@ -51,17 +53,41 @@ def make_client(workdir: Path, model_dir: Path | str, **options: Any) -> TTSClie
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stdio_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("client")
 
 
 @pytest.fixture(scope="module")
-def client(workdir: Path, model_dir: Path) -> Iterator[TTSClient]:
-    """One client for the module, with the health ping on a short timer."""
-    with make_client(workdir, model_dir, health_interval=2.0) as running:
+def stdio_client(stdio_workdir: Path, model_dir: Path) -> Iterator[TTSClient]:
+    """One stdio client for the module, with the health ping on a short timer."""
+    with make_client(stdio_workdir, model_dir, health_interval=2.0) as running:
         running.ensure_running()
         yield running
     assert running.pids == [None]
+
+
+@pytest.fixture(scope="module", params=["stdio", "http"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def workdir(transport: str, request: pytest.FixtureRequest) -> Path:
+    """The folder the service resolves relative output paths against."""
+    if transport == "http":
+        return Path(request.getfixturevalue("http_server").cwd)
+    return Path(request.getfixturevalue("stdio_workdir"))
+
+
+@pytest.fixture(scope="module")
+def client(transport: str, request: pytest.FixtureRequest) -> Iterator[TTSClient]:
+    if transport == "stdio":
+        yield request.getfixturevalue("stdio_client")
+        return
+    server = request.getfixturevalue("http_server")
+    with TTSClient(url=server.url, token=server.token, timeout_base=300.0) as running:
+        running.ensure_running()
+        yield running
 
 
 # Pure parts.
@@ -157,27 +183,76 @@ def test_callers_on_many_threads_each_get_their_own_answer(client: TTSClient) ->
     assert durations == sorted(durations)  # longer text, longer audio: answers were not swapped
 
 
+@pytest.mark.model
+def test_stream_yields_audio_with_word_timings_in_memory(client: TTSClient, workdir: Path) -> None:
+    before = set((workdir / ".cache/audio").rglob("*"))
+    chunks = list(client.stream("Hello there. The audio comes back.", "emma", speed=1.1))
+    assert [c.index for c in chunks] == [0, 1]
+    assert chunks[1].text == "The audio comes back." and chunks[1].start == chunks[0].duration
+    assert [w.word for w in chunks[1].words] == ["The", "audio", "comes", "back"]
+    assert all(c.audio.dtype.name == "float32" and c.duration > 0.3 for c in chunks)
+    assert set((workdir / ".cache/audio").rglob("*")) == before  # no file written
+    with pytest.raises(InvalidVoiceError):
+        list(client.stream("Hi.", "nobody"))
+
+
+# HTTP only: the server's address, token and deadline.
+
+
+def test_an_unreachable_server_is_a_service_error_at_once(tmp_path: Path) -> None:
+    from tests.http_server import free_port
+
+    with TTSClient(url=f"http://127.0.0.1:{free_port()}", startup_timeout=1.0) as nowhere:
+        with pytest.raises(ServiceError) as caught:
+            nowhere.synthesize("Hi.", "sarah", ".cache/audio/x.mp3", timeout=1.0)
+        assert "is not reachable" in caught.value.message
+        with pytest.raises(ServiceError):
+            nowhere.ensure_running()
+        assert nowhere.pids == []
+
+
+@pytest.mark.model
+def test_a_wrong_token_is_a_service_error_that_says_so(http_server: Any) -> None:
+    with (
+        TTSClient(url=http_server.url, token="wrong") as wrong,
+        pytest.raises(ServiceError, match="token"),
+    ):
+        wrong.voices()
+
+
+@pytest.mark.model
+def test_the_deadline_travels_to_the_server(http_server: Any) -> None:
+    with TTSClient(url=http_server.url, token=http_server.token) as remote:
+        with pytest.raises(ServiceTimeoutError) as caught:
+            remote.synthesize(LONG_TEXT, "sarah", ".cache/audio/t/late.mp3", timeout=0.5)
+        assert caught.value.code is ErrorCode.TIMEOUT
+        assert remote.synthesize("On time.", "sarah", ".cache/audio/t/ok.mp3").duration > 0
+    assert not (Path(http_server.cwd) / ".cache/audio/t/late.mp3").exists()
+
+
 # Failures and recovery.
 
 
 @pytest.mark.model
 def test_kill_9_during_a_long_synthesis(
-    client: TTSClient, workdir: Path, caplog: pytest.LogCaptureFixture
+    stdio_client: TTSClient, stdio_workdir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    target = workdir / ".cache/audio/crash/long.mp3"
+    target = stdio_workdir / ".cache/audio/crash/long.mp3"
     first_sentence = threading.Event()
     outcome: dict[str, Exception] = {}
 
     def long_request() -> None:
         try:
-            client.synthesize(LONG_TEXT, "sarah", target, on_chunk=lambda _: first_sentence.set())
+            stdio_client.synthesize(
+                LONG_TEXT, "sarah", target, on_chunk=lambda _: first_sentence.set()
+            )
         except TTSError as exc:
             outcome["error"] = exc
 
     thread = threading.Thread(target=long_request)
     thread.start()
     assert first_sentence.wait(STARTUP_SECONDS)
-    victim = client.pids[0]
+    victim = stdio_client.pids[0]
     assert victim is not None
     # What a kill in the middle of encoding leaves: a temp file named after the dying writer.
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -189,34 +264,34 @@ def test_kill_9_during_a_long_synthesis(
     assert isinstance(error, ServiceError) and error.code is ErrorCode.SERVICE_ERROR
     assert "killed by SIGKILL" in error.message
     assert f"TTS service (pid {victim}) crashed" in caplog.text
-    after = client.synthesize("Back again.", "sarah", ".cache/audio/crash/after.mp3")
-    assert after.duration > 0 and client.pids[0] not in (None, victim)
+    after = stdio_client.synthesize("Back again.", "sarah", ".cache/audio/crash/after.mp3")
+    assert after.duration > 0 and stdio_client.pids[0] not in (None, victim)
     assert sorted(p.name for p in target.parent.iterdir()) == ["after.mp3"]
-    assert list((workdir / ".cache/audio").rglob(f"{TEMP_PREFIX}*")) == []
+    assert list((stdio_workdir / ".cache/audio").rglob(f"{TEMP_PREFIX}*")) == []
 
 
 @pytest.mark.model
 def test_a_request_past_its_deadline_raises_timeout_and_restarts(
-    client: TTSClient, workdir: Path
+    stdio_client: TTSClient, stdio_workdir: Path
 ) -> None:
-    client.ensure_running()
-    before = client.pids[0]
+    stdio_client.ensure_running()
+    before = stdio_client.pids[0]
     assert before is not None
     with pytest.raises(ServiceTimeoutError) as caught:
-        client.synthesize(LONG_TEXT, "sarah", ".cache/audio/t/slow.mp3", timeout=0.5)
+        stdio_client.synthesize(LONG_TEXT, "sarah", ".cache/audio/t/slow.mp3", timeout=0.5)
     assert caught.value.code is ErrorCode.TIMEOUT
     assert not pid_alive(before)
-    assert client.synthesize("On time.", "sarah", ".cache/audio/t/ok.mp3").duration > 0
-    assert client.pids[0] not in (None, before)
-    assert not (workdir / ".cache/audio/t/slow.mp3").exists()
+    assert stdio_client.synthesize("On time.", "sarah", ".cache/audio/t/ok.mp3").duration > 0
+    assert stdio_client.pids[0] not in (None, before)
+    assert not (stdio_workdir / ".cache/audio/t/slow.mp3").exists()
 
 
 @pytest.mark.model
 def test_a_frozen_service_is_found_by_the_health_ping_and_restarted(
-    client: TTSClient, caplog: pytest.LogCaptureFixture
+    stdio_client: TTSClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client.ensure_running()
-    frozen = client.pids[0]
+    stdio_client.ensure_running()
+    frozen = stdio_client.pids[0]
     assert frozen is not None
     os.kill(frozen, signal.SIGSTOP)
     try:
@@ -225,8 +300,8 @@ def test_a_frozen_service_is_found_by_the_health_ping_and_restarted(
         if pid_alive(frozen):
             os.kill(frozen, signal.SIGCONT)
     assert "did not answer a health ping within 5 s" in caplog.text
-    assert wait_until(lambda: client.pids[0] not in (None, frozen), STARTUP_SECONDS)
-    assert client.synthesize("Awake.", "sarah", ".cache/audio/awake.mp3").duration > 0
+    assert wait_until(lambda: stdio_client.pids[0] not in (None, frozen), STARTUP_SECONDS)
+    assert stdio_client.synthesize("Awake.", "sarah", ".cache/audio/awake.mp3").duration > 0
 
 
 @pytest.mark.model

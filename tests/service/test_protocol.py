@@ -180,3 +180,24 @@ def test_read_lines_bounds_each_line() -> None:
     assert list(read_lines(stream, limit)) == [b"short", b"x" * limit, None, b"after", b"last"]
     assert list(read_lines(io.BytesIO(b"z" * (limit + 1)), limit)) == [None]
     assert list(read_lines(io.BytesIO(b""), limit)) == []
+
+
+def test_the_audio_extension_needs_no_output_path_and_implies_streaming() -> None:
+    request = protocol.parse_request(
+        line({"action": "synthesize", "text": "Hi.", "voiceId": "sarah", "audio": True})
+    )
+    assert isinstance(request, protocol.Synthesize)
+    assert (request.output_path, request.audio, request.stream) == (None, True, True)
+    with_file = protocol.parse_request(line({**SEED_REQUEST, "audio": True}))
+    assert isinstance(with_file, protocol.Synthesize) and with_file.output_path is not None
+    for bad, code in (
+        ({"action": "synthesize", "text": "Hi.", "voiceId": "sarah"}, ErrorCode.INVALID_INPUT),
+        ({**SEED_REQUEST, "audio": "yes"}, ErrorCode.INVALID_INPUT),
+        ({**SEED_REQUEST, "audio": True, "outputPath": "../x.mp3"}, None),
+    ):
+        if code is None:  # traversal is the service's check, not the parser's
+            protocol.parse_request(line(bad))
+            continue
+        with pytest.raises(protocol.RequestError) as caught:
+            protocol.parse_request(line(bad))
+        assert caught.value.code is code

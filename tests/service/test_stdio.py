@@ -3,6 +3,7 @@ cause, path traversal, hostile and fuzzed lines, and a shell pipeline."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -131,6 +133,29 @@ def test_stream_sends_one_event_per_sentence_then_the_answer(service: RawService
         start += chunk["duration"]
     assert answer["success"] is True and answer["id"] == "s"
     assert answer["duration"] == pytest.approx(start, abs=0.06)
+
+
+def test_audio_extension_streams_samples_and_word_timings_without_a_file(
+    service: RawService, workdir: Path
+) -> None:
+    text = "Good morning. The audio comes back."
+    service.send(json.dumps({**synth(text=text, audio=True, id="a")}))
+    answer, events = service.answer()
+    assert [e["index"] for e in events] == [0, 1] and answer == {
+        "id": "a",
+        "success": True,
+        "duration": answer["duration"],
+    }
+    samples = [np.frombuffer(base64.b64decode(e["audio"]), "<f4") for e in events]
+    for chunk, audio in zip(events, samples, strict=True):
+        assert (chunk["sampleRate"], chunk["encoding"]) == (24000, "f32le")
+        assert len(audio) / 24000 == pytest.approx(chunk["duration"], abs=0.001)
+        assert 0.01 < float(np.abs(audio).max()) <= 1.0
+    assert [e["text"] for e in events] == ["Good morning.", "The audio comes back."]
+    assert [w[0] for w in events[1]["words"]] == ["The", "audio", "comes", "back"]
+    assert events[1]["words"][0][1] >= events[1]["start"]
+    assert answer["duration"] == pytest.approx(sum(len(a) for a in samples) / 24000, abs=0.002)
+    assert not list((workdir / ".cache/audio").rglob("*.mp3.tmp*"))
 
 
 def test_ping_answers_the_seed_health_shape(service: RawService) -> None:

@@ -1,0 +1,38 @@
+"""What the render and the studio need of an engine, whether the model runs here (``Engine``) or
+on an HTTP server (``studio.service.remote.RemoteEngine``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from studio.engine.core import AudioChunk
+
+
+class SpeechEngine(Protocol):
+    """Text in, audio chunks out (one per sentence), plus the render cache's identity."""
+
+    load_seconds: float | None
+
+    @property
+    def loaded(self) -> bool: ...
+
+    @property
+    def device(self) -> str:
+        """Where the model runs, for the status bar: "cpu", "cuda", "server host:port"."""
+        ...
+
+    def load(self) -> float:
+        """Get ready to speak (idempotent); returns the seconds it took."""
+        ...
+
+    def synthesize(self, text: str, voice: str = ..., speed: float = ...) -> Iterator[AudioChunk]:
+        """Check the request at once (TTS_INVALID_*), then yield chunks as they are ready."""
+        ...
+
+    def identity(self, voice: str) -> str:
+        """A key that changes whenever the audio for a given text could change."""
+        ...
+
+    def model_version(self) -> str: ...

@@ -1,0 +1,217 @@
+"""Between the HTTP server's async handlers and its pool of service processes.
+
+The workers are the stdio service's processes in a ``TTSClient`` pool (one model each, crash
+isolation, respawn with backoff, health pings). This module adds what HTTP needs on top: the
+model's loading state, a bounded queue (admission fails fast with a Retry-After estimate, instead
+of letting requests pile up), each request's deadline, and stream events handed from the client's
+reader threads to the event loop in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from studio.errors import ErrorCode, StudioError
+from studio.service.client import TTSClient
+from studio.service.http_metrics import HttpMetrics
+from studio.service.protocol import ServiceError, TTSError
+
+log = logging.getLogger("studio.http")
+
+#: HTTP status for each error code the service answers with.
+STATUS_OF_CODE = {
+    ErrorCode.INVALID_INPUT: 400,
+    ErrorCode.INVALID_VOICE: 400,
+    ErrorCode.INVALID_PATH: 400,
+    ErrorCode.MODEL_NOT_FOUND: 503,
+    ErrorCode.NOT_INSTALLED: 503,
+    ErrorCode.TIMEOUT: 504,
+    ErrorCode.SERVICE_ERROR: 500,
+}
+
+
+class HttpError(Exception):
+    """An error answer: the seed's error object, an HTTP status and extra headers/fields."""
+
+    def __init__(
+        self,
+        error: StudioError,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.status = status or STATUS_OF_CODE.get(error.code, 500)
+        self.headers = headers or {}
+        self.fields = fields or {}
+
+
+@dataclass(frozen=True)
+class _Final:
+    answer: dict[str, Any] | None
+    error: StudioError | None = None
+
+
+class Dispatcher:
+    """Admits syntheses to the worker pool and hands their events to the event loop."""
+
+    def __init__(self, client: TTSClient, workers: int, queue_size: int) -> None:
+        self.client = client
+        self.workers = workers
+        self.capacity = workers + queue_size
+        self.metrics = HttpMetrics(workers, self.capacity)
+        self.metrics.watch_workers(self._worker_metrics)
+        self.status = "loading"
+        self.load_error: TTSError | None = None
+        self._active = 0
+        self._limiter = anyio.CapacityLimiter(self.capacity)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # Model state ----------------------------------------------------------------------------
+
+    def start_loading(self) -> threading.Thread:
+        """Start the workers and wait for their models on a thread; the server answers meanwhile."""
+        thread = threading.Thread(target=self._load, name="http-load", daemon=True)
+        thread.start()
+        return thread
+
+    def _load(self) -> None:
+        try:
+            self.client.ensure_running()
+        except TTSError as exc:
+            self.load_error = exc
+            self.status = "failed"
+            log.error("The workers could not load the model: %s", exc.user_text())
+            return
+        self.status = "ready"
+        self.metrics.ready.set(1)
+        log.info("All %d worker(s) have loaded the model", self.workers)
+
+    def check_ready(self) -> None:
+        """Raise the 503 answer while the model loads, or the load error once it failed."""
+        if self.status == "ready":
+            return
+        if self.status == "loading":
+            raise HttpError(
+                StudioError(
+                    ErrorCode.SERVICE_ERROR,
+                    "The voice model is still loading.",
+                    "Try again in a few seconds.",
+                ),
+                503,
+                {"Retry-After": "2"},
+                {"status": "loading"},
+            )
+        assert self.load_error is not None
+        raise HttpError(self.load_error, 503, fields={"status": "unavailable"})
+
+    def health(self) -> dict[str, Any]:
+        """The seed's ping answer; "loading" until the workers are ready."""
+        uptime = round(time.monotonic() - self.metrics.started, 3)
+        answer: dict[str, Any] = {"status": "healthy", "model": "kokoro-82m", "uptime": uptime}
+        if self.status == "loading":
+            answer["status"] = "loading"
+        elif self.status == "failed" and self.load_error is not None:
+            answer.update(status="unavailable", error=self.load_error.to_dict())
+        return answer
+
+    def _worker_metrics(self) -> list[dict[str, Any]]:
+        if self.status != "ready":
+            return []
+        try:
+            return self.client.metrics()
+        except TTSError as exc:
+            log.warning("Could not read the workers' metrics: %s", exc.user_text())
+            return []
+
+    # Syntheses ------------------------------------------------------------------------------
+
+    async def synthesize(self, payload: dict[str, Any], timeout: float) -> AsyncIterator[Any]:
+        """Admit one synthesize request (the protocol's JSON object): an async iterator of its
+        stream events (dicts), then its answer (a dict). A failure is raised as HttpError, the
+        first one before anything is yielded when it comes before the first event."""
+        self.check_ready()
+        if self._active >= self.capacity:
+            self.metrics.rejected.inc()
+            retry = math.ceil(self.metrics.mean_synthesis_seconds() * (self._active / self.workers))
+            raise HttpError(
+                StudioError(
+                    ErrorCode.SERVICE_ERROR,
+                    f"The server is busy: {self._active} requests are already being voiced "
+                    "or waiting.",
+                    f"Try again in {max(retry, 1)} s.",
+                ),
+                429,
+                {"Retry-After": str(max(retry, 1))},
+            )
+        self._active += 1
+        self.metrics.active.set(self._active)
+        items: asyncio.Queue[Any] = asyncio.Queue()
+        task = asyncio.create_task(self._run(payload, timeout, items))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return self._messages(items)
+
+    async def _run(
+        self, payload: dict[str, Any], timeout: float, items: asyncio.Queue[Any]
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        audio = 0.0
+
+        def on_event(event: dict[str, Any]) -> None:  # on a reader thread
+            loop.call_soon_threadsafe(items.put_nowait, event)
+
+        try:
+            answer = await anyio.to_thread.run_sync(
+                self.client.synthesis_request, payload, timeout, on_event, limiter=self._limiter
+            )
+            audio = float(answer.get("duration") or 0.0)
+            items.put_nowait(_Final(answer))
+        except TTSError as exc:
+            self.metrics.errors.labels(exc.code.value).inc()
+            items.put_nowait(_Final(None, exc))
+        except Exception:
+            log.exception("A synthesis failed unexpectedly")
+            self.metrics.errors.labels(ErrorCode.SERVICE_ERROR.value).inc()
+            items.put_nowait(
+                _Final(None, ServiceError("The server failed unexpectedly.", "Try again."))
+            )
+        finally:
+            self._active -= 1
+            self.metrics.active.set(self._active)
+        self.metrics.synthesized(time.monotonic() - started, audio)
+
+    @staticmethod
+    async def _messages(items: asyncio.Queue[Any]) -> AsyncIterator[Any]:
+        while True:
+            item = await items.get()
+            if not isinstance(item, _Final):
+                yield item
+                continue
+            if item.error is not None:
+                raise HttpError(item.error)
+            yield item.answer
+            return
+
+
+async def first_and_rest(messages: AsyncIterator[Any]) -> tuple[Any, AsyncIterator[Any]]:
+    """The first message now (so an early failure is still an HTTP status), and the rest."""
+    first = await messages.__anext__()
+
+    async def rest() -> AsyncIterator[Any]:
+        async for message in messages:
+            yield message
+
+    return first, rest()
