@@ -199,6 +199,19 @@ class Lexicon:
         self.entries.append(entry)
         return None
 
+    def add_checked(
+        self, entries: Iterable[LexiconEntry], symbols: Collection[str] | None
+    ) -> list[LexiconEntry]:
+        """Add entries after checking all their phonemes first: one bad entry adds none.
+        Returns the entries they replaced."""
+        entries = list(entries)
+        if symbols is not None:
+            for entry in entries:
+                if entry.ipa is not None:
+                    check_phonemes(entry.ipa, symbols, f"'{entry.word}'")
+        replaced = [self.add(entry) for entry in entries]
+        return [old for old in replaced if old is not None]
+
     def remove(self, word: str, language: str | None = None) -> list[LexiconEntry]:
         """Remove the entries for ``word`` (in ``language``, or any); returns what was removed."""
         gone = [e for e in self.entries if e.matches(word) and language in (None, e.language)]
