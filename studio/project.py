@@ -25,7 +25,8 @@ from typing import Any
 
 from studio.direction.cast import Cast
 from studio.direction.grammar import escape
-from studio.direction.lexicon import Lexicon
+from studio.direction.lexicon import Lexicon, merged
+from studio.direction.plan import Direction
 from studio.engine.core import validate_speed
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write
@@ -100,6 +101,10 @@ class Project:
     @property
     def audio_dir(self) -> Path:
         return self.folder / AUDIO_DIR
+
+    def direction(self, personal: Lexicon | None = None) -> Direction:
+        """What directs this project's reads: its lexicon (winning over ``personal``), its cast."""
+        return Direction.of(merged(self.lexicon, personal or Lexicon()), self.cast)
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:

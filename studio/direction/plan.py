@@ -100,6 +100,9 @@ class ReadPlan:
     entries_used: tuple[LexiconEntry, ...] = ()
     cast_used: tuple[tuple[str, str], ...] = ()
     voices: tuple[str, ...] = field(default=())
+    #: Whether an English reading fix (studio.direction.reading) applies: its audio then
+    #: depends on READING_VERSION.
+    uses_reading_fixes: bool = False
 
     def starting_at(self, index: int) -> ReadPlan:
         """The plan from the sentence (or pause) at ``index`` of the text as written onwards."""
@@ -133,6 +136,7 @@ def plan_read(
     entries_used: dict[tuple[str, str], LexiconEntry] = {}
     cast_used: dict[str, str] = {}
     voices: dict[str, None] = {}
+    fixed = False
     for segment in parse(text, cast.names()):
         if isinstance(segment, Pause):
             parts.append(Silence(segment.seconds, segment.start, segment.end))
@@ -156,6 +160,7 @@ def plan_read(
         if language == "en":
             for start, end, say in reading_fixes(segment.text):
                 if all(end <= s or start >= e for s, e in taken):
+                    fixed = True
                     respellings.append(
                         Respelling(start, end, None, say, f"'{segment.text[start:end]}'")
                     )
@@ -165,7 +170,7 @@ def plan_read(
             voices[speaker_voice] = None
             parts.append(Passage(speaker_voice, segment, sentences, tuple(respellings)))
     return ReadPlan(
-        tuple(parts), tuple(entries_used.values()), tuple(cast_used.items()), tuple(voices)
+        tuple(parts), tuple(entries_used.values()), tuple(cast_used.items()), tuple(voices), fixed
     )
 
 
@@ -174,11 +179,10 @@ def _cast_voice(text: str, cast: Cast, speech: Speech) -> str:
         return cast.voice_of(speech.speaker or "")
     except StudioError as exc:
         at = speech.offsets[0] if speech.offsets else 0
-        line, _column = position(text, at)
         line_start = text.rfind("\n", 0, at) + 1
-        raise DirectionError(
-            line, at - line_start + 1 if line_start <= at else 1, exc.message, exc.hint
-        ) from exc
+        name_at = line_start + len(text[line_start:]) - len(text[line_start:].lstrip(" \t"))
+        line, column = position(text, name_at)
+        raise DirectionError(line, column, exc.message, exc.hint) from exc
 
 
 def _said(text: str, speech: Speech, symbols: Collection[str] | None) -> list[Respelling]:

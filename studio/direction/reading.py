@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import re
 
+#: Bump when a rule changes what is said, so that renders using the rules are made again.
+READING_VERSION = 1
+
 _DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _CLOCK = re.compile(
     r"(?<![\w:.,])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\w:]|[.,]\d)"

@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -209,24 +209,37 @@ class Engine:
         return self._generate(plan, clean_speed)
 
     def _generate(self, plan: ReadPlan, speed: float) -> Iterator[AudioChunk]:
+        """Chunks in order, stamped with their index and start. Next to a pause, the speech's own
+        silence is trimmed to a breath, so that a [pause 2s] measures as 2 s of silence."""
         offset = 0.0
         index = 0
-        for part in plan.parts:
+        parts = plan.parts
+        for number, part in enumerate(parts):
             if isinstance(part, Silence):
                 audio = np.zeros(round(part.seconds * SAMPLE_RATE), dtype=np.float32)
-                source = (part.start, part.end)
-                yield AudioChunk(index, "", "", audio, offset, (), source, pause=True)
+                yield AudioChunk(index, "", "", audio, offset, (), (part.start, part.end), True)
                 offset += len(audio) / SAMPLE_RATE
                 index += 1
                 continue
-            for chunk in self._passage(part, speed, offset, index):
-                yield chunk
-                offset += chunk.duration
+            pause_before = number > 0 and isinstance(parts[number - 1], Silence)
+            pause_after = number + 1 < len(parts) and isinstance(parts[number + 1], Silence)
+            pending: AudioChunk | None = None
+            for chunk in self._passage(part, speed):
+                if pending is not None:
+                    stamped = _stamped(pending, index, offset, pause_before, False)
+                    yield stamped
+                    offset += stamped.duration
+                    index += 1
+                    pause_before = False
+                pending = chunk
+            if pending is not None:
+                stamped = _stamped(pending, index, offset, pause_before, pause_after)
+                yield stamped
+                offset += stamped.duration
                 index += 1
 
-    def _passage(
-        self, passage: Passage, speed: float, offset: float, index: int
-    ) -> Iterator[AudioChunk]:
+    def _passage(self, passage: Passage, speed: float) -> Iterator[AudioChunk]:
+        """The passage's chunks, each timed from its own start (``_generate`` places them)."""
         spec = parse_voice(passage.voice)
         style_pack = self._style_pack(spec)
         phonemizer = self._phonemizer(spec.lang)
@@ -246,20 +259,18 @@ class Engine:
                 found = locate.find(piece.text)
                 source = passage.speech.source_span(*found) if found else None
                 in_piece = _Locator(passage.speech, found[0] if found else piece_start)
-                words = _word_timings(piece, durations, offset, in_piece)
+                words = _word_timings(piece, durations, 0.0, in_piece)
                 yield AudioChunk(
-                    index,
+                    0,
                     piece.text,
                     piece.phonemes,
                     audio,
-                    offset,
+                    0.0,
                     words,
                     source,
                     voice=passage.voice,
                     speaker=passage.speaker,
                 )
-                offset += len(audio) / SAMPLE_RATE
-                index += 1
 
     def _phonemes_of(self, respelling: Respelling, phonemizer: Phonemizer) -> str:
         """A respelling's phonemes (remembered per language), or a clear error naming it."""
@@ -329,6 +340,33 @@ class Engine:
         if voice_id not in self._voice_packs:
             self._voice_packs[voice_id] = self.backend.load_voice(self.source.voice_path(voice_id))
         return self._voice_packs[voice_id]
+
+
+#: Speech's own silence kept next to a pause tag (the tail of a breath, so no sound is cut).
+_EDGE_SECONDS = 0.02
+#: Kokoro's output below this amplitude is silence.
+_SILENT = 0.002
+
+
+def _stamped(
+    chunk: AudioChunk, index: int, offset: float, trim_start: bool, trim_end: bool
+) -> AudioChunk:
+    """The chunk placed at ``offset``; its leading or trailing silence trimmed when asked."""
+    audio = chunk.audio
+    cut = 0
+    if trim_start or trim_end:
+        loud = np.flatnonzero(np.abs(audio) > _SILENT)
+        if len(loud):
+            edge = int(_EDGE_SECONDS * SAMPLE_RATE)
+            first = max(0, int(loud[0]) - edge) if trim_start else 0
+            last = min(len(audio), int(loud[-1]) + 1 + edge) if trim_end else len(audio)
+            audio, cut = audio[first:last], first
+    shift = offset - cut / SAMPLE_RATE
+    words = tuple(
+        replace(w, start=round(max(offset, w.start + shift), 3), end=round(w.end + shift, 3))
+        for w in chunk.words
+    )
+    return replace(chunk, index=index, start=offset, audio=audio, words=words)
 
 
 class _Locator:
