@@ -213,8 +213,15 @@ class Lexicon:
         return [old for old in replaced if old is not None]
 
     def remove(self, word: str, language: str | None = None) -> list[LexiconEntry]:
-        """Remove the entries for ``word`` (in ``language``, or any); returns what was removed."""
-        gone = [e for e in self.entries if e.matches(word) and language in (None, e.language)]
+        """Remove the entries for ``word`` (in ``language``, or any); returns what was removed.
+
+        A case-sensitive entry is also found by its word in other capitals when nothing else is.
+        """
+        mine = [e for e in self.entries if language in (None, e.language)]
+        gone = [e for e in mine if e.matches(word)]
+        if not gone:
+            wanted = " ".join(word.split()).casefold()
+            gone = [e for e in mine if e.word.casefold() == wanted]
         self.entries = [e for e in self.entries if e not in gone]
         return gone
 

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from studio.direction.grammar import parse as parse_direction
+from studio.direction.lexicon import Lexicon, LexiconEntry
 from studio.errors import ErrorCode, StudioError, did_you_mean
 from studio.text import validate_text
 from studio.voices import parse_voice
@@ -35,6 +37,9 @@ class Synthesize:
     output_path: str
     speed: float = 1.0
     stream: bool = False
+    #: Pronunciation entries for this request (*extension*): ``[{"word", "say" | "ipa",
+    #: "caseSensitive"?, "language"?}]``.
+    lexicon: tuple[LexiconEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class Metrics:
 Request = Synthesize | Ping | Shutdown | Voices | Metrics
 
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "synthesize": ("text", "voiceId", "outputPath", "speed", "stream"),
+    "synthesize": ("text", "voiceId", "outputPath", "speed", "stream", "lexicon"),
     "ping": (),
     "shutdown": (),
     "voices": ("lang",),
@@ -169,8 +174,10 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
     _no_surrogates(voice_id, "voiceId", request_id)
     parse_voice(voice_id)
     _check_output_path(output_path, request_id)
+    parse_direction(text)  # a malformed tag fails now, with its line and column
     speed = _optional(obj, "speed", (int, float), "a number", request_id)
     stream = _optional(obj, "stream", bool, "true or false", request_id)
+    lexicon = _lexicon(obj.get("lexicon"), request_id)
     return Synthesize(
         request_id,
         text,
@@ -178,7 +185,25 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
         output_path,
         1.0 if speed is None else speed,
         bool(stream),
+        lexicon,
     )
+
+
+def _lexicon(raw: object, request_id: RequestId) -> tuple[LexiconEntry, ...]:
+    """The request's own pronunciation entries; a bad one is refused by its position."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _invalid(f"Field 'lexicon' must be an array, not {_json_type(raw)}.", request_id)
+    try:
+        return tuple(Lexicon.from_json(raw, camel=True))
+    except StudioError as exc:
+        raise _invalid(
+            f"Field 'lexicon': {exc.message}",
+            request_id,
+            'An entry is {"word": "Worcester", "say": "wuster"} or {"word": "Worcester", '
+            '"ipa": "wˈʊstəɹ"}, with optional "caseSensitive" and "language".',
+        ) from None
 
 
 def _required(obj: dict[str, Any], key: str, request_id: RequestId) -> str:

@@ -300,8 +300,9 @@ class Service:
                     )
                 )
 
+        direction = request_direction(self.engine, request)
         duration, size = render_text_to_mp3(
-            self.engine, request.text, request.voice_id, request.speed, target, on_chunk
+            self.engine, request.text, request.voice_id, request.speed, target, on_chunk, direction
         )
         self.metrics.record_synthesis(time.perf_counter() - started)
         log.info("Audio generated: %.2f seconds, %d bytes", duration, size)
@@ -317,6 +318,26 @@ class Service:
         self.metrics.record_error(answer["error"]["code"])
         log.info("Answered %s: %s", answer["error"]["code"], error.message)
         self.writer.write(answer)
+
+
+def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
+    """The request's lexicon as a Direction, every entry's phonemes checked against the model's
+    symbols (used or not): a bad entry is refused by its position."""
+    from studio.direction.lexicon import check_phonemes
+    from studio.direction.plan import Direction
+
+    if not request.lexicon:
+        return None
+    symbols = engine.phoneme_symbols()
+    for number, entry in enumerate(request.lexicon, 1):
+        if entry.ipa is not None:
+            try:
+                check_phonemes(entry.ipa, symbols, f"'{entry.word}'")
+            except StudioError as exc:
+                raise StudioError(
+                    exc.code, f"Field 'lexicon': entry {number}: {exc.message}", exc.hint
+                ) from exc
+    return Direction.of(request.lexicon)
 
 
 def voices_answer(request: protocol.Voices) -> dict[str, Any]:
