@@ -104,10 +104,14 @@ class ReadPlan:
     #: depends on READING_VERSION.
     uses_reading_fixes: bool = False
 
-    def starting_at(self, index: int) -> ReadPlan:
-        """The plan from the sentence (or pause) at ``index`` of the text as written onwards."""
+    def starting_at(self, index: int, sentences: int | None = None) -> ReadPlan:
+        """The plan from the sentence (or pause) at ``index`` of the text as written onwards;
+        only ``sentences`` sentences of it (pauses between them kept) when given."""
         parts: list[Part] = []
+        left = sentences
         for part in self.parts:
+            if left is not None and left <= 0:
+                break
             if isinstance(part, Silence):
                 if part.end > index:
                     parts.append(part)
@@ -117,9 +121,14 @@ class ReadPlan:
                 for start, end in part.sentences
                 if part.speech.source_span(start, end)[1] > index
             )
+            if left is not None:
+                kept, left = kept[:left], left - len(kept[:left])
             if kept:
                 parts.append(replace(part, sentences=kept))
-        return replace(self, parts=tuple(parts))
+        while parts and isinstance(parts[-1], Silence) and sentences is not None:
+            parts.pop()
+        voices = tuple(dict.fromkeys(p.voice for p in parts if isinstance(p, Passage)))
+        return replace(self, parts=tuple(parts), voices=voices)
 
 
 def plan_read(

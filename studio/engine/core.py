@@ -177,12 +177,14 @@ class Engine:
         speed: float = 1.0,
         direction: Direction | None = None,
         start_at: int = 0,
+        sentences: int | None = None,
     ) -> Iterator[AudioChunk]:
         """Check the request now, then yield audio chunks as each sentence is ready.
 
         ``text`` may use the direction grammar (studio.direction.grammar): pauses, one-off
         pronunciations, and speaker lines of ``direction``'s cast; ``direction``'s lexicon
-        applies too. ``start_at`` (an index into ``text``) starts the read at that sentence.
+        applies too. ``start_at`` (an index into ``text``) starts the read at that sentence,
+        and ``sentences`` limits it to that many (a preview of one sentence, say).
         Raises TTS_INVALID_INPUT (with line and column for a bad tag) or TTS_INVALID_VOICE at
         once, before any model work.
         """
@@ -190,8 +192,8 @@ class Engine:
         parse_voice(voice)
         clean_speed = validate_speed(speed)
         plan = plan_read(text, voice, direction, self.phoneme_symbols())
-        if start_at:
-            plan = plan.starting_at(start_at)
+        if start_at or sentences is not None:
+            plan = plan.starting_at(start_at, sentences)
         return self.speak(plan, clean_speed)
 
     def speak(self, plan: ReadPlan, speed: float = 1.0) -> Iterator[AudioChunk]:
