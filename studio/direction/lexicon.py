@@ -167,7 +167,7 @@ def check_phonemes(phonemes: str, symbols: Collection[str], what: str) -> None:
     """Refuse phonemes with a symbol the model does not know, naming the symbol."""
     for index, char in enumerate(phonemes):
         if char not in symbols:
-            name = f"'{char}' (U+{ord(char):04X})"
+            name = f"{char!r} (U+{ord(char):04X})"
             lookalike = _LOOKALIKES.get(char)
             hint = f"Did you mean {lookalike}? " if lookalike and lookalike[0] in symbols else ""
             raise StudioError(

@@ -27,6 +27,8 @@ _NO_VOICE = ""
 def _voice_box(current: str) -> QComboBox:
     box = QComboBox()
     box.setMaxVisibleItems(20)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(14)
     box.addItem("Choose a voice…", _NO_VOICE)
     for label, spec in voice_choices()[1:]:  # every voice; the project default is not a choice
         box.addItem(label, spec)
@@ -100,6 +102,7 @@ class CastPanel(QWidget):
             self.error.emit(exc.user_text())
             return
         self.name.clear()
+        self.voice.setCurrentIndex(0)
 
     def _remove(self) -> None:
         rows = self.table.selectionModel().selectedRows()

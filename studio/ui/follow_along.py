@@ -22,6 +22,7 @@ from studio.ui.listen import Listener, Listening
 POLL_MS = 40
 SENTENCE_COLOR = QColor("#fff3c4")
 WORD_COLOR = QColor("#ffd86b")
+TEXT_COLOR = QColor("#1b1b1b")
 
 
 class Timeline:
@@ -117,6 +118,7 @@ class FollowAlong(QObject):
             selection.cursor = cursor
             highlight = QTextCharFormat()
             highlight.setBackground(color)
+            highlight.setForeground(TEXT_COLOR)  # dark on light, whatever the theme
             selection.format = highlight
             selections.append(selection)
         self._editor.setExtraSelections(selections)

@@ -99,7 +99,7 @@ class EntryDialog(QDialog):
         bottom.addStretch()
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
-        self.resize(460, self.sizeHint().height())
+        self.setMinimumWidth(460)
         self.pronunciation.setFocus()
 
     def checked_entry(self) -> LexiconEntry:
@@ -128,15 +128,19 @@ class EntryDialog(QDialog):
         try:
             self.entry = self.checked_entry()
         except StudioError as exc:
-            self.problem.setText(exc.user_text())
+            self._show_problem(exc)
             return
         super().accept()
+
+    def _show_problem(self, exc: StudioError) -> None:
+        self.problem.setText(exc.user_text())
+        self.adjustSize()  # the reason may take several lines: show all of it
 
     def _listen(self) -> None:
         try:
             entry = self.checked_entry()
         except StudioError as exc:
-            self.problem.setText(exc.user_text())
+            self._show_problem(exc)
             return
         self.problem.clear()
         self.listen_requested.emit(entry)
