@@ -66,7 +66,7 @@ def test_lexicon_panel_adds_edits_searches_listens_and_deletes(
         dialog.pronunciation.setText("ɡlˈɪmbəs'")
         click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
         assert dialog.isVisible()
-        assert "use \"'\" (U+0027) at position 9" in dialog.problem.text()
+        assert 'use "\'" (U+0027) at position 9' in dialog.problem.text()
         dialog.grab().save(str(ARTIFACTS / "lexicon_entry_refused.png"))
         dialog.reject()
 
