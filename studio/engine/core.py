@@ -191,7 +191,8 @@ class Engine:
         validate_text(text)
         parse_voice(voice)
         clean_speed = validate_speed(speed)
-        plan = plan_read(text, voice, direction, self.phoneme_symbols())
+        needs_symbols = "](/" in text or any(e.ipa for e in (direction or Direction()).lexicon)
+        plan = plan_read(text, voice, direction, self.phoneme_symbols() if needs_symbols else None)
         if start_at or sentences is not None:
             plan = plan.starting_at(start_at, sentences)
         return self.speak(plan, clean_speed)
