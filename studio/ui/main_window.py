@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
 
         problem = self.session.open_last()
         self._project_replaced()
+        if self.direction.personal_error is not None:
+            self.status.note(self.direction.personal_error.user_text(), "error", 15000)
         if problem is not None:
             self.status.note(
                 f"Could not open the last project: {problem.user_text()}", "error", 15000
