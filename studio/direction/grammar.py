@@ -22,6 +22,7 @@ from studio.errors import ErrorCode, StudioError
 
 MIN_PAUSE, MAX_PAUSE = 0.1, 10.0
 ESCAPABLE = frozenset("[]\\")
+_SPECIAL = re.compile(r"[\[\]\\]")
 _PAUSE = re.compile(
     r"\[\s*pause(?:\s*:\s*|\s+)(?P<number>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>ms|s|sec|secs|seconds?)?\s*\]",
     re.IGNORECASE,
@@ -172,6 +173,12 @@ def parse(text: str, cast_names: Iterable[str] = ()) -> tuple[Segment, ...]:
 def _parse_line(text: str, start: int, end: int, builder: _Builder) -> None:
     i = start
     while i < end:
+        special = _SPECIAL.search(text, i, end)
+        stop = special.start() if special else end
+        if stop > i:  # plain text up to the next bracket or backslash, in one go
+            builder.add(text[i:stop], i)
+            i = stop
+            continue
         char = text[i]
         if char == "\\" and text[i + 1 : i + 2] in ESCAPABLE and i + 1 < end:
             builder.add(text[i + 1], i + 1)

@@ -9,6 +9,7 @@ entry is made, by ``check_phonemes`` with the symbols passed in: no model is loa
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -273,20 +274,38 @@ def find_matches(
 ) -> list[Match]:
     """Non-overlapping matches of ``entries`` in ``text``, in order of position.
 
-    Earlier entries win over later ones; among them, longer phrases first (so 'New York City'
-    beats 'York'). Spans in ``taken`` (one-off pronunciations) are never matched.
+    Longer phrases win (so 'New York City' beats 'York'), then earlier entries. Spans in
+    ``taken`` (one-off pronunciations) are never matched.
     """
+    folded = text.casefold()
+    present = [e for e in entries if e.word.split(" ")[0].casefold() in folded]  # a quick sieve
+    ranked = tuple(sorted(present, key=lambda e: -len(e.word)))
+    if not ranked:
+        return []
+    pattern = _combined(ranked)
     busy = list(taken)
     found: list[Match] = []
-    ranked = sorted(enumerate(entries), key=lambda item: (-len(item[1].word), item[0]))
-    for _, entry in ranked:
-        for match in entry.pattern().finditer(text):
-            span = (match.start(), match.end())
-            if any(span[0] < end and start < span[1] for start, end in busy):
-                continue
-            busy.append(span)
-            found.append(Match(span[0], span[1], entry))
-    return sorted(found, key=lambda m: m.start)
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        span = match.span()
+        if any(span[0] < end and start < span[1] for start, end in busy):
+            position = span[0] + 1
+            continue
+        found.append(Match(span[0], span[1], ranked[int(str(match.lastgroup)[1:])]))
+        position = span[1]
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def _combined(ranked: tuple[LexiconEntry, ...]) -> re.Pattern[str]:
+    """One pattern for all entries: an alternative each, longest first, with its own case rule."""
+    alternatives = []
+    for index, entry in enumerate(ranked):
+        body = r"\s+".join(re.escape(w) for w in entry.word.split(" "))
+        if not entry.case_sensitive:
+            body = f"(?i:{body})"
+        alternatives.append(f"(?P<e{index}>{body})")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
 
 
 def personal_lexicon_path(settings_path: Path) -> Path:
