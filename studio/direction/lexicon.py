@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from typing import Any
 
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import atomic_write
-
-log = logging.getLogger(__name__)
 
 #: Lexicon languages and the voice language codes (studio.voices.LANGUAGES) they cover.
 LANGUAGE_CODES: dict[str, str] = {
@@ -225,12 +222,6 @@ class Lexicon:
             gone = [e for e in mine if e.word.casefold() == wanted]
         self.entries = [e for e in self.entries if e not in gone]
         return gone
-
-    def find(self, word: str, language: str | None = None) -> LexiconEntry | None:
-        return next(
-            (e for e in self.entries if e.matches(word) and language in (None, e.language)),
-            None,
-        )
 
     def to_json(self) -> list[dict[str, Any]]:
         return [entry.to_json() for entry in self.entries]

@@ -14,7 +14,7 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
-from studio.direction.cast import Cast, check_voice
+from studio.direction.cast import Cast
 from studio.direction.grammar import DirectionError, Pause, Speech, parse, position
 from studio.direction.lexicon import (
     LexiconEntry,
@@ -223,9 +223,3 @@ def _sentences(text: str, respellings: list[Respelling]) -> tuple[tuple[int, int
         else:
             spans.append((start, end))
     return tuple(spans)
-
-
-def check_cast_voices(cast: Cast) -> None:
-    """Every member has a usable voice (for faces that want to refuse a bad cast up front)."""
-    for name, voice in cast.members.items():
-        check_voice(name, voice)

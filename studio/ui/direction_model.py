@@ -7,7 +7,6 @@ Every change emits ``changed``, which the panels and the editor's highlighting f
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -19,8 +18,6 @@ from studio.direction.plan import Direction
 from studio.errors import StudioError
 from studio.project import Project
 from studio.ui.scene_model import SceneModel
-
-log = logging.getLogger(__name__)
 
 
 class DirectionModel(QObject):
