@@ -2,6 +2,11 @@
 
 Synthesis is a generator of chunks, one per sentence (or natural piece of a long sentence), so
 callers get streaming, progress and cancel points for free: stop iterating to cancel.
+
+Text is directed (studio.direction): a ``[pause 2s]`` tag is yielded in order as a silent chunk
+of its own (``pause=True``, zeros, no text or words); every chunk's ``start`` and every word
+timing count from the start of the request's audio, the pauses' silence included, and cast
+members' lines are chunks in their own voices. Captions and follow-along rely on this.
 """
 
 from __future__ import annotations
