@@ -92,7 +92,7 @@ def test_a_pause_tag_is_that_much_silence_where_the_tag_is(tmp_path: Path, engin
     for before, after in itertools.pairwise(chunks):
         assert after.start == pytest.approx(before.start + before.duration, abs=1e-6)
     after = chunks[chunks.index(pause) + 1]
-    assert after.words and after.words[0].start >= pause.start + pause.duration
+    assert after.words and after.words[0].start >= round(pause.start + pause.duration, 3) - 0.001
     # The MP3 has one long silence: 2 s ± 0.1 s, where the pause is.
     long_runs = [run for run in silent_runs(path) if run[1] > 1.0]
     assert len(long_runs) == 1, silent_runs(path)
