@@ -231,20 +231,16 @@ class Engine:
                 continue
             pause_before = number > 0 and isinstance(parts[number - 1], Silence)
             pause_after = number + 1 < len(parts) and isinstance(parts[number + 1], Silence)
-            pending: AudioChunk | None = None
-            for chunk in self._passage(part, speed):
-                if pending is not None:
-                    stamped = _stamped(pending, index, offset, pause_before, False)
-                    yield stamped
-                    offset += stamped.duration
-                    index += 1
-                    pause_before = False
-                pending = chunk
-            if pending is not None:
-                stamped = _stamped(pending, index, offset, pause_before, pause_after)
+            # Only a passage before a pause holds each chunk back until the next is made (to know
+            # its last, whose tail is trimmed); others stream each chunk as soon as it is ready.
+            chunks = self._passage(part, speed)
+            marked = _with_last(chunks) if pause_after else ((c, False) for c in chunks)
+            for chunk, last in marked:
+                stamped = _stamped(chunk, index, offset, pause_before, last)
                 yield stamped
                 offset += stamped.duration
                 index += 1
+                pause_before = False
 
     def _passage(self, passage: Passage, speed: float) -> Iterator[AudioChunk]:
         """The passage's chunks, each timed from its own start (``_generate`` places them)."""
@@ -354,6 +350,17 @@ class Engine:
 _EDGE_SECONDS = 0.02
 #: Kokoro's output below this amplitude is silence.
 _SILENT = 0.002
+
+
+def _with_last(chunks: Iterator[AudioChunk]) -> Iterator[tuple[AudioChunk, bool]]:
+    """Each chunk with whether it is the last: one chunk of look-ahead."""
+    pending: AudioChunk | None = None
+    for chunk in chunks:
+        if pending is not None:
+            yield pending, False
+        pending = chunk
+    if pending is not None:
+        yield pending, True
 
 
 def _stamped(

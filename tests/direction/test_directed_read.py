@@ -167,3 +167,25 @@ def test_a_bad_tag_in_a_scene_names_the_scene_line_and_column(
     assert caught.value.message.startswith(
         "Scene 2 'Bad': Line 2, column 5: '[laughs]' is not a tag"
     )
+
+
+def test_chunks_still_stream_one_model_call_at_a_time(engine: Engine) -> None:
+    """Only speech right before a pause waits for its next chunk (to trim its tail)."""
+    calls: list[str] = []
+    infer = engine.backend.infer
+
+    def counted(phonemes: str, *args: object) -> object:
+        calls.append(phonemes)
+        return infer(phonemes, *args)  # type: ignore[arg-type]
+
+    engine.backend.infer = counted  # type: ignore[method-assign]
+    try:
+        stream = engine.synthesize("One. Two. Three.", "af_heart")
+        assert next(stream).text == "One." and len(calls) == 1
+        stream.close()
+        calls.clear()
+        stream = engine.synthesize("One. Two. [pause 1s] Three.", "af_heart")
+        assert next(stream).text == "One." and len(calls) == 2
+        stream.close()
+    finally:
+        del engine.backend.infer
