@@ -184,11 +184,13 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     """Export one MP3 per scene into PROJECT_DIR/audio/, skipping unchanged scenes."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+    from studio.cli_direction import personal_lexicon
     from studio.project import Project
     from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
 
     project = Project.load(project_dir)
     engine = make_speech_engine(ctx)
+    personal = personal_lexicon()
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     columns = (
@@ -200,7 +202,8 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     with Progress(*columns, console=console, transient=False) as progress:
         overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
         current = None
-        for event in render_project(project, engine, list(scene_ids) or None, force):
+        events = render_project(project, engine, list(scene_ids) or None, force, personal)
+        for event in events:
             if isinstance(event, SceneStarted):
                 label = event.scene.title or event.scene.id
                 current = progress.add_task(f"  {label[:40]}", total=len(event.scene.text.strip()))
@@ -239,16 +242,31 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     help="MP3 file to write.",
 )
 @click.option("-s", "--speed", type=float, default=1.0, show_default=True, help="0.5 to 2.0.")
+@click.option(
+    "--lexicon",
+    "lexicon_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A PLS pronunciation lexicon (W3C PLS 1.0) for this line, over the personal one.",
+)
 @click.pass_context
 @reports_errors
-def say(ctx: click.Context, text: str, voice: str, output: Path, speed: float) -> None:
+def say(
+    ctx: click.Context,
+    text: str,
+    voice: str,
+    output: Path,
+    speed: float,
+    lexicon_file: Path | None,
+) -> None:
     """Speak TEXT into an MP3 file ('-' reads the text from stdin)."""
+    from studio.cli_direction import say_direction
     from studio.render import render_text_to_mp3
 
     if text == "-":
         text = sys.stdin.read()
     engine = make_speech_engine(ctx)
-    duration, size = render_text_to_mp3(engine, text, voice, speed, output)
+    direction = say_direction(engine, lexicon_file)
+    duration, size = render_text_to_mp3(engine, text, voice, speed, output, None, direction)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
 
 
@@ -389,6 +407,17 @@ def run_studio(engine_options: dict[str, Any], server: str | None = None) -> Non
             "narration-studio --help",
         ) from exc
     sys.exit(run_gui(server=server, **engine_options))
+
+
+def _add_direction_commands() -> None:
+    """The lexicon and cast verbs live in their own module (studio.cli_direction)."""
+    from studio.cli_direction import cast, lexicon
+
+    cli.add_command(lexicon)
+    cli.add_command(cast)
+
+
+_add_direction_commands()
 
 
 def main() -> None:

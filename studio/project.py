@@ -1,20 +1,32 @@
-"""Projects: a folder holding ``project.json`` (title, default voice, scenes) and ``audio/``.
+"""Projects: a folder holding ``project.json`` (title, default voice, scenes, pronunciation
+lexicon, cast) and ``audio/``.
 
 The JSON schema is versioned. Saves are atomic and keep the previous file as ``project.json.bak``.
 A corrupt file, or one written by a newer version, raises a clear error and is never overwritten.
+Keys this version does not know are kept as they are and written back.
+
+Version 2 added ``lexicon`` and ``cast``, and the direction grammar in scene text. A version-1
+file is migrated when opened: brackets in its scenes, which were spoken as text, are escaped so
+they still are; the untouched original is kept as ``.snapshots/project-<UTC>-before-v2.json``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.direction.cast import Cast
+from studio.direction.grammar import escape
+from studio.direction.lexicon import Lexicon, merged
+from studio.direction.plan import Direction
 from studio.engine.core import validate_speed
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write
@@ -24,7 +36,13 @@ PROJECT_FILE = "project.json"
 BACKUP_FILE = "project.json.bak"
 AUDIO_DIR = "audio"
 SCHEMA_NAME = "narration-studio/project"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SNAPSHOTS_DIR = ".snapshots"
+#: The keys this version reads and writes; any other top-level key is kept as it was.
+_KNOWN_KEYS = frozenset(
+    {"schema", "version", "title", "default_voice", "scenes", "lexicon", "cast"}
+)
+log = logging.getLogger(__name__)
 DEFAULT_PAUSE_AFTER = 0.5
 MAX_PAUSE_AFTER = 30.0
 
@@ -69,6 +87,12 @@ class Project:
     title: str = "Untitled"
     default_voice: str = DEFAULT_VOICE
     scenes: list[Scene] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    cast: Cast = field(default_factory=Cast)
+    #: Top-level keys of project.json this version does not know (another version's), kept.
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: The version-1 file this project was migrated from, until its snapshot is written.
+    migrated_from: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def file(self) -> Path:
@@ -77,6 +101,10 @@ class Project:
     @property
     def audio_dir(self) -> Path:
         return self.folder / AUDIO_DIR
+
+    def direction(self, personal: Lexicon | None = None) -> Direction:
+        """What directs this project's reads: its lexicon (winning over ``personal``), its cast."""
+        return Direction.of(merged(self.lexicon, personal or Lexicon()), self.cast)
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:
@@ -100,11 +128,21 @@ class Project:
             "title": self.title,
             "default_voice": self.default_voice,
             "scenes": [scene.to_json() for scene in self.scenes],
+            "lexicon": self.lexicon.to_json(),
+            "cast": self.cast.to_json(),
+            **{k: v for k, v in self.extra.items() if k not in _KNOWN_KEYS},
         }
 
     def save(self) -> None:
-        """Write project.json atomically, keeping the previous version as project.json.bak."""
+        """Write project.json atomically, keeping the previous version as project.json.bak
+        (and, the first time after a migration, the version-1 original as a snapshot)."""
         _refuse_to_clobber(self.file)
+        self._write()
+
+    def _write(self) -> None:
+        if self.migrated_from is not None:
+            write_migration_snapshot(self.folder, self.migrated_from)
+            self.migrated_from = None
         data = (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         if self.file.exists():
             try:
@@ -144,20 +182,29 @@ class Project:
         folder = Path(folder)
         raw = _read_project_json(folder / PROJECT_FILE)
         try:
-            return cls._from_json(folder, raw)
+            project = cls._from_json(folder, raw)
         except (KeyError, TypeError, ValueError, StudioError) as exc:
             detail = exc.message if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
             raise _corrupt(folder / PROJECT_FILE, detail) from exc
+        if raw["version"] < SCHEMA_VERSION:
+            project.migrated_from = (folder / PROJECT_FILE).read_bytes()
+            try:
+                project._write()  # the snapshot first, then version 2
+            except StudioError as exc:  # a read-only folder: migrated in memory, saved later
+                log.warning("Could not save the migrated %s: %s", project.file, exc.user_text())
+        return project
 
     @classmethod
     def _from_json(cls, folder: Path, raw: dict[str, Any]) -> Project:
         scenes = []
         seen: set[str] = set()
+        version = raw["version"]
         for item in raw["scenes"]:
+            text = _text(item, "text")
             scene = Scene(
                 id=_text(item, "id") or new_scene_id(),
                 title=_text(item, "title"),
-                text=_text(item, "text"),
+                text=escape(text) if version < 2 else text,
                 voice=item.get("voice") or None,
                 speed=validate_speed(item.get("speed", 1.0)),
                 pause_after=_pause(item.get("pause_after", DEFAULT_PAUSE_AFTER)),
@@ -169,7 +216,15 @@ class Project:
             seen.add(scene.id)
             scenes.append(scene)
         default_voice = _text(raw, "default_voice") or DEFAULT_VOICE
-        return cls(folder, _text(raw, "title") or "Untitled", default_voice, scenes)
+        try:
+            lexicon = Lexicon.from_json(raw.get("lexicon", []))
+        except StudioError as exc:
+            raise ValueError(f"its lexicon: {exc.message}") from exc
+        cast = Cast.from_json(raw.get("cast", []))
+        extra = {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
+        return cls(
+            folder, _text(raw, "title") or "Untitled", default_voice, scenes, lexicon, cast, extra
+        )
 
 
 def _read_project_json(path: Path) -> dict[str, Any]:
@@ -200,6 +255,15 @@ def _read_project_json(path: Path) -> dict[str, Any]:
             "Update Narration Studio to open it. The file was left untouched.",
         )
     return raw
+
+
+def write_migration_snapshot(folder: Path, original: bytes) -> Path:
+    """Keep a version-1 project.json, untouched, before it is first rewritten as version 2."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = folder / SNAPSHOTS_DIR / f"project-{stamp}-before-v2.json"
+    if not path.exists():
+        atomic_write(path, original)
+    return path
 
 
 def _refuse_to_clobber(path: Path) -> None:
@@ -256,6 +320,14 @@ def copy_project(project: Project, folder: Path) -> Project:
             shutil.copytree(project.audio_dir, folder / AUDIO_DIR, dirs_exist_ok=True)
     except OSError as exc:
         raise io_error("copy audio to", folder, exc) from exc
-    copy = Project(folder, project.title, project.default_voice, list(project.scenes))
+    copy = Project(
+        folder,
+        project.title,
+        project.default_voice,
+        list(project.scenes),
+        Lexicon(list(project.lexicon.entries)),
+        Cast(dict(project.cast.members)),
+        dict(project.extra),
+    )
     copy.save()
     return copy

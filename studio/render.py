@@ -1,7 +1,8 @@
 """Render a project: one MP3 per scene, a render cache, and ``audio/manifest.json``.
 
 Each scene's cache key hashes its text, voice, speed and pause with the engine's identity (model,
-voices, backend, render version). A re-export skips scenes whose key and file are unchanged, renames
+voices, backend, render version), and the lexicon entries and cast members the scene uses (only
+those: adding a word to the lexicon re-renders exactly the scenes that say it). A re-export skips scenes whose key and file are unchanged, renames
 files of scenes that only moved, and removes the files of deleted scenes. The manifest is rewritten
 atomically after every scene, so a cancel or a crash never loses finished work.
 
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from studio.audio.encode import join_audio, write_mp3
+from studio.direction.lexicon import Lexicon
+from studio.direction.plan import Direction, plan_read
+from studio.direction.reading import READING_VERSION
 from studio.engine.core import SAMPLE_RATE, AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.errors import StudioError, io_error
@@ -126,12 +130,27 @@ class Manifest:
         )
 
 
-def scene_key(scene: Scene, voice: str, engine: SpeechEngine) -> str:
-    """The render cache key: changes whenever the scene's audio would change."""
-    payload = json.dumps(
-        [scene.text.strip(), voice, scene.speed, scene.pause_after, engine.identity(voice)]
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def scene_key(
+    scene: Scene, voice: str, engine: SpeechEngine, direction: Direction | None = None
+) -> str:
+    """The render cache key: changes whenever the scene's audio would change.
+
+    It holds only the lexicon entries and cast members the scene uses; a scene that uses none
+    (nor a reading fix) keys exactly as before direction existed, so its audio stays cached.
+    """
+    parts: list[object] = [
+        scene.text.strip(),
+        voice,
+        scene.speed,
+        scene.pause_after,
+        engine.identity(voice),
+    ]
+    plan = plan_read(scene.text, voice, direction)
+    if plan.entries_used or plan.cast_used or plan.uses_reading_fixes:
+        parts.append([entry.to_json() for entry in plan.entries_used])
+        parts.append([[name, v, engine.identity(v)] for name, v in plan.cast_used])
+        parts.append(READING_VERSION if plan.uses_reading_fixes else None)
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
 def render_project(
@@ -139,8 +158,11 @@ def render_project(
     engine: SpeechEngine,
     scene_ids: list[str] | None = None,
     force: bool = False,
+    personal: Lexicon | None = None,
 ) -> Iterator[RenderEvent]:
     """Render the chosen scenes (all by default), yielding events as work happens.
+
+    The project's lexicon and cast direct the read, with the ``personal`` lexicon under them.
 
     Stop iterating to cancel: the scene in progress is abandoned (no partial file) and everything
     finished so far stays in the manifest. Errors in one scene stop the render with a StudioError
@@ -151,11 +173,12 @@ def render_project(
     manifest = Manifest.load(project)
     order = [s.id for s in project.scenes]
 
+    direction = project.direction(personal)
     yield from _remove_deleted_scenes(project, manifest, order)
     _rename_moved_files(project, manifest, chosen)
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
-        yield from _render_scene(project, engine, manifest, scene, force, order)
+        yield from _render_scene(project, engine, manifest, scene, force, order, direction)
 
 
 def _render_scene(
@@ -165,12 +188,13 @@ def _render_scene(
     scene: Scene,
     force: bool,
     order: list[str],
+    direction: Direction | None = None,
 ) -> Iterator[RenderEvent]:
     voice = scene.voice_or(project.default_voice)
     target_name = project.audio_name(scene)
     target = project.folder / target_name
     try:
-        key = scene_key(scene, voice, engine)
+        key = scene_key(scene, voice, engine, direction)
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)
@@ -188,7 +212,7 @@ def _render_scene(
     total = len(scene.text.strip())
     done = 0
     try:
-        for chunk in engine.synthesize(scene.text, voice, scene.speed):
+        for chunk in engine.synthesize(scene.text, voice, scene.speed, direction):
             pieces.append(chunk.audio)
             done = min(total, done + len(chunk.text) + 1)
             yield SceneProgress(scene, done, total, chunk)
@@ -280,10 +304,11 @@ def render_text_to_mp3(
     speed: float,
     output: Path,
     on_chunk: Callable[[AudioChunk], None] | None = None,
+    direction: Direction | None = None,
 ) -> tuple[float, int]:
     """Synthesize ``text`` into one MP3 at ``output``; returns (duration seconds, size bytes)."""
     pieces = []
-    for chunk in engine.synthesize(text, voice, speed):
+    for chunk in engine.synthesize(text, voice, speed, direction):
         pieces.append(chunk.audio)
         if on_chunk:
             on_chunk(chunk)

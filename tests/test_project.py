@@ -25,7 +25,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.title == "My Film"
     assert [s.to_json() for s in loaded.scenes] == [s.to_json() for s in project.scenes]
     raw = json.loads(project.file.read_text())
-    assert raw["schema"] == "narration-studio/project" and raw["version"] == 1
+    assert raw["schema"] == "narration-studio/project" and raw["version"] == 2
 
 
 def test_save_keeps_a_backup_of_the_previous_file(tmp_path: Path) -> None:

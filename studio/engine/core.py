@@ -2,6 +2,11 @@
 
 Synthesis is a generator of chunks, one per sentence (or natural piece of a long sentence), so
 callers get streaming, progress and cancel points for free: stop iterating to cancel.
+
+Text is directed (studio.direction): a ``[pause 2s]`` tag is yielded in order as a silent chunk
+of its own (``pause=True``, zeros, no text or words); every chunk's ``start`` and every word
+timing count from the start of the request's audio, the pauses' silence included, and cast
+members' lines are chunks in their own voices. Captions and follow-along rely on this.
 """
 
 from __future__ import annotations
@@ -13,17 +18,19 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from studio import __version__
+from studio.direction.grammar import Speech
+from studio.direction.plan import Direction, Passage, ReadPlan, Respelling, Silence, plan_read
 from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
 from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
 from studio.errors import ErrorCode, StudioError
-from studio.text import split_sentences, validate_text
+from studio.text import validate_text
 from studio.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
 
 log = logging.getLogger(__name__)
@@ -61,16 +68,27 @@ class Backend(Protocol):
 
 @dataclass(frozen=True)
 class WordTiming:
-    """A word and when it is spoken, in seconds from the start of the request."""
+    """A word and when it is spoken, in seconds from the start of the request.
+
+    ``source`` is the word's (start, end) in the request's text as written, when known.
+    """
 
     word: str
     start: float
     end: float
+    source: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
 class AudioChunk:
-    """One synthesized piece: float32 mono audio at 24 kHz, its text, and where it starts."""
+    """One synthesized piece: float32 mono audio at 24 kHz, its text, and where it starts.
+
+    ``start`` and word timings count from the start of the request's audio, pauses included.
+    A ``[pause]`` tag is a chunk of its own, in order: ``pause`` True, ``audio`` that many
+    seconds of zeros, no text, phonemes or words. ``source`` is the (start, end) of the text as
+    written that the chunk voices (for a pause, the tag); ``voice`` is the voice that spoke it
+    (a cast member's in dialogue) and ``speaker`` that member's name.
+    """
 
     index: int
     text: str
@@ -78,6 +96,10 @@ class AudioChunk:
     audio: np.ndarray
     start: float
     words: tuple[WordTiming, ...] = ()
+    source: tuple[int, int] | None = None
+    pause: bool = False
+    voice: str = ""
+    speaker: str | None = None
 
     @property
     def duration(self) -> float:
@@ -106,6 +128,8 @@ class Engine:
         self._phonemizers: dict[str, Phonemizer] = {}
         self._voice_packs: dict[str, np.ndarray] = {}
         self._fingerprints: dict[Path, str] = {}
+        self._respellings: dict[tuple[str, str], str] = {}
+        self._symbols: frozenset[str] | None = None
         self._load_lock = threading.Lock()
         self._loaded = False
         self.load_seconds: float | None = None
@@ -153,33 +177,137 @@ class Engine:
             return self.load_seconds
 
     def synthesize(
-        self, text: str, voice: str = DEFAULT_VOICE, speed: float = 1.0
+        self,
+        text: str,
+        voice: str = DEFAULT_VOICE,
+        speed: float = 1.0,
+        direction: Direction | None = None,
+        start_at: int = 0,
+        sentences: int | None = None,
     ) -> Iterator[AudioChunk]:
         """Check the request now, then yield audio chunks as each sentence is ready.
 
-        Raises TTS_INVALID_INPUT or TTS_INVALID_VOICE at once, before any model work.
+        ``text`` may use the direction grammar (studio.direction.grammar): pauses, one-off
+        pronunciations, and speaker lines of ``direction``'s cast; ``direction``'s lexicon
+        applies too. ``start_at`` (an index into ``text``) starts the read at that sentence,
+        and ``sentences`` limits it to that many (a preview of one sentence, say).
+        Raises TTS_INVALID_INPUT (with line and column for a bad tag) or TTS_INVALID_VOICE at
+        once, before any model work.
         """
-        clean_text = validate_text(text)
-        spec = parse_voice(voice)
+        validate_text(text)
+        parse_voice(voice)
+        clean_speed = validate_speed(speed)
+        needs_symbols = "](/" in text or any(e.ipa for e in (direction or Direction()).lexicon)
+        plan = plan_read(text, voice, direction, self.phoneme_symbols() if needs_symbols else None)
+        if start_at or sentences is not None:
+            plan = plan.starting_at(start_at, sentences)
+        return self.speak(plan, clean_speed)
+
+    def speak(self, plan: ReadPlan, speed: float = 1.0) -> Iterator[AudioChunk]:
+        """Voice a read plan (studio.direction.plan_read), yielding chunks in order.
+
+        No length limit: requests are checked where they enter (``synthesize``, the service,
+        the renderer). Voices are loaded now, so a missing voice file fails before any audio.
+        """
         clean_speed = validate_speed(speed)
         self.load()
-        style_pack = self._style_pack(spec)
-        phonemizer = self._phonemizer(spec.lang)
-        return self._generate(clean_text, style_pack, phonemizer, clean_speed)
+        for voice in plan.voices:
+            spec = parse_voice(voice)
+            self._style_pack(spec)
+            self._phonemizer(spec.lang)
+        return self._generate(plan, clean_speed)
 
-    def _generate(
-        self, text: str, style_pack: np.ndarray, phonemizer: Phonemizer, speed: float
-    ) -> Iterator[AudioChunk]:
+    def _generate(self, plan: ReadPlan, speed: float) -> Iterator[AudioChunk]:
+        """Chunks in order, stamped with their index and start. Next to a pause, the speech's own
+        silence is trimmed to a breath, so that a [pause 2s] measures as 2 s of silence."""
         offset = 0.0
         index = 0
-        for sentence in split_sentences(text):
-            for piece in phonemizer.chunks(sentence):
-                style = style_pack[len(piece.phonemes) - 1]
-                audio, durations = self.backend.infer(piece.phonemes, style, speed)
-                words = _word_timings(piece, durations, offset)
-                yield AudioChunk(index, piece.text, piece.phonemes, audio, offset, words)
+        parts = plan.parts
+        for number, part in enumerate(parts):
+            if isinstance(part, Silence):
+                audio = np.zeros(round(part.seconds * SAMPLE_RATE), dtype=np.float32)
+                yield AudioChunk(index, "", "", audio, offset, (), (part.start, part.end), True)
                 offset += len(audio) / SAMPLE_RATE
                 index += 1
+                continue
+            pause_before = number > 0 and isinstance(parts[number - 1], Silence)
+            pause_after = number + 1 < len(parts) and isinstance(parts[number + 1], Silence)
+            # Only a passage before a pause holds each chunk back until the next is made (to know
+            # its last, whose tail is trimmed); others stream each chunk as soon as it is ready.
+            chunks = self._passage(part, speed)
+            marked = _with_last(chunks) if pause_after else ((c, False) for c in chunks)
+            for chunk, last in marked:
+                stamped = _stamped(chunk, index, offset, pause_before, last)
+                yield stamped
+                offset += stamped.duration
+                index += 1
+                pause_before = False
+
+    def _passage(self, passage: Passage, speed: float) -> Iterator[AudioChunk]:
+        """The passage's chunks, each timed from its own start (``_generate`` places them)."""
+        spec = parse_voice(passage.voice)
+        style_pack = self._style_pack(spec)
+        phonemizer = self._phonemizer(spec.lang)
+        text = passage.text
+        for first, last in passage.sentences:
+            sentence = text[first:last]
+            overrides = [
+                (r.start - first, r.end - first, self._phonemes_of(r, phonemizer))
+                for r in passage.respellings
+                if first <= r.start < last
+            ]
+            locate = _Locator(passage.speech, first)
+            for piece in phonemizer.chunks(sentence, overrides):
+                style = style_pack[len(piece.phonemes) - 1]
+                audio, durations = self.backend.infer(piece.phonemes, style, speed)
+                piece_start = locate.cursor
+                found = locate.find(piece.text)
+                source = passage.speech.source_span(*found) if found else None
+                in_piece = _Locator(passage.speech, found[0] if found else piece_start)
+                words = _word_timings(piece, durations, 0.0, in_piece)
+                yield AudioChunk(
+                    0,
+                    piece.text,
+                    piece.phonemes,
+                    audio,
+                    0.0,
+                    words,
+                    source,
+                    voice=passage.voice,
+                    speaker=passage.speaker,
+                )
+
+    def _phonemes_of(self, respelling: Respelling, phonemizer: Phonemizer) -> str:
+        """A respelling's phonemes (remembered per language), or a clear error naming it."""
+        if respelling.phonemes is not None:
+            return respelling.phonemes
+        key = (phonemizer.lang, str(respelling.say))
+        if key not in self._respellings:
+            try:
+                self._respellings[key] = phonemizer.phonemize(str(respelling.say))
+            except StudioError as exc:
+                raise StudioError(
+                    exc.code,
+                    f"Cannot pronounce the respelling '{respelling.say}' of {respelling.what}.",
+                    "Respell it with common words, or give phonemes instead.",
+                ) from exc
+        return self._respellings[key]
+
+    def phoneme_symbols(self) -> frozenset[str]:
+        """The model's phoneme symbols (its config.json's vocab); read once, without loading."""
+        if self._symbols is None:
+            import json
+
+            try:
+                config = json.loads(self.source.config_path().read_text(encoding="utf-8"))
+                self._symbols = frozenset(config["vocab"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise StudioError(
+                    ErrorCode.MODEL_NOT_FOUND,
+                    f"The model's config.json has no readable phoneme list ({exc}).",
+                    "Choose a complete Kokoro model folder.",
+                ) from exc
+        return self._symbols
 
     def identity(self, voice: str) -> str:
         """A key that changes whenever the audio for a given text could change: the studio's
@@ -221,17 +349,80 @@ class Engine:
         return self._voice_packs[voice_id]
 
 
+#: Speech's own silence kept next to a pause tag (the tail of a breath, so no sound is cut).
+_EDGE_SECONDS = 0.02
+#: Kokoro's output below this amplitude is silence.
+_SILENT = 0.002
+
+
+def _with_last(chunks: Iterator[AudioChunk]) -> Iterator[tuple[AudioChunk, bool]]:
+    """Each chunk with whether it is the last: one chunk of look-ahead."""
+    pending: AudioChunk | None = None
+    for chunk in chunks:
+        if pending is not None:
+            yield pending, False
+        pending = chunk
+    if pending is not None:
+        yield pending, True
+
+
+def _stamped(
+    chunk: AudioChunk, index: int, offset: float, trim_start: bool, trim_end: bool
+) -> AudioChunk:
+    """The chunk placed at ``offset``; its leading or trailing silence trimmed when asked."""
+    audio = chunk.audio
+    cut = 0
+    if trim_start or trim_end:
+        loud = np.flatnonzero(np.abs(audio) > _SILENT)
+        if len(loud):
+            edge = int(_EDGE_SECONDS * SAMPLE_RATE)
+            first = max(0, int(loud[0]) - edge) if trim_start else 0
+            last = min(len(audio), int(loud[-1]) + 1 + edge) if trim_end else len(audio)
+            audio, cut = audio[first:last], first
+    shift = offset - cut / SAMPLE_RATE
+    words = tuple(
+        replace(w, start=round(max(offset, w.start + shift), 3), end=round(w.end + shift, 3))
+        for w in chunk.words
+    )
+    return replace(chunk, index=index, start=offset, audio=audio, words=words)
+
+
+class _Locator:
+    """Finds pieces and words of a passage, in order, in the text as written."""
+
+    def __init__(self, speech: Speech, cursor: int) -> None:
+        self.speech = speech
+        self.cursor = cursor
+
+    def find(self, fragment: str) -> tuple[int, int] | None:
+        """Where ``fragment`` is next in the passage's plain text; moves past it."""
+        at = self.speech.text.find(fragment, self.cursor) if fragment else -1
+        if at < 0:
+            return None
+        self.cursor = at + len(fragment)
+        return at, self.cursor
+
+    def span(self, fragment: str) -> tuple[int, int] | None:
+        """Where ``fragment`` is next, in the text as written."""
+        found = self.find(fragment)
+        return self.speech.source_span(*found) if found else None
+
+
 def _word_timings(
-    piece: PhonemeChunk, durations: np.ndarray | None, offset: float
+    piece: PhonemeChunk,
+    durations: np.ndarray | None,
+    offset: float,
+    locate: _Locator | None = None,
 ) -> tuple[WordTiming, ...]:
     """Word start and end times from the model's per-phoneme durations (English only)."""
     if durations is None or not piece.tokens:
         return ()
-    return tuple(
-        WordTiming(word, round(offset + start, 3), round(offset + end, 3))
-        for word, start, end in word_timings(piece.tokens, durations)
-        if any(c.isalnum() for c in word)
-    )
+    words = []
+    for word, start, end in word_timings(piece.tokens, durations):
+        if any(c.isalnum() for c in word):
+            source = locate.span(word) if locate is not None else None
+            words.append(WordTiming(word, round(offset + start, 3), round(offset + end, 3), source))
+    return tuple(words)
 
 
 def _quiet_third_party_logs() -> None:

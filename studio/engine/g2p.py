@@ -33,6 +33,8 @@ _ESPEAK_LANGUAGES = {"e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"
 #: Where a too-long English piece may end, strongest first (kokoro's KPipeline.waterfall_last).
 _BREAKS = (frozenset("!.?…"), frozenset(":;"), frozenset(",—"))
 _BUMPS = frozenset(")”")
+#: Say ``text[start:end]`` with these phonemes: (start, end, phonemes).
+Override = tuple[int, int, str]
 
 
 @dataclass(frozen=True)
@@ -66,22 +68,37 @@ class Phonemizer:
                 f"Reinstall Narration Studio, or install it with: pip install {extra}",
             ) from exc
 
-    def chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
-        """Model-sized phoneme chunks covering every word of ``sentence``, in order."""
+    def chunks(self, sentence: str, overrides: Sequence[Override] = ()) -> Iterator[PhonemeChunk]:
+        """Model-sized phoneme chunks covering every word of ``sentence``, in order.
+
+        ``overrides`` are (start, end, phonemes): say ``sentence[start:end]`` with these phonemes
+        (sorted, not overlapping; from the direction grammar and the lexicon).
+        """
         if self.lang in "ab":
-            yield from self._english_chunks(sentence)
+            yield from self._english_chunks(sentence, overrides)
+        elif overrides:
+            yield from self._other_chunks_with(sentence, overrides)
         else:
             yield from self._other_chunks(sentence)
 
-    def _english_chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
-        _, tokens = self._g2p(sentence)
-        unknown = [t.text for t in tokens if t.phonemes and _UNKNOWN in t.phonemes]
-        if unknown:
-            raise StudioError(
-                ErrorCode.INVALID_INPUT,
-                f"Cannot pronounce: {', '.join(repr(w) for w in unknown)}.",
-                "Spell the word out as it sounds, or check that espeak-ng is available.",
-            )
+    def phonemize(self, text: str) -> str:
+        """The phonemes of a short text (a respelling), or TTS_INVALID_INPUT if it cannot be said."""
+        if self.lang in "ab":
+            _, tokens = self._g2p(text, preprocess=_plain(text, ()))
+            self._refuse_unknown(tokens)
+            phonemes = _tokens_phonemes(tokens)
+        else:
+            phonemes = (self._g2p(text)[0] or "").strip()
+        if not phonemes:
+            raise StudioError(ErrorCode.INVALID_INPUT, f"Cannot pronounce '{text}'.")
+        return phonemes
+
+    def _english_chunks(
+        self, sentence: str, overrides: Sequence[Override] = ()
+    ) -> Iterator[PhonemeChunk]:
+        # Our own preprocessing: misaki's would read [text](...) in the user's text as its markup.
+        _, tokens = self._g2p(sentence, preprocess=_plain(sentence, overrides))
+        self._refuse_unknown(tokens)
         for piece_tokens in _model_sized(tokens):
             text, phonemes = _tokens_text(piece_tokens), _tokens_phonemes(piece_tokens)
             if not phonemes:
@@ -94,6 +111,16 @@ class Phonemizer:
                 )
             yield PhonemeChunk(text, phonemes, piece_tokens)
 
+    @staticmethod
+    def _refuse_unknown(tokens: Sequence[Any]) -> None:
+        unknown = [t.text for t in tokens if t.phonemes and _UNKNOWN in t.phonemes]
+        if unknown:
+            raise StudioError(
+                ErrorCode.INVALID_INPUT,
+                f"Cannot pronounce: {', '.join(repr(w) for w in unknown)}.",
+                "Spell the word out as it sounds, or check that espeak-ng is available.",
+            )
+
     def _other_chunks(self, sentence: str) -> Iterator[PhonemeChunk]:
         phonemes = self._g2p(sentence)[0] or ""
         if len(phonemes) <= MAX_PHONEMES:
@@ -104,6 +131,59 @@ class Phonemizer:
             raise StudioError(ErrorCode.INVALID_INPUT, f"Cannot pronounce '{sentence}'.")
         for half in split_in_two(sentence):
             yield from self._other_chunks(half)
+
+    def _other_chunks_with(
+        self, sentence: str, overrides: Sequence[Override]
+    ) -> Iterator[PhonemeChunk]:
+        """Languages without misaki's token overrides: the text between overrides is phonemized
+        piece by piece, the overrides' phonemes go between, and pieces are grouped up to the
+        model's window."""
+        parts: list[tuple[int, int, str]] = []
+        cursor = 0
+        for start, end, phonemes in [*overrides, (len(sentence), len(sentence), "")]:
+            if sentence[cursor:start].strip():
+                for chunk in self._other_chunks(sentence[cursor:start]):
+                    at = sentence.find(chunk.text, cursor)
+                    parts.append((at, at + len(chunk.text), chunk.phonemes))
+            if end > start:
+                if len(phonemes) > MAX_PHONEMES:
+                    raise StudioError(
+                        ErrorCode.INVALID_INPUT,
+                        f"The pronunciation of '{sentence[start:end][:40]}' is too long.",
+                    )
+                parts.append((start, end, phonemes))
+            cursor = end
+        group: list[tuple[int, int, str]] = []
+        for part in parts:
+            if group and len(" ".join(p for _, _, p in [*group, part])) > MAX_PHONEMES:
+                yield _grouped(sentence, group)
+                group = []
+            group.append(part)
+        if group:
+            yield _grouped(sentence, group)
+
+
+def _grouped(sentence: str, group: list[tuple[int, int, str]]) -> PhonemeChunk:
+    return PhonemeChunk(sentence[group[0][0] : group[-1][1]], " ".join(p for _, _, p in group))
+
+
+def _plain(sentence: str, overrides: Sequence[Override]) -> Any:
+    """A misaki preprocess step for ``sentence``: its words, with the overrides' phonemes as
+    features of the words they cover (misaki's own format for [word](/phonemes/))."""
+
+    def preprocess(_text: str) -> tuple[str, list[str], dict[int, str]]:
+        words: list[str] = []
+        features: dict[int, str] = {}
+        cursor = 0
+        for start, end, phonemes in overrides:
+            words.extend(sentence[cursor:start].split())
+            features[len(words)] = "/" + phonemes
+            words.append(sentence[start:end])
+            cursor = end
+        words.extend(sentence[cursor:].split())
+        return sentence, words, features
+
+    return preprocess
 
 
 def word_timings(tokens: Sequence[Any], durations: np.ndarray) -> list[tuple[str, float, float]]:

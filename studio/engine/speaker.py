@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from studio.direction.plan import Direction
     from studio.engine.core import AudioChunk
 
 
@@ -27,8 +28,21 @@ class SpeechEngine(Protocol):
         """Get ready to speak (idempotent); returns the seconds it took."""
         ...
 
-    def synthesize(self, text: str, voice: str = ..., speed: float = ...) -> Iterator[AudioChunk]:
-        """Check the request at once (TTS_INVALID_*), then yield chunks as they are ready."""
+    def synthesize(
+        self,
+        text: str,
+        voice: str = ...,
+        speed: float = ...,
+        direction: Direction | None = ...,
+        start_at: int = ...,
+        sentences: int | None = ...,
+    ) -> Iterator[AudioChunk]:
+        """Check the request at once (TTS_INVALID_*), then yield chunks as they are ready:
+        ``direction``'s lexicon and cast apply, and the read may start at a sentence."""
+        ...
+
+    def phoneme_symbols(self) -> frozenset[str]:
+        """The model's phoneme symbols, which lexicon entries are checked against."""
         ...
 
     def identity(self, voice: str) -> str:

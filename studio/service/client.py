@@ -40,6 +40,7 @@ from studio.service.protocol import (
 )
 
 if TYPE_CHECKING:
+    from studio.direction.plan import Direction
     from studio.engine.core import AudioChunk
     from studio.service.http_client import HttpTransport
 
@@ -337,6 +338,9 @@ class TTSClient:
         *,
         speed: float | None = None,
         timeout: float | None = None,
+        direction: Direction | None = None,
+        start_at: int = 0,
+        sentences: int | None = None,
     ) -> Iterator[AudioChunk]:
         """Speak ``text`` into memory: yield an engine ``AudioChunk`` (24 kHz float32 samples,
         its text and word timings) per sentence as it is ready; no file is written.
@@ -352,6 +356,14 @@ class TTSClient:
         }
         if speed is not None:
             payload["speed"] = speed
+        if direction is not None and direction.lexicon:
+            payload["lexicon"] = [entry.to_json(camel=True) for entry in direction.lexicon]
+        if direction is not None and direction.cast:
+            payload["cast"] = dict(direction.cast)
+        if start_at:
+            payload["startAt"] = start_at
+        if sentences is not None:
+            payload["sentences"] = sentences
         deadline = self.request_timeout(text) if timeout is None else timeout
         items: queue.Queue[Any] = queue.Queue()
         stop = threading.Event()
@@ -383,6 +395,15 @@ class TTSClient:
                 "Only an HTTP server reports its model identity.", "Pass url= to TTSClient."
             )
         return self._http.identity(voice_id)
+
+    def server_phoneme_symbols(self) -> frozenset[str]:
+        """The phoneme symbols of an HTTP server's model, for checking lexicon entries. HTTP only
+        (an extension)."""
+        if self._http is None:
+            raise ServiceError(
+                "Only an HTTP server reports its phoneme symbols.", "Pass url= to TTSClient."
+            )
+        return self._http.phoneme_symbols()
 
     def request_timeout(self, text: object) -> float:
         """Seconds to wait for a synthesis: a base plus a share per character."""
@@ -515,7 +536,10 @@ def audio_chunk_from_event(event: dict[str, Any]) -> AudioChunk:
     if event.get("encoding", "f32le") != "f32le" or "audio" not in event:
         raise ServiceError("The TTS service sent a chunk without audio in a known encoding.")
     samples = np.frombuffer(base64.b64decode(event["audio"]), dtype="<f4").astype(np.float32)
-    words = tuple(WordTiming(str(w), float(s), float(e)) for w, s, e in event.get("words", ()))
+    words = tuple(
+        WordTiming(str(w[0]), float(w[1]), float(w[2]), _span(w[3] if len(w) > 3 else None))
+        for w in event.get("words", ())
+    )
     return AudioChunk(
         int(event["index"]),
         str(event.get("text", "")),
@@ -523,7 +547,18 @@ def audio_chunk_from_event(event: dict[str, Any]) -> AudioChunk:
         samples,
         float(event["start"]),
         words,
+        _span(event.get("source")),
+        bool(event.get("pause", False)),
+        str(event.get("voice") or ""),
+        event.get("speaker") if isinstance(event.get("speaker"), str) else None,
     )
+
+
+def _span(raw: object) -> tuple[int, int] | None:
+    """A (start, end) span of the text as written, from its JSON pair."""
+    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(i, int) for i in raw):
+        return raw[0], raw[1]
+    return None
 
 
 #: The seed calls its client KokoroProvider; this is the same thing in Python.

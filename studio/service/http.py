@@ -8,6 +8,7 @@
 | ``GET /metrics`` | ``metrics`` | Prometheus text |
 | ``GET /v1/metrics`` | ``metrics`` | each worker's JSON metrics (extension) |
 | ``GET /v1/identity?voice=`` | | what the render cache keys on (extension, for remote rendering) |
+| ``GET /v1/symbols`` | | the model's phoneme symbols (extension: lexicon entries are checked against them) |
 | ``POST /v1/audio/speech`` | | OpenAI's speech endpoint (``studio.service.openai_api``) |
 
 Errors are the seed's error object with a status: 400 invalid input, voice or path; 401 without
@@ -199,17 +200,27 @@ def create_app(options: HttpOptions, client: TTSClient) -> Any:
             raise HttpError(exc) from None
         return JSONResponse(protocol.success(None, workers=workers))
 
-    identities = _Identities(options.engine_options)
+    facts = _ModelFacts(options.engine_options)
 
     @app.get("/v1/identity")
     async def identity(voice: str) -> Response:
         from anyio.to_thread import run_sync
 
         try:
-            key = await run_sync(identities.of, voice)
+            key = await run_sync(facts.identity, voice)
         except StudioError as exc:
             raise HttpError(exc) from None
         return JSONResponse(protocol.success(None, voice=voice, identity=key))
+
+    @app.get("/v1/symbols")
+    async def symbols() -> Response:
+        from anyio.to_thread import run_sync
+
+        try:
+            found = await run_sync(facts.symbols)
+        except StudioError as exc:
+            raise HttpError(exc) from None
+        return JSONResponse(protocol.success(None, symbols=found))
 
     @app.post("/v1/synthesize")
     async def synthesize(request: Request) -> Response:
@@ -243,20 +254,27 @@ def create_app(options: HttpOptions, client: TTSClient) -> Any:
     return guarded
 
 
-class _Identities:
-    """The render cache's identity of each voice on this server's model (an unloaded engine
-    configured like the workers: it reads file fingerprints only)."""
+class _ModelFacts:
+    """What clients of this server's model need without loading it: the render cache's identity
+    of each voice, and the model's phoneme symbols (an unloaded engine configured like the
+    workers reads file fingerprints and config.json only)."""
 
     def __init__(self, engine_options: dict[str, Any]) -> None:
         self._options = engine_options
         self._engine: Any = None
 
-    def of(self, voice: str) -> str:
+    def _unloaded_engine(self) -> Any:
         if self._engine is None:
             from studio.engine.configure import configured_engine
 
             self._engine = configured_engine(**self._options)
-        return str(self._engine.identity(voice))
+        return self._engine
+
+    def identity(self, voice: str) -> str:
+        return str(self._unloaded_engine().identity(voice))
+
+    def symbols(self) -> list[str]:
+        return sorted(self._unloaded_engine().phoneme_symbols())
 
 
 def parse_synthesize(body: bytes) -> protocol.Synthesize:

@@ -105,6 +105,12 @@ class HttpTransport:
     def identity(self, voice_id: str) -> str:
         return str(self._get("/v1/identity", {"voice": voice_id})["identity"])
 
+    def phoneme_symbols(self) -> frozenset[str]:
+        symbols = self._get("/v1/symbols").get("symbols")
+        if not isinstance(symbols, list):
+            raise ServiceError(f"The TTS server at {self.url} sent no phoneme symbols.")
+        return frozenset(str(symbol) for symbol in symbols)
+
     def synthesize(
         self, payload: dict[str, Any], timeout: float, on_event: EventHandler
     ) -> dict[str, Any]:

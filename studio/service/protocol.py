@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from studio.direction.cast import check_name, check_voice
+from studio.direction.grammar import parse as parse_direction
+from studio.direction.lexicon import Lexicon, LexiconEntry
 from studio.errors import ErrorCode, StudioError, did_you_mean
 from studio.text import validate_text
 from studio.voices import parse_voice
@@ -36,6 +39,15 @@ class Synthesize:
     speed: float = 1.0
     stream: bool = False
     audio: bool = False  # extension: each chunk event carries its audio and word timings
+    #: Pronunciation entries for this request (*extension*): ``[{"word", "say" | "ipa",
+    #: "caseSensitive"?, "language"?}]``.
+    lexicon: tuple[LexiconEntry, ...] = ()
+    #: Speaker name → voice for ``NAME:`` lines (*extension*): ``{"ANNA": "af_bella"}``.
+    cast: tuple[tuple[str, str], ...] = ()
+    #: Start the read at the sentence holding this index of ``text``, and voice at most
+    #: ``sentences`` sentences (*extension*, with ``"audio": true``: play from a sentence).
+    start_at: int = 0
+    sentences: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,18 @@ class Metrics:
 Request = Synthesize | Ping | Shutdown | Voices | Metrics
 
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "synthesize": ("text", "voiceId", "outputPath", "speed", "stream", "audio"),
+    "synthesize": (
+        "text",
+        "voiceId",
+        "outputPath",
+        "speed",
+        "stream",
+        "audio",
+        "lexicon",
+        "cast",
+        "startAt",
+        "sentences",
+    ),
     "ping": (),
     "shutdown": (),
     "voices": ("lang",),
@@ -174,8 +197,19 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
     parse_voice(voice_id)
     if output_path is not None:
         _check_output_path(output_path, request_id)
+    parse_direction(text)  # a malformed tag fails now, with its line and column
     speed = _optional(obj, "speed", (int, float), "a number", request_id)
     stream = _optional(obj, "stream", bool, "true or false", request_id)
+    lexicon = _lexicon(obj.get("lexicon"), request_id)
+    cast = _cast(obj.get("cast"), request_id)
+    start_at = _count(obj, "startAt", 0, len(text), request_id)
+    sentences = _count(obj, "sentences", 1, None, request_id)
+    if (start_at or sentences is not None) and not audio:
+        raise _invalid(
+            "Fields 'startAt' and 'sentences' need \"audio\": true.",
+            request_id,
+            "They choose what to listen to; a file always holds the whole text.",
+        )
     return Synthesize(
         request_id,
         text,
@@ -184,7 +218,57 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
         1.0 if speed is None else speed,
         bool(stream) or audio,
         audio,
+        lexicon,
+        cast,
+        start_at or 0,
+        sentences,
     )
+
+
+def _cast(raw: object, request_id: RequestId) -> tuple[tuple[str, str], ...]:
+    """The request's cast: speaker names to voices, each voice checked like voiceId."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise _invalid(
+            "Field 'cast' must be an object of speaker names to voices.",
+            request_id,
+            'For example {"ANNA": "af_bella", "TOM": "am_michael"}.',
+        )
+    try:
+        return tuple((check_name(name), check_voice(name, voice)) for name, voice in raw.items())
+    except StudioError as exc:
+        raise RequestError(exc.code, f"Field 'cast': {exc.message}", exc.hint, request_id) from None
+
+
+def _count(
+    obj: dict[str, Any], key: str, low: int, high: int | None, request_id: RequestId
+) -> int | None:
+    """An optional whole number in [low, high]."""
+    value = _optional(obj, key, int, "a whole number", request_id)
+    if value is not None and (value < low or (high is not None and value > high)):
+        limit = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise _invalid(f"Field '{key}' must be a whole number {limit}.", request_id)
+    return value
+
+
+def _lexicon(raw: object, request_id: RequestId) -> tuple[LexiconEntry, ...]:
+    """The request's own pronunciation entries; a bad one is refused by its position."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _invalid(f"Field 'lexicon' must be an array, not {_json_type(raw)}.", request_id)
+    try:
+        return tuple(Lexicon.from_json(raw, camel=True))
+    except StudioError as exc:
+        raise _invalid(
+            f"Field 'lexicon': {exc.message}",
+            request_id,
+            'An entry is {"word": "Worcester", "say": "wuster"} or {"word": "Worcester", '
+            '"ipa": "wˈʊstəɹ"}, with optional "caseSensitive" and "language".',
+        ) from None
 
 
 def _required(obj: dict[str, Any], key: str, request_id: RequestId) -> str:
@@ -340,7 +424,11 @@ def audio_chunk_event(
         event.update(
             text=chunk.text,
             phonemes=chunk.phonemes,
-            words=[[w.word, finite(w.start), finite(w.end)] for w in chunk.words],
+            words=[[w.word, finite(w.start), finite(w.end), w.source] for w in chunk.words],
+            source=chunk.source,
+            pause=chunk.pause,
+            voice=chunk.voice,
+            speaker=chunk.speaker,
             sampleRate=sample_rate,
             encoding=AUDIO_ENCODING,
             audio=base64.b64encode(samples.tobytes()).decode("ascii"),

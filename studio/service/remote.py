@@ -23,6 +23,7 @@ from studio.service.client import TTSClient
 from studio.voices import DEFAULT_VOICE, parse_voice
 
 if TYPE_CHECKING:
+    from studio.direction.plan import Direction
     from studio.engine.core import AudioChunk
     from studio.settings import Settings
 
@@ -66,6 +67,7 @@ class RemoteEngine:
         self.url = check_url(url)
         self._client = TTSClient(url=self.url, token=token, startup_timeout=startup_timeout)
         self._identities: dict[str, str] = {}
+        self._symbols: frozenset[str] | None = None
         self._loaded = False
         self.load_seconds: float | None = None
 
@@ -85,21 +87,44 @@ class RemoteEngine:
         started = time.perf_counter()
         self._client.ping()  # raises now when nothing answers at that address
         self._client.ensure_running()
+        self.phoneme_symbols()  # now, not later on a caller's (the GUI's) thread
         self._loaded = True
         self.load_seconds = time.perf_counter() - started
         return self.load_seconds
 
     def synthesize(
-        self, text: str, voice: str = DEFAULT_VOICE, speed: float = 1.0
+        self,
+        text: str,
+        voice: str = DEFAULT_VOICE,
+        speed: float = 1.0,
+        direction: Direction | None = None,
+        start_at: int = 0,
+        sentences: int | None = None,
     ) -> Iterator[AudioChunk]:
-        """Check the request here first (the same errors as the local engine), then stream."""
+        """Check the request here first (the same errors as the local engine: a bad tag by its
+        line and column, a cast member without a voice), then stream: the server voices the
+        lexicon entries, cast and starting sentence it is sent."""
+        from studio.direction.plan import plan_read
         from studio.engine.core import validate_speed
         from studio.text import validate_text
 
         validate_text(text)
-        parse_voice(voice)
         validate_speed(speed)
-        return self._client.stream(text, voice, speed=speed)
+        plan_read(text, voice, direction)
+        return self._client.stream(
+            text,
+            voice,
+            speed=speed,
+            direction=direction,
+            start_at=start_at,
+            sentences=sentences,
+        )
+
+    def phoneme_symbols(self) -> frozenset[str]:
+        """The server's model's phoneme symbols, asked once."""
+        if self._symbols is None:
+            self._symbols = self._client.server_phoneme_symbols()
+        return self._symbols
 
     def identity(self, voice: str) -> str:
         """The server's identity of its model for ``voice`` (the same key a local render of the

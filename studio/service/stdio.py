@@ -307,9 +307,18 @@ class Service:
                     protocol.audio_chunk_event(request.id, chunk, SAMPLE_RATE, request.audio)
                 )
 
+        direction = request_direction(self.engine, request)
         if target is None:  # "audio": true without a file: the events carried the audio
             duration = 0.0
-            for chunk in self.engine.synthesize(request.text, request.voice_id, request.speed):
+            chunks = self.engine.synthesize(
+                request.text,
+                request.voice_id,
+                request.speed,
+                direction,
+                request.start_at,
+                request.sentences,
+            )
+            for chunk in chunks:
                 on_chunk(chunk)
                 duration += chunk.duration
             self.metrics.record_synthesis(time.perf_counter() - started)
@@ -319,7 +328,7 @@ class Service:
         # be real folders: the path was checked when the request arrived, perhaps long ago.
         staged = staging_path(self.audio_root, target)  # written atomically, or not at all
         duration, size = render_text_to_mp3(
-            self.engine, request.text, request.voice_id, request.speed, staged, on_chunk
+            self.engine, request.text, request.voice_id, request.speed, staged, on_chunk, direction
         )
         place_inside(self.audio_root, target, staged)
         self.metrics.record_synthesis(time.perf_counter() - started)
@@ -336,6 +345,27 @@ class Service:
         self.metrics.record_error(answer["error"]["code"])
         log.info("Answered %s: %s", answer["error"]["code"], error.message)
         self.writer.write(answer)
+
+
+def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
+    """The request's lexicon and cast as a Direction, every entry's phonemes checked against the
+    model's symbols (used or not): a bad entry is refused by its position."""
+    from studio.direction.cast import Cast
+    from studio.direction.lexicon import check_phonemes
+    from studio.direction.plan import Direction
+
+    if not request.lexicon and not request.cast:
+        return None
+    symbols = engine.phoneme_symbols() if any(e.ipa for e in request.lexicon) else frozenset()
+    for number, entry in enumerate(request.lexicon, 1):
+        if entry.ipa is not None:
+            try:
+                check_phonemes(entry.ipa, symbols, f"'{entry.word}'")
+            except StudioError as exc:
+                raise StudioError(
+                    exc.code, f"Field 'lexicon': entry {number}: {exc.message}", exc.hint
+                ) from exc
+    return Direction.of(request.lexicon, Cast(dict(request.cast)))
 
 
 def voices_answer(request: protocol.Voices) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.direction.lexicon import Lexicon
 from studio.errors import ErrorCode
 from studio.project import Project
 from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted
@@ -41,6 +42,7 @@ class ExportDialog(QDialog):
         project: Project,
         scene_ids: list[str] | None,
         parent: QWidget | None = None,
+        personal: Lexicon | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export — {project.title}")
@@ -48,6 +50,7 @@ class ExportDialog(QDialog):
         self._worker = worker
         self._project = project
         self._scene_ids = scene_ids
+        self._personal = personal  # the personal lexicon, under the project's
         chosen = [project.scene(s) for s in scene_ids] if scene_ids else project.scenes
         self._rows = {scene.id: row for row, scene in enumerate(chosen)}
         self._finished_rows: set[int] = set()
@@ -100,7 +103,7 @@ class ExportDialog(QDialog):
         worker.failed.connect(self._on_failed)
 
     def start(self) -> None:
-        self.job = self._worker.submit(Export(self._project, self._scene_ids))
+        self.job = self._worker.submit(Export(self._project, self._scene_ids, self._personal))
         self.open()
 
     def open_folder(self) -> None:

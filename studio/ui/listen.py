@@ -1,46 +1,52 @@
 """Listening: play a scene or a voice sample now, from the cache or streamed from the engine.
 
 The first chunk goes to the speakers as soon as it is synthesized; the whole sound is kept in a
-small in-memory cache, so a second click on the same text, voice and speed plays at once.
+small in-memory cache, so a second click on the same text, voice, speed and direction plays at
+once. Every chunk fed to the speakers is announced (``chunk_heard``), with its times counted from
+the start of the sound, so that the editor can follow along.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from studio.errors import ErrorCode
 from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
 from studio.ui.worker import EngineWorker, Speak
 
-CacheKey = tuple[str, str, float]
+if TYPE_CHECKING:
+    from studio.direction.plan import Direction
+
+CacheKey = tuple[Any, ...]  # text, voice, speed, and what directs the read
 
 
 class AudioCache:
     """Recently heard sounds by (text, voice, speed), least recently used dropped first."""
 
     def __init__(self, max_seconds: float = 900.0) -> None:
-        self._items: OrderedDict[CacheKey, list[np.ndarray]] = OrderedDict()
+        self._items: OrderedDict[CacheKey, list[Any]] = OrderedDict()
         self._max_frames = int(max_seconds * SOURCE_RATE)
 
-    def get(self, key: CacheKey) -> list[np.ndarray] | None:
+    def get(self, key: CacheKey) -> list[Any] | None:
+        """The AudioChunks heard for ``key``, or None."""
         if key in self._items:
             self._items.move_to_end(key)
             return self._items[key]
         return None
 
-    def put(self, key: CacheKey, chunks: list[np.ndarray]) -> None:
+    def put(self, key: CacheKey, chunks: list[Any]) -> None:
         self._items[key] = chunks
         self._items.move_to_end(key)
         while len(self._items) > 1 and self._frames() > self._max_frames:
             self._items.popitem(last=False)
 
     def _frames(self) -> int:
-        return sum(len(c) for chunks in self._items.values() for c in chunks)
+        return sum(len(c.audio) for chunks in self._items.values() for c in chunks)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Listener(QObject):
 
     state_changed = Signal(object)  # Listening, or None when silent
     first_audio = Signal(float)  # seconds from the request to its first audio
+    chunk_heard = Signal(object)  # an AudioChunk sent to the speakers, timed from the sound's start
     error = Signal(str)  # a message for the user
 
     def __init__(
@@ -69,7 +76,7 @@ class Listener(QObject):
         self._current: Listening | None = None
         self._job: int | None = None
         self._key: CacheKey | None = None
-        self._chunks: list[np.ndarray] = []
+        self._chunks: list[Any] = []
         self._asked_at = 0.0
         worker.chunk_ready.connect(self._on_chunk)
         worker.finished.connect(self._on_finished)
@@ -87,8 +94,18 @@ class Listener(QObject):
     def position(self) -> tuple[float, float]:
         return self._player.position()
 
-    def play(self, what: Listening, text: str, voice: str, speed: float) -> None:
-        """Start hearing ``text``; replaces whatever was playing or being synthesized."""
+    def play(
+        self,
+        what: Listening,
+        text: str,
+        voice: str,
+        speed: float,
+        direction: Direction | None = None,
+        start_at: int = 0,
+        sentences: int | None = None,
+    ) -> None:
+        """Start hearing ``text`` (from the sentence at ``start_at``, ``sentences`` of them);
+        replaces whatever was playing or being synthesized."""
         self._silence()
         try:
             self._player.check_device()
@@ -97,18 +114,24 @@ class Listener(QObject):
             self.error.emit(str(exc))
             return
         self._asked_at = time.perf_counter()
-        self._key = (text.strip(), voice, float(speed))
+        fingerprint = direction.fingerprint() if direction is not None else ""
+        self._key = (text.strip(), voice, float(speed), fingerprint, start_at, sentences)
         self._current = what
         cached = self._cache.get(self._key)
+        if cached is None and start_at and sentences is None:  # heard whole: play from there
+            whole = self._cache.get((text.strip(), voice, float(speed), fingerprint, 0, None))
+            cached = _from_source(whole, start_at) if whole else None
         if cached is not None:
             if self._start_player():
                 for chunk in cached:
-                    self._player.feed(chunk)
+                    self._player.feed(chunk.audio)
+                    self.chunk_heard.emit(chunk)
                 self._player.end_of_input()
                 self.first_audio.emit(time.perf_counter() - self._asked_at)
             return
         self._chunks = []
-        self._job = self._worker.submit(Speak(text, voice, speed))
+        request = Speak(text, voice, speed, direction, start_at, sentences)
+        self._job = self._worker.submit(request)
         self._set_state(what)
 
     def stop(self) -> None:
@@ -136,13 +159,13 @@ class Listener(QObject):
     def _on_chunk(self, job: int, chunk: object) -> None:
         if job != self._job:
             return
-        audio = chunk.audio  # type: ignore[attr-defined]
         if not self._chunks:
             if not self._start_player():
                 return
             self.first_audio.emit(time.perf_counter() - self._asked_at)
-        self._chunks.append(audio)
-        self._player.feed(audio)
+        self._chunks.append(chunk)
+        self._player.feed(chunk.audio)  # type: ignore[attr-defined]
+        self.chunk_heard.emit(chunk)
 
     @Slot(int, object)
     def _on_finished(self, job: int, _result: object) -> None:
@@ -172,3 +195,18 @@ class Listener(QObject):
         if what is None:
             self._current = None
         self.state_changed.emit(what)
+
+
+def _from_source(chunks: list[Any], index: int) -> list[Any] | None:
+    """The chunks of a sound heard whole, from the one voicing ``index`` of the text on, timed
+    from the first of them."""
+    for number, chunk in enumerate(chunks):
+        if chunk.source is not None and chunk.source[1] > index:
+            base = chunk.start
+            return [_rebased(c, base) for c in chunks[number:]]
+    return None
+
+
+def _rebased(chunk: Any, base: float) -> Any:
+    words = tuple(replace(w, start=w.start - base, end=w.end - base) for w in chunk.words)
+    return replace(chunk, start=chunk.start - base, words=words)

@@ -8,7 +8,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -20,12 +20,19 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_lexicon_path
+from studio.direction.plan import Direction
 from studio.errors import StudioError
 from studio.project import PROJECT_FILE, Project
 from studio.settings import Settings
 from studio.text import validate_text
+from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
+from studio.ui.direction_highlight import DirectionHighlighter
+from studio.ui.direction_model import DirectionModel
 from studio.ui.export_dialog import ExportDialog
+from studio.ui.follow_along import FollowAlong
+from studio.ui.lexicon_panel import EntryDialog, LexiconPanel
 from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
@@ -63,6 +70,7 @@ class MainWindow(QMainWindow):
         self.editor = SceneEditor(self.session.model)
         self.voices = VoicePicker()
         self.status = StatusPanel()
+        self._make_direction()
         self._make_actions()
         self.loader = ModelLoader(
             self.worker, self.status, self.model_action, self.settings, config.settings_path
@@ -79,6 +87,8 @@ class MainWindow(QMainWindow):
 
         problem = self.session.open_last()
         self._project_replaced()
+        if self.direction.personal_error is not None:
+            self.status.note(self.direction.personal_error.user_text(), "error", 15000)
         if problem is not None:
             self.status.note(
                 f"Could not open the last project: {problem.user_text()}", "error", 15000
@@ -127,6 +137,12 @@ class MainWindow(QMainWindow):
         )
         self.preview_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.stop_action = self._action("S&top", self.listener.stop, "Esc")
+        self.fix_action = self._action(
+            "Fix &Pronunciation…",
+            self.fix_pronunciation,
+            "Ctrl+Shift+P",
+            "Say the selected word your way, in every scene (Ctrl+Shift+P)",
+        )
 
     def _lay_out(self) -> None:
         self.setStatusBar(self.status)
@@ -150,6 +166,7 @@ class MainWindow(QMainWindow):
         )
         edit_menu.addActions([scenes.move_up_action, scenes.move_down_action])
         edit_menu.addSeparator()
+        edit_menu.addAction(self.fix_action)
         edit_menu.addAction(self.rename_project_action)
         play_menu = self.menuBar().addMenu("&Playback")
         play_menu.addActions([self.play_action, self.preview_action, self.stop_action])
@@ -183,6 +200,17 @@ class MainWindow(QMainWindow):
         dock.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([dock], [440], Qt.Orientation.Horizontal)
+        for title, name, panel in (
+            ("Pronunciations", "lexiconDock", self.lexicon_panel),
+            ("Cast", "castDock", self.cast_panel),
+        ):
+            tab = QDockWidget(title, self)
+            tab.setObjectName(name)
+            tab.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+            tab.setWidget(panel)
+            self.tabifyDockWidget(dock, tab)
+        dock.raise_()
+        self.addAction(self.fix_action)
 
     def _connect(self) -> None:
         session = self.session
@@ -205,6 +233,26 @@ class MainWindow(QMainWindow):
         self.listener.first_audio.connect(
             lambda s: log.info("First audio %.2f s after the request", s)
         )
+        self.direction.changed.connect(self._direction_changed)
+        self.lexicon_panel.listen_requested.connect(self.audition)
+        self.lexicon_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
+        self.cast_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
+        self.follow.play_from.connect(self.play_scene_from)
+        self.editor.text.customContextMenuRequested.connect(self._editor_menu)
+        self._direction_changed()
+
+    def _make_direction(self) -> None:
+        """The lexicon and cast panels, the editor's highlighting and follow-along."""
+        self.direction = DirectionModel(
+            self.session.model,
+            self.session.undo_stack,
+            personal_lexicon_path(self.config.settings_path),
+        )
+        self.lexicon_panel = LexiconPanel(self.direction, self._entry_dialog)
+        self.cast_panel = CastPanel(self.direction)
+        self.highlighter = DirectionHighlighter(self.editor.text.document())
+        self.follow = FollowAlong(self.listener, self.editor.text, lambda: self.editor.scene_id)
+        self.editor.text.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     # --- engine -----------------------------------------------------------------------------
 
@@ -255,7 +303,88 @@ class MainWindow(QMainWindow):
             return
         number = self.session.model.row_of(scene_id) + 1
         label = f"Scene {number} · {voice}"
-        self.listener.play(Listening("scene", scene_id, label), scene.text, voice, scene.speed)
+        self.listener.play(
+            Listening("scene", scene_id, label),
+            scene.text,
+            voice,
+            scene.speed,
+            self.direction.direction(),
+        )
+
+    def play_scene_from(self, index: int, sentences: int | None = None) -> None:
+        """Play the shown scene from the sentence at ``index`` of its text (double-click)."""
+        scene_id = self.editor.scene_id
+        if not scene_id:
+            return
+        scene = self.session.model.scene_by_id(scene_id)
+        voice = self.session.model.voice_of(scene)
+        number = self.session.model.row_of(scene_id) + 1
+        label = f"Scene {number} · {voice}"
+        self.listener.play(
+            Listening("scene", scene_id, label),
+            scene.text,
+            voice,
+            scene.speed,
+            self.direction.direction(),
+            index,
+            sentences,
+        )
+
+    # --- directing the read -----------------------------------------------------------------
+
+    def _scene_voice(self) -> str:
+        if self.editor.scene_id:
+            return self.session.model.voice_of(self.session.model.scene_by_id(self.editor.scene_id))
+        return self.session.project.default_voice
+
+    def _entry_dialog(self, word: str, entry: LexiconEntry | None, personal: bool) -> EntryDialog:
+        language = language_of_voice(parse_voice(self._scene_voice()).lang)
+        dialog = EntryDialog(word, self.worker.phoneme_symbols, language, entry, personal, self)
+        dialog.listen_requested.connect(self.audition)
+        return dialog
+
+    def audition(self, entry: LexiconEntry) -> None:
+        """Hear an entry in the scene's voice (from memory when heard before)."""
+        voice = self._scene_voice()
+        text = f"{entry.word}."
+        direction = Direction.of([entry])
+        self.listener.play(
+            Listening("voice", f"entry:{entry.word}", f"“{entry.word}” · {voice}"),
+            text,
+            voice,
+            1.0,
+            direction,
+        )
+
+    def fix_pronunciation(self) -> None:
+        """Add (or change) the entry for the word at the editor's cursor, then hear its sentence."""
+        if not self.editor.scene_id:
+            self.status.note("Select a scene and a word in it first.", "error")
+            return
+        cursor = self.editor.text.textCursor()
+        if not cursor.hasSelection():
+            cursor.select(cursor.SelectionType.WordUnderCursor)
+        word = cursor.selectedText().strip()
+        if not word:
+            self.status.note("Select the word to fix first.", "error")
+            return
+        at = cursor.selectionStart()
+        existing = next(
+            ((e, p) for e, p in self.direction.entries() if e.matches(word)), (None, False)
+        )
+        if self.lexicon_panel.open_dialog(word, existing[0], existing[1]):
+            self.play_scene_from(at, sentences=1)
+
+    def _editor_menu(self, point: QPoint) -> None:
+        menu = self.editor.text.createStandardContextMenu()
+        menu.insertAction(menu.actions()[0], self.fix_action)
+        menu.insertSeparator(menu.actions()[1])
+        menu.exec(self.editor.text.mapToGlobal(point))
+        menu.deleteLater()
+
+    def _direction_changed(self) -> None:
+        project = self.session.project
+        self.highlighter.update_direction(self.direction.in_force(), project.cast.names())
 
     def preview_voice(self, spec: str, text: str) -> None:
         self.listener.play(Listening("voice", spec, f"Sample · {spec}"), text, spec, 1.0)
@@ -335,8 +464,10 @@ class MainWindow(QMainWindow):
             project.title,
             project.default_voice,
             [dataclasses.replace(scene) for scene in project.scenes],
+            dataclasses.replace(project.lexicon, entries=list(project.lexicon.entries)),
+            dataclasses.replace(project.cast, members=dict(project.cast.members)),
         )
-        self.export_dialog = ExportDialog(self.worker, snapshot, ids, self)
+        self.export_dialog = ExportDialog(self.worker, snapshot, ids, self, self.direction.personal)
         self.export_dialog.start()
 
     def _fill_recent_menu(self) -> None:

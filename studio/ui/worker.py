@@ -29,6 +29,8 @@ from studio.memory import MemoryKeeper
 from studio.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
+    from studio.direction.lexicon import Lexicon
+    from studio.direction.plan import Direction
     from studio.engine import Engine
     from studio.engine.speaker import SpeechEngine
     from studio.project import Project
@@ -68,11 +70,18 @@ class LoadModel:
 
 @dataclass(frozen=True)
 class Speak:
-    """Synthesize text to listen to. A newer Speak replaces an older one."""
+    """Synthesize text to listen to. A newer Speak replaces an older one.
+
+    ``direction`` (lexicon and cast) directs the read; it starts at the sentence at index
+    ``start_at`` of the text, and voices ``sentences`` sentences (all when None).
+    """
 
     text: str
     voice: str
     speed: float = 1.0
+    direction: Direction | None = None
+    start_at: int = 0
+    sentences: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class Export:
 
     project: Project
     scene_ids: list[str] | None = None
+    personal: Lexicon | None = None  # the personal lexicon, under the project's
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,11 @@ class EngineWorker(QObject):
             self.failed.emit(old.id, ErrorCode.CANCELLED.value, "Replaced by a newer preview.")
         self._wake.emit()
         return job.id
+
+    def phoneme_symbols(self) -> frozenset[str] | None:
+        """The loaded model's phoneme symbols (None until a model is loaded)."""
+        engine = self._engine
+        return engine.phoneme_symbols() if engine is not None else None
 
     def cancel(self, job_id: int | None = None) -> None:
         """Cancel one job, or all when ``job_id`` is None: a pending job at once, the running
@@ -240,9 +255,15 @@ class EngineWorker(QObject):
         total = len(request.text.strip())
         done = 0
         seconds = 0.0
-        for chunk in _until_cancelled(
-            job, engine.synthesize(request.text, request.voice, request.speed)
-        ):
+        chunks = engine.synthesize(
+            request.text,
+            request.voice,
+            request.speed,
+            request.direction,
+            request.start_at,
+            request.sentences,
+        )
+        for chunk in _until_cancelled(job, chunks):
             done = min(total, done + len(chunk.text) + 1)
             seconds += chunk.duration
             self.chunk_ready.emit(job.id, chunk)
@@ -254,7 +275,8 @@ class EngineWorker(QObject):
 
         done = []
         for event in _until_cancelled(
-            job, render_project(request.project, engine, request.scene_ids)
+            job,
+            render_project(request.project, engine, request.scene_ids, personal=request.personal),
         ):
             self.progress.emit(job.id, event)
             if isinstance(event, SceneDone):

@@ -135,3 +135,42 @@ def test_the_command_line_renders_and_speaks_on_a_server(
     )
     assert gone.returncode == 8 and "not reachable" in gone.stderr
     assert "Traceback" not in gone.stderr
+
+
+def test_direction_travels_to_the_server(
+    remote: RemoteEngine,
+    transcribe: Callable[[Path], str],
+    tmp_path: Path,
+) -> None:
+    """A dialogue with a pause and a lexicon entry, read on the server: the speakers' voices,
+    the pause chunk and the respelt word arrive as the local engine gives them."""
+    import soundfile
+
+    from studio.direction.cast import Cast
+    from studio.direction.lexicon import LexiconEntry
+    from studio.direction.plan import Direction
+
+    direction = Direction.of(
+        [LexiconEntry("Zorblaxian", say="banana")],
+        Cast({"ANNA": "af_bella", "TOM": "am_michael"}),
+    )
+    text = "ANNA: Here is the Zorblaxian.\n[pause 1s]\nTOM: Thank you."
+    chunks = list(remote.synthesize(text, "af_heart", 1.0, direction))
+    assert [(c.pause, c.speaker, c.voice) for c in chunks] == [
+        (False, "ANNA", "af_bella"),
+        (True, None, chunks[1].voice),
+        (False, "TOM", "am_michael"),
+    ]
+    assert chunks[1].duration == pytest.approx(1.0, abs=0.01)
+    assert chunks[2].start == pytest.approx(chunks[1].start + 1.0, abs=0.01)
+    assert chunks[0].source is not None and text[slice(*chunks[0].source)].startswith("Here")
+    soundfile.write(tmp_path / "anna.wav", chunks[0].audio, 24_000)
+    assert "banana" in transcribe(tmp_path / "anna.wav")
+
+    tom_only = list(remote.synthesize(text, "af_heart", 1.0, direction, text.index("Thank")))
+    assert [c.speaker for c in tom_only] == ["TOM"]
+    assert "ɡ" in remote.phoneme_symbols()
+    with pytest.raises(StudioError) as caught:
+        remote.synthesize("ANNA: Hi.", "af_heart", 1.0, Direction.of([], Cast({"ANNA": ""})))
+    assert caught.value.code is ErrorCode.INVALID_INPUT  # as locally: by line and column
+    assert "Line 1, column 1" in caught.value.message and "no voice" in caught.value.message
