@@ -6,6 +6,7 @@ A corrupt file, or one written by a newer version, raises a clear error and is n
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 
 from studio.engine.core import validate_speed
 from studio.errors import ErrorCode, StudioError, io_error
+from studio.export_settings import ExportSettings
 from studio.fsutil import atomic_write
 from studio.voices import DEFAULT_VOICE, parse_voice
 
@@ -69,6 +71,7 @@ class Project:
     title: str = "Untitled"
     default_voice: str = DEFAULT_VOICE
     scenes: list[Scene] = field(default_factory=list)
+    export: ExportSettings = field(default_factory=ExportSettings)  # optional in the file
 
     @property
     def file(self) -> Path:
@@ -94,13 +97,16 @@ class Project:
         return f"{AUDIO_DIR}/{number:0{width}d}-{slugify(scene.title) or 'scene'}.mp3"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema": SCHEMA_NAME,
             "version": SCHEMA_VERSION,
             "title": self.title,
             "default_voice": self.default_voice,
             "scenes": [scene.to_json() for scene in self.scenes],
         }
+        if not self.export.is_default():  # absent means the defaults: no schema change
+            data["export"] = self.export.to_json()
+        return data
 
     def save(self) -> None:
         """Write project.json atomically, keeping the previous version as project.json.bak."""
@@ -169,7 +175,8 @@ class Project:
             seen.add(scene.id)
             scenes.append(scene)
         default_voice = _text(raw, "default_voice") or DEFAULT_VOICE
-        return cls(folder, _text(raw, "title") or "Untitled", default_voice, scenes)
+        export = ExportSettings.from_json(raw.get("export"))
+        return cls(folder, _text(raw, "title") or "Untitled", default_voice, scenes, export)
 
 
 def _read_project_json(path: Path) -> dict[str, Any]:
@@ -256,6 +263,6 @@ def copy_project(project: Project, folder: Path) -> Project:
             shutil.copytree(project.audio_dir, folder / AUDIO_DIR, dirs_exist_ok=True)
     except OSError as exc:
         raise io_error("copy audio to", folder, exc) from exc
-    copy = Project(folder, project.title, project.default_voice, list(project.scenes))
+    copy = dataclasses.replace(project, folder=folder, scenes=list(project.scenes))
     copy.save()
     return copy

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import StudioError
-from studio.project import PROJECT_FILE, Project
+from studio.project import PROJECT_FILE
 from studio.settings import Settings
 from studio.text import validate_text
 from studio.ui.config import StudioConfig
@@ -328,11 +328,8 @@ class MainWindow(QMainWindow):
         if not self.save():
             return
         project = self.session.project
-        snapshot = Project(
-            project.folder,
-            project.title,
-            project.default_voice,
-            [dataclasses.replace(scene) for scene in project.scenes],
+        snapshot = dataclasses.replace(
+            project, scenes=[dataclasses.replace(scene) for scene in project.scenes]
         )
         self.export_dialog = ExportDialog(self.worker, snapshot, ids, self)
         self.export_dialog.start()

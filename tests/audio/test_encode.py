@@ -54,4 +54,4 @@ def test_a_failed_encode_leaves_the_old_file_and_no_temp(
 
 
 def test_compression_level_gives_exactly_128_kbps() -> None:
-    assert pytest.approx(128) == 320 - encode._MP3_COMPRESSION_LEVEL * 288
+    assert pytest.approx(128) == 320 - encode.mp3_compression_level(128) * 288

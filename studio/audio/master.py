@@ -1,0 +1,312 @@
+"""Mastering a scene to a loudness preset, and measuring what a file delivers.
+
+Loudness is ITU-R BS.1770-4 integrated loudness, measured by pyloudnorm. True peak is the largest
+sample of the signal oversampled 4× by soxr (BS.1770's method). A target is reached with gain,
+then a true-peak limiter takes the peaks that gain pushed over the ceiling down smoothly, never
+with hard clipping; the gain is corrected until the limited result lands on the target.
+
+The limiter is a max-plus dilation of the needed gain reduction: every sample gets at least the
+reduction its oversampled peak needs, ramping in before a peak (2 dB per ms) and recovering after
+it (40 dB per second), computed without a per-sample Python loop (a running maximum in blocks).
+No pip library offers this without a system binary: pedalboard's Limiter is a compressor followed
+by a hard clipper, and pyloudnorm only measures and applies plain gain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.audio.presets import LoudnessPreset
+
+OVERSAMPLING = 4
+SILENCE_DB = -120.0  # what silence measures as, instead of -inf (JSON has no infinities)
+#: Loudness presets land on their target within this many LU before encoding.
+_LUFS_TOLERANCE = 0.1
+_ATTACK_DB_PER_MS = 2.0
+_RELEASE_DB_PER_S = 40.0
+_BLOCK = 1 << 18  # samples processed at a time by the streaming steps
+_NOISE_WINDOW_S = 0.5  # the noise floor is the RMS of the quietest half second
+_FRAME_S = 0.01  # speech onset and offset are found in 10 ms frames
+_SPEECH_BELOW_LOUDEST_DB = 40.0  # frames this far under the loudest frame are not speech
+_SPEECH_FLOOR_DBFS = -60.0
+#: The encoders' own overshoot: MP3's filter bank raises peaks, PCM masters barely move.
+ENCODER_HEADROOM_DB = {"mp3": 1.0, "wav": 0.2, "flac": 0.2}
+ROOM_TONE_DBFS = -70.0
+HEAD_ROOM_TONE_S = 0.75
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a file measures: BS.1770 integrated loudness, true peak, RMS and noise floor."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    rms_dbfs: float
+    noise_floor_dbfs: float
+    speech_start: float  # seconds of room tone before the first word
+    speech_tail: float  # seconds after the last word
+    duration: float
+
+    def level(self, preset: LoudnessPreset) -> float:
+        """The level ``preset`` targets, as this file measures it: LUFS, or RMS for acx."""
+        return self.integrated_lufs if preset.target_lufs is not None else self.rms_dbfs
+
+    def to_json(self) -> dict[str, float]:
+        return {key: round(value, 2) for key, value in vars(self).items()}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, object]) -> Measurement:
+        return cls(**{key: float(raw[key]) for key in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Mastered:
+    """Mastered audio at ``rate``; ``shift`` is how far the speech moved (room tone added or
+    leading silence removed), to add to every timing measured on the unmastered audio."""
+
+    audio: np.ndarray
+    rate: int
+    shift: float
+
+
+def master(
+    speech: np.ndarray,
+    rate: int,
+    preset: LoudnessPreset,
+    pause_after: float,
+    headroom_db: float = 0.0,
+    correction_db: float = 0.0,
+) -> Mastered:
+    """Bring a scene's speech (mono float32, without its pause) to ``preset`` and append the pause.
+
+    ``headroom_db`` keeps the limiter that far under the preset's ceiling, for the encoder's own
+    overshoot, so that the decoded file still meets it; ``correction_db`` moves the level target
+    by what the encoder was measured to take away (MP3 at low bitrates loses a few tenths of a dB).
+    """
+    speech = np.asarray(speech, dtype=np.float32)
+    pause = np.zeros(round(max(pause_after, 0.0) * rate), dtype=np.float32)
+    if not preset.masters or integrated_lufs(speech, rate) < -70.0:  # nothing to master
+        return Mastered(np.concatenate([speech, pause]), rate, 0.0)
+    ceiling = (preset.true_peak_dbtp or 0.0) - headroom_db
+    if preset.target_lufs is not None:
+        loud = _to_loudness(speech, rate, preset.target_lufs + correction_db, ceiling)
+        return Mastered(np.concatenate([loud, pause]), rate, 0.0)
+    return _to_acx(speech, rate, preset, pause_after, ceiling, correction_db)
+
+
+def _to_loudness(audio: np.ndarray, rate: int, target: float, ceiling: float) -> np.ndarray:
+    gain_db = target - integrated_lufs(audio, rate)
+    out = audio
+    for _ in range(6):
+        out = limit(audio * _amplitude(gain_db), rate, ceiling)
+        error = target - integrated_lufs(out, rate)
+        if abs(error) <= _LUFS_TOLERANCE:
+            break
+        gain_db += error
+    return out
+
+
+def _to_acx(
+    speech: np.ndarray,
+    rate: int,
+    preset: LoudnessPreset,
+    pause_after: float,
+    ceiling: float,
+    correction_db: float,
+) -> Mastered:
+    """RMS of the whole file (room tone included) into ACX's window, with room tone at both ends."""
+    assert preset.target_rms_dbfs is not None and preset.tail_room_tone is not None
+    onset, offset = speech_bounds(speech, rate)
+    duration = len(speech) / rate
+    start = max(0.0, onset - HEAD_ROOM_TONE_S)  # only silence beyond the room tone is removed
+    head = max(0.0, HEAD_ROOM_TONE_S - onset)
+    low, high = preset.tail_room_tone
+    tail_target = min(max(pause_after, low + 0.5), high - 0.5)
+    stop = min(duration, offset + tail_target)
+    tail = max(0.0, tail_target - (duration - offset))
+    body = speech[round(start * rate) : round(stop * rate)]
+    rng = np.random.default_rng(0)
+    tone_head = _room_tone(rng, round(head * rate))
+    tone_tail = _room_tone(rng, round(tail * rate))
+
+    target = preset.target_rms_dbfs + correction_db
+    gain_db = target - rms_dbfs(body)
+    out = body
+    for _ in range(6):
+        limited = limit(body * _amplitude(gain_db), rate, ceiling)
+        out = np.concatenate([tone_head, limited, tone_tail])
+        error = target - rms_dbfs(out)
+        if abs(error) <= _LUFS_TOLERANCE:
+            break
+        gain_db += error
+    return Mastered(out, rate, head - start)
+
+
+def _room_tone(rng: np.random.Generator, samples: int) -> np.ndarray:
+    """Quiet, steady noise: ACX wants room tone, not digital silence, well under −60 dBFS."""
+    return (rng.standard_normal(samples) * _amplitude(ROOM_TONE_DBFS)).astype(np.float32)
+
+
+# --- the limiter ----------------------------------------------------------------------------
+
+
+def limit(audio: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
+    """``audio`` with its true peaks brought under ``ceiling_dbtp`` by smooth gain reduction."""
+    out = np.asarray(audio, dtype=np.float32)
+    for _ in range(4):  # a second pass catches peaks that the gain's own movement lifted
+        need = _to_db(true_peak_envelope(out, rate)) - ceiling_dbtp
+        if need.max(initial=0.0) <= 0.005:
+            break
+        np.maximum(need, 0.0, out=need)
+        reduction = _dilate(need, _ATTACK_DB_PER_MS * 1000 / rate, _RELEASE_DB_PER_S / rate)
+        # a hair more than needed, so the result sits under the ceiling rather than on it
+        out = (out * _amplitude(-(reduction + 0.02 * (reduction > 0)))).astype(np.float32)
+    return out
+
+
+def _dilate(need: np.ndarray, attack_per_sample: float, release_per_sample: float) -> np.ndarray:
+    """The smallest envelope >= ``need`` that rises at most ``attack_per_sample`` dB per sample
+    (ahead of a peak) and falls at most ``release_per_sample`` (after it)."""
+    forward = _running_decay(need, release_per_sample)
+    return _running_decay(forward[::-1], attack_per_sample)[::-1].copy()
+
+
+def _running_decay(values: np.ndarray, slope: float) -> np.ndarray:
+    """env[n] = max(values[n], env[n-1] - slope), in blocks: a running maximum of values[k] + k*slope."""
+    out = np.empty(len(values), dtype=np.float32)
+    carry = -np.inf
+    for begin in range(0, len(values), _BLOCK):
+        block = values[begin : begin + _BLOCK].astype(np.float64)
+        ramp = np.arange(len(block), dtype=np.float64) * slope
+        block[0] = max(block[0], carry - slope)
+        env = np.maximum.accumulate(block + ramp) - ramp
+        out[begin : begin + len(block)] = env
+        carry = float(env[-1])
+    return out
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def measure(audio: np.ndarray, rate: int) -> Measurement:
+    """Everything the manifest and the ACX report record about a file's audio."""
+    audio = np.asarray(audio, dtype=np.float32)
+    onset, offset = speech_bounds(audio, rate)
+    duration = len(audio) / rate
+    return Measurement(
+        integrated_lufs=max(integrated_lufs(audio, rate), SILENCE_DB),
+        true_peak_dbtp=true_peak_dbtp(audio, rate),
+        rms_dbfs=rms_dbfs(audio),
+        noise_floor_dbfs=noise_floor_dbfs(audio, rate),
+        speech_start=float(onset),
+        speech_tail=float(max(0.0, duration - offset)),
+        duration=duration,
+    )
+
+
+def integrated_lufs(audio: np.ndarray, rate: int) -> float:
+    """BS.1770-4 integrated loudness (pyloudnorm); -inf for silence. Audio shorter than one
+    400 ms gating block is measured repeated, which leaves a steady signal's loudness as it is."""
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(rate)
+    block = math.ceil(meter.block_size * rate) + 1
+    audio = np.asarray(audio, dtype=np.float32)
+    if len(audio) == 0 or not np.any(audio):
+        return -math.inf
+    if len(audio) < block:
+        audio = np.tile(audio, math.ceil(block / len(audio)))
+    return float(meter.integrated_loudness(audio))
+
+
+def true_peak_envelope(audio: np.ndarray, rate: int) -> np.ndarray:
+    """For each sample, the largest magnitude of the 4× oversampled signal around it."""
+    import soxr
+
+    audio = np.asarray(audio, dtype=np.float32)
+    stream = soxr.ResampleStream(rate, rate * OVERSAMPLING, 1, dtype="float32", quality="HQ")
+    parts = []
+    for begin in range(0, len(audio), _BLOCK):
+        chunk = audio[begin : begin + _BLOCK]
+        parts.append(stream.resample_chunk(chunk, last=begin + _BLOCK >= len(audio)))
+    high = np.abs(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.float32)
+    envelope = np.abs(audio).copy()
+    usable = min(len(high) // OVERSAMPLING, len(audio))
+    grouped = high[: usable * OVERSAMPLING].reshape(usable, OVERSAMPLING).max(axis=1)
+    np.maximum(envelope[:usable], grouped, out=envelope[:usable])
+    # a neighbour's oversampled peak can sit between two samples: hold one sample either side
+    envelope[1:] = np.maximum(envelope[1:], envelope[:-1].copy())
+    envelope[:-1] = np.maximum(envelope[:-1], envelope[1:].copy())
+    return envelope
+
+
+def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
+    if len(audio) == 0:
+        return SILENCE_DB
+    return float(_to_db(np.array([true_peak_envelope(audio, rate).max()]))[0])
+
+
+def rms_dbfs(audio: np.ndarray) -> float:
+    """RMS of the whole signal in dBFS, as ACX measures it (a full-scale sine is −3 dBFS)."""
+    if len(audio) == 0:
+        return SILENCE_DB
+    mean_square = _mean_square(audio)
+    return max(10 * math.log10(mean_square), SILENCE_DB) if mean_square > 0 else SILENCE_DB
+
+
+def noise_floor_dbfs(audio: np.ndarray, rate: int) -> float:
+    """The RMS of the quietest half second (as ACX's checks measure a noise floor), in dBFS."""
+    frame = max(1, round(_FRAME_S * rate))
+    energies = _frame_energies(audio, frame)
+    width = max(1, round(_NOISE_WINDOW_S / _FRAME_S))
+    if len(energies) <= width:
+        return rms_dbfs(audio)
+    sums = np.convolve(energies, np.ones(width) / width, mode="valid")
+    return max(10 * math.log10(max(float(sums.min()), 1e-30)), SILENCE_DB)
+
+
+def speech_bounds(audio: np.ndarray, rate: int) -> tuple[float, float]:
+    """(first, last) second of speech: 10 ms frames within 40 dB of the loudest, above −60 dBFS.
+    A silent signal gives (0, 0)."""
+    frame = max(1, round(_FRAME_S * rate))
+    energies = _frame_energies(audio, frame)
+    if not len(energies) or energies.max() <= 0:
+        return 0.0, 0.0
+    levels = 10 * np.log10(np.maximum(energies, 1e-30))
+    threshold = max(levels.max() - _SPEECH_BELOW_LOUDEST_DB, _SPEECH_FLOOR_DBFS)
+    loud = np.flatnonzero(levels >= threshold)
+    if not len(loud):
+        return 0.0, 0.0
+    return loud[0] * frame / rate, min(len(audio), (loud[-1] + 1) * frame) / rate
+
+
+def _frame_energies(audio: np.ndarray, frame: int) -> np.ndarray:
+    usable = len(audio) // frame * frame
+    frames = np.asarray(audio[:usable], dtype=np.float32).reshape(-1, frame)
+    energies = np.asarray(np.mean(np.square(frames), axis=1, dtype=np.float64))
+    if usable < len(audio):
+        energies = np.append(energies, _mean_square(audio[usable:]))
+    return energies
+
+
+def _mean_square(audio: np.ndarray) -> float:
+    """Mean of the squares, summed in float64 a block at a time (no float64 copy of it all)."""
+    if len(audio) == 0:
+        return 0.0
+    total = sum(
+        float(np.sum(np.square(audio[i : i + _BLOCK]), dtype=np.float64))
+        for i in range(0, len(audio), _BLOCK)
+    )
+    return total / len(audio)
+
+
+def _to_db(magnitude: np.ndarray) -> np.ndarray:
+    return (20 * np.log10(np.maximum(magnitude, 10 ** (SILENCE_DB / 20)))).astype(np.float32)
+
+
+def _amplitude(db: float | np.ndarray) -> np.ndarray:
+    return np.power(10.0, np.asarray(db, dtype=np.float32) / 20).astype(np.float32)
