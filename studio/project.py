@@ -126,6 +126,7 @@ class Project:
         title: str | None = None,
         scenes: list[Scene] | None = None,
         default_voice: str = DEFAULT_VOICE,
+        export: ExportSettings | None = None,
     ) -> Project:
         """A new project saved in ``folder``; refuses to replace an existing project."""
         folder = Path(folder)
@@ -140,7 +141,13 @@ class Project:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise io_error("create", folder, exc) from exc
-        project = cls(folder, title or folder.name or "Untitled", default_voice, scenes or [])
+        project = cls(
+            folder,
+            title or folder.name or "Untitled",
+            default_voice,
+            scenes or [],
+            export or ExportSettings(),
+        )
         project.save()
         return project
 

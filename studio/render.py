@@ -42,7 +42,7 @@ from studio.export_extras import (
     write_scene_captions,
 )
 from studio.export_settings import ExportSettings
-from studio.fsutil import atomic_write, ensure_inside
+from studio.fsutil import ensure_inside, write_if_changed
 from studio.longform import synthesize_scene
 from studio.project import Project, Scene
 
@@ -160,7 +160,7 @@ class Manifest:
         }
         if self.joined_key:
             data["joined"] = {"key": self.joined_key}
-        atomic_write(
+        write_if_changed(
             project.audio_dir / MANIFEST_NAME,
             (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 from studio.audio.master import Measurement
 from studio.audio.presets import PRESETS
-from studio.fsutil import atomic_write
+from studio.fsutil import write_if_changed
 
 REPORT_JSON = "acx-report.json"
 REPORT_TEXT = "acx-report.txt"
@@ -116,8 +116,8 @@ def write_report(folder: Path, reports: list[FileReport]) -> Path:
         ],
     }
     path = folder / REPORT_JSON
-    atomic_write(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    atomic_write(folder / REPORT_TEXT, report_text(reports).encode("utf-8"))
+    write_if_changed(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_if_changed(folder / REPORT_TEXT, report_text(reports).encode("utf-8"))
     return path
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.engine.core import SAMPLE_RATE, AudioChunk
-from studio.fsutil import atomic_write
+from studio.fsutil import atomic_write, write_if_changed
 
 MAX_LINE = 42
 MAX_LINES = 2
@@ -195,13 +195,11 @@ def shifted(cues: Iterable[Cue], offset: float) -> list[Cue]:
 def write_captions(cues: list[Cue], srt_path: Path, vtt_path: Path) -> list[Path]:
     """Write the cues as SRT and WebVTT (atomically); returns the files that changed.
     A file whose content would not change is not rewritten."""
-    changed = []
-    for path, fmt in ((srt_path, "srt"), (vtt_path, "vtt")):
-        data = captions_text(cues, fmt).encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            atomic_write(path, data)
-            changed.append(path)
-    return changed
+    return [
+        path
+        for path, fmt in ((srt_path, "srt"), (vtt_path, "vtt"))
+        if write_if_changed(path, captions_text(cues, fmt).encode("utf-8"))
+    ]
 
 
 def captions_text(cues: list[Cue], fmt: str) -> str:
