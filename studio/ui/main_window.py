@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import StudioError
+from studio.export_settings import ExportSettings
+from studio.longform import validate_scene_text
 from studio.project import PROJECT_FILE
 from studio.settings import Settings
-from studio.text import validate_text
 from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.listen import Listener, Listening
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
         scene = self.session.model.scene_by_id(scene_id)
         voice = self.session.model.voice_of(scene)
         try:
-            validate_text(scene.text)
+            validate_scene_text(scene.text)
             parse_voice(voice)
         except StudioError as exc:
             self.status.note(exc.user_text(), "error", 10000)
@@ -332,7 +333,15 @@ class MainWindow(QMainWindow):
             project, scenes=[dataclasses.replace(scene) for scene in project.scenes]
         )
         self.export_dialog = ExportDialog(self.worker, snapshot, ids, self)
+        self.export_dialog.settings_chosen.connect(self._remember_export_settings)
         self.export_dialog.start()
+
+    def _remember_export_settings(self, settings: ExportSettings) -> None:
+        """The export dialog's choices become the project's, saved at once (like the export)."""
+        project = self.session.project
+        if settings != project.export or settings.extra != project.export.extra:
+            project.export = settings
+            self.save()
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -28,6 +28,7 @@ from studio.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from studio.engine import Engine
+    from studio.export_settings import ExportSettings
     from studio.project import Project
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,12 @@ class Speak:
 
 @dataclass(frozen=True)
 class Export:
-    """Render scenes of a project snapshot to MP3s (all scenes when ``scene_ids`` is None)."""
+    """Render scenes of a project snapshot (all scenes when ``scene_ids`` is None), with these
+    export settings (the project's own when None)."""
 
     project: Project
     scene_ids: list[str] | None = None
+    settings: ExportSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -218,8 +221,10 @@ class EngineWorker(QObject):
         total = len(request.text.strip())
         done = 0
         seconds = 0.0
+        from studio.longform import synthesize_scene  # a long scene is voiced in pieces
+
         for chunk in _until_cancelled(
-            job, engine.synthesize(request.text, request.voice, request.speed)
+            job, synthesize_scene(engine, request.text, request.voice, request.speed)
         ):
             done = min(total, done + len(chunk.text) + 1)
             seconds += chunk.duration
@@ -232,7 +237,8 @@ class EngineWorker(QObject):
 
         done = []
         for event in _until_cancelled(
-            job, render_project(request.project, engine, request.scene_ids)
+            job,
+            render_project(request.project, engine, request.scene_ids, settings=request.settings),
         ):
             self.progress.emit(job.id, event)
             if isinstance(event, SceneDone):
