@@ -129,18 +129,19 @@ def _is_chapter(item: Any) -> bool:
 
 
 def _toc_titles(toc: Any) -> dict[str, str]:
-    """File name -> title, from a (nested) table of contents; the first entry for a file wins."""
+    """File name -> title, from a (nested) table of contents. A chapter's own entry wins over the
+    part or section above it, which often points at its first chapter's file."""
     titles: dict[str, str] = {}
     for entry in toc:
         if isinstance(entry, tuple):  # (Section, [children])
             section, children = entry
-            href = getattr(section, "href", "") or ""
-            if href and section.title:
-                titles.setdefault(href.split("#")[0], section.title)
             for name, title in _toc_titles(children).items():
                 titles.setdefault(name, title)
-        elif getattr(entry, "href", None) and getattr(entry, "title", None):
-            titles.setdefault(entry.href.split("#")[0], entry.title)
+            entry = section
+        href = getattr(entry, "href", "") or ""
+        title = getattr(entry, "title", "") or ""
+        if href and title:
+            titles.setdefault(href.split("#")[0], title)
     return titles
 
 

@@ -64,13 +64,13 @@ def _sentences_within(sentences: list[str], limit: int) -> Iterator[str]:
 
 
 def synthesize_scene(
-    engine: Synthesizer, text: str, voice: str, speed: float
+    engine: Synthesizer, text: str, voice: str, speed: float, limit: int = MAX_TEXT_CHARS
 ) -> Iterator[AudioChunk]:
     """Chunks for a scene of any length, indexed and timed from the start of the scene.
 
     The text and voice are checked before any audio is made; each piece is a request of its own.
     """
-    pieces = request_pieces(text)
+    pieces = request_pieces(text, limit)
     parse_voice(voice)
     return _chain(engine, pieces, voice, speed)
 

@@ -151,9 +151,8 @@ def encoder_gain(fmt: str, bitrate: int = MP3_BITRATE_KBPS) -> float:
     rate = OUTPUT_SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * 1000 * np.arange(rate // 2) / rate)).astype(np.float32)
     buffer = io.BytesIO()
-    options = soundfile_options(fmt, bitrate)
-    del options["samplerate"], options["channels"]
-    soundfile.write(buffer, tone, rate, **options)
+    with soundfile.SoundFile(buffer, "w", **soundfile_options(fmt, bitrate)) as probe:
+        probe.write(tone)
     buffer.seek(0)
     decoded, _ = soundfile.read(buffer, dtype="float32")
     middle = slice(rate // 8, rate // 8 * 3)

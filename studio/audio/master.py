@@ -15,7 +15,7 @@ by a hard clipper, and pyloudnorm only measures and applies plain gain.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,10 @@ OVERSAMPLING = 4
 SILENCE_DB = -120.0  # what silence measures as, instead of -inf (JSON has no infinities)
 #: Loudness presets land on their target within this many LU before encoding.
 _LUFS_TOLERANCE = 0.1
+_GAIN_STEPS = 8
+_MAX_GAIN_DB = 40.0
 _ATTACK_DB_PER_MS = 2.0
+_LIMITER_MARGIN_DB = 0.05
 _RELEASE_DB_PER_S = 40.0
 _BLOCK = 1 << 18  # samples processed at a time by the streaming steps
 _NOISE_WINDOW_S = 0.5  # the noise floor is the RMS of the quietest half second
@@ -99,14 +102,30 @@ def master(
 
 
 def _to_loudness(audio: np.ndarray, rate: int, target: float, ceiling: float) -> np.ndarray:
-    gain_db = target - integrated_lufs(audio, rate)
-    out = audio
-    for _ in range(6):
+    def attempt(gain_db: float) -> tuple[np.ndarray, float]:
         out = limit(audio * _amplitude(gain_db), rate, ceiling)
-        error = target - integrated_lufs(out, rate)
+        return out, integrated_lufs(out, rate)
+
+    return _solve_gain(attempt, target, target - integrated_lufs(audio, rate))
+
+
+def _solve_gain(
+    attempt: Callable[[float], tuple[np.ndarray, float]], target: float, gain_db: float
+) -> np.ndarray:
+    """The output of ``attempt(gain)`` whose level is ``target``: the secant method, since the
+    limiter makes the level grow by less than the gain once it works hard."""
+    out, level = attempt(gain_db)
+    previous: tuple[float, float] | None = None
+    for _ in range(_GAIN_STEPS):
+        error = target - level
         if abs(error) <= _LUFS_TOLERANCE:
             break
-        gain_db += error
+        slope = 1.0
+        if previous is not None and abs(level - previous[1]) > 1e-6:
+            slope = max((gain_db - previous[0]) / (level - previous[1]), 1.0)
+        previous = (gain_db, level)
+        gain_db = min(gain_db + error * slope, _MAX_GAIN_DB)
+        out, level = attempt(gain_db)
     return out
 
 
@@ -134,15 +153,13 @@ def _to_acx(
     tone_tail = _room_tone(rng, round(tail * rate))
 
     target = preset.target_rms_dbfs + correction_db
-    gain_db = target - rms_dbfs(body)
-    out = body
-    for _ in range(6):
+
+    def attempt(gain_db: float) -> tuple[np.ndarray, float]:
         limited = limit(body * _amplitude(gain_db), rate, ceiling)
         out = np.concatenate([tone_head, limited, tone_tail])
-        error = target - rms_dbfs(out)
-        if abs(error) <= _LUFS_TOLERANCE:
-            break
-        gain_db += error
+        return out, rms_dbfs(out)
+
+    out = _solve_gain(attempt, target, target - rms_dbfs(body))
     return Mastered(out, rate, head - start)
 
 
@@ -158,13 +175,13 @@ def limit(audio: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
     """``audio`` with its true peaks brought under ``ceiling_dbtp`` by smooth gain reduction."""
     out = np.asarray(audio, dtype=np.float32)
     for _ in range(4):  # a second pass catches peaks that the gain's own movement lifted
-        need = _to_db(true_peak_envelope(out, rate)) - ceiling_dbtp
-        if need.max(initial=0.0) <= 0.005:
+        level = _to_db(true_peak_envelope(out, rate))
+        if level.max(initial=SILENCE_DB) <= ceiling_dbtp:
             break
-        np.maximum(need, 0.0, out=need)
+        # aim a little under the ceiling, so the result sits below it rather than on it
+        need = np.maximum(level - (ceiling_dbtp - _LIMITER_MARGIN_DB), 0.0)
         reduction = _dilate(need, _ATTACK_DB_PER_MS * 1000 / rate, _RELEASE_DB_PER_S / rate)
-        # a hair more than needed, so the result sits under the ceiling rather than on it
-        out = (out * _amplitude(-(reduction + 0.02 * (reduction > 0)))).astype(np.float32)
+        out = (out * _amplitude(-reduction)).astype(np.float32)
     return out
 
 
