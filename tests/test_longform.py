@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +76,97 @@ def test_pieces_are_voiced_as_one_stream_timed_from_the_scene_start(engine: Any)
         assert all(position <= w.start <= w.end <= position + chunk.duration for w in chunk.words)
         position += chunk.duration
     assert [w.word for c in chunks for w in c.words] == re.findall(r"\w+", text)
+
+
+PROBES = (
+    "Please open the door and bring the books to the kitchen table.",
+    "We will read them together after dinner.",
+    "Please open the window and bring the letters to the kitchen.",
+)
+
+
+def chapter_text(min_chars: int = 50_000) -> str:
+    """A chapter of distinct filler sentences, with the probes at its start, middle and end."""
+    sentences = []
+    number = 0
+    while sum(len(s) + 1 for s in sentences) < min_chars:
+        number += 1
+        sentences.append(f"Filler sentence {number} keeps this long chapter going on.")
+    sentences[0] = PROBES[0]
+    sentences[len(sentences) // 2] = PROBES[1]
+    sentences.append(PROBES[2])
+    paragraphs = [" ".join(sentences[i : i + 12]) for i in range(0, len(sentences), 12)]
+    return "\n\n".join(paragraphs)
+
+
+class ProbeVoicing:
+    """The real engine for the three probe sentences; a moment of silence for each filler one.
+
+    Voicing 50,000 characters takes most of an hour of CPU, so the filler is not voiced: the
+    test checks that the engine is asked for every sentence, in order, in request-sized pieces,
+    and that the probes come out of the finished file where they belong (ASR).
+    """
+
+    def __init__(self, engine: Any) -> None:
+        self.engine, self.requests = engine, []
+
+    def identity(self, voice: str) -> str:
+        return str(self.engine.identity(voice))
+
+    def synthesize(self, text: str, voice: str, speed: float) -> Iterator[AudioChunk]:
+        self.requests.append(text)
+        from studio.text import validate_text
+
+        validate_text(text)  # the engine's own limit holds for every piece
+        return self._chunks(text, voice, speed)
+
+    def _chunks(self, text: str, voice: str, speed: float) -> Iterator[AudioChunk]:
+        import numpy as np
+
+        position = 0.0
+        for index, sentence in enumerate(split_sentences(text)):
+            if sentence in PROBES:
+                for chunk in self.engine.synthesize(sentence, voice, speed):
+                    yield AudioChunk(index, chunk.text, "", chunk.audio, position, chunk.words)
+                    position += chunk.duration
+            else:
+                silence = np.zeros(240, dtype=np.float32)  # 10 ms
+                yield AudioChunk(index, sentence, "", silence, position)
+                position += 0.01
+
+
+@pytest.mark.model
+def test_a_50000_character_chapter_renders_and_says_every_word(
+    tmp_path: Path, engine: Any, transcribe: Any, word_error_rate: Any
+) -> None:
+    import soundfile
+
+    from studio.project import Project, Scene
+    from studio.render import SceneDone, SceneProgress, render_project
+
+    text = chapter_text()
+    assert len(text) >= 50_000
+    project = Project.create(tmp_path / "book", "Book", [Scene(text, "Chapter One")])
+    voicing = ProbeVoicing(engine)
+    events = list(render_project(project, voicing))  # type: ignore[arg-type]
+
+    assert len(voicing.requests) >= 10 and all(len(r) <= 5000 for r in voicing.requests)
+    asked = [s for request in voicing.requests for s in split_sentences(request)]
+    assert asked == split_sentences(text)  # every sentence, once, in order
+
+    chunks = [e.chunk for e in events if isinstance(e, SceneProgress)]
+    position = 0.0
+    for chunk in chunks:  # one stream, timed from the start of the scene
+        assert chunk.start == pytest.approx(position, abs=1e-6)
+        position += chunk.duration
+    done = next(e for e in events if isinstance(e, SceneDone))
+    audio, rate = soundfile.read(str(done.file), dtype="float32")
+    assert len(audio) / rate == pytest.approx(position + 0.5, abs=0.01)  # speech and the pause
+
+    for probe in PROBES:
+        spoken = [c for c in chunks if c.text in probe]
+        start, end = spoken[0].start, spoken[-1].start + spoken[-1].duration
+        stretch = tmp_path / "stretch.wav"
+        soundfile.write(str(stretch), audio[round(start * rate) : round(end * rate)], rate)
+        heard = transcribe(stretch)
+        assert word_error_rate(probe, heard) <= 0.34, (probe, heard)
