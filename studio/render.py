@@ -310,9 +310,9 @@ def _file_name(project: Project, scene: Scene, settings: ExportSettings) -> str:
     return Path(project.audio_name(scene)).with_suffix(f".{settings.format}").as_posix()
 
 
-def _remove_scene_files(path: Path) -> None:
-    """A scene's file and the captions beside it."""
-    for file in (path, *caption_files(path)):
+def _remove_scene_files(path: Path, *others: Path) -> None:
+    """A scene's file and the captions beside it (and ``others``)."""
+    for file in (path, *caption_files(path), *others):
         try:
             file.unlink(missing_ok=True)
         except OSError as exc:
@@ -324,8 +324,7 @@ def _remove_deleted_scenes(
 ) -> Iterator[FileRemoved]:
     for scene_id in [sid for sid in manifest.scenes if sid not in order]:
         path = project.folder / manifest.scenes.pop(scene_id).file
-        _remove_scene_files(path)
-        timings_path(project, scene_id).unlink(missing_ok=True)
+        _remove_scene_files(path, timings_path(project, scene_id))
         manifest.save(project, order)
         yield FileRemoved(path)
 

@@ -241,24 +241,34 @@ def integrated_lufs(audio: np.ndarray, rate: int) -> float:
 
 
 def true_peak_envelope(audio: np.ndarray, rate: int) -> np.ndarray:
-    """For each sample, the largest magnitude of the 4× oversampled signal around it."""
+    """For each sample, the largest magnitude of the 4× oversampled signal around it.
+
+    Streamed a block at a time: the oversampled signal of an hour-long scene never exists whole.
+    """
     import soxr
 
     audio = np.asarray(audio, dtype=np.float32)
     stream = soxr.ResampleStream(rate, rate * OVERSAMPLING, 1, dtype="float32", quality="HQ")
-    parts = []
+    envelope = np.abs(audio)
+    filled = 0
+    pending = np.zeros(0, dtype=np.float32)
     for begin in range(0, len(audio), _BLOCK):
-        chunk = audio[begin : begin + _BLOCK]
-        parts.append(stream.resample_chunk(chunk, last=begin + _BLOCK >= len(audio)))
-    high = np.abs(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.float32)
-    envelope = np.abs(audio).copy()
-    usable = min(len(high) // OVERSAMPLING, len(audio))
-    grouped = high[: usable * OVERSAMPLING].reshape(usable, OVERSAMPLING).max(axis=1)
-    np.maximum(envelope[:usable], grouped, out=envelope[:usable])
+        last = begin + _BLOCK >= len(audio)
+        high = np.concatenate([pending, stream.resample_chunk(audio[begin : begin + _BLOCK], last)])
+        groups = min(len(high) // OVERSAMPLING, len(audio) - filled)
+        peaks = np.abs(high[0 : groups * OVERSAMPLING : OVERSAMPLING])
+        for phase in range(1, OVERSAMPLING):
+            np.maximum(peaks, np.abs(high[phase : groups * OVERSAMPLING : OVERSAMPLING]), out=peaks)
+        np.maximum(
+            envelope[filled : filled + groups], peaks, out=envelope[filled : filled + groups]
+        )
+        filled += groups
+        pending = high[groups * OVERSAMPLING :]
     # a neighbour's oversampled peak can sit between two samples: hold one sample either side
-    envelope[1:] = np.maximum(envelope[1:], envelope[:-1].copy())
-    envelope[:-1] = np.maximum(envelope[:-1], envelope[1:].copy())
-    return envelope
+    held = envelope.copy()
+    np.maximum(held[1:], envelope[:-1], out=held[1:])
+    np.maximum(held[:-1], envelope[1:], out=held[:-1])
+    return held
 
 
 def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
