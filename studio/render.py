@@ -347,20 +347,25 @@ def _rename_moved_files(project: Project, manifest: Manifest, chosen: list[Scene
     if not moves:
         return
     try:
-        staged = []
+        # temp, destination, and for a scene's audio file its id and new name
+        staged: list[tuple[Path, Path, tuple[str, str] | None]] = []
         for scene_id, old_path, new_name in moves:
-            pairs = [(old_path, project.folder / new_name)]
-            pairs += zip(
+            moving: list[tuple[Path, Path, tuple[str, str] | None]] = [
+                (old_path, project.folder / new_name, (scene_id, new_name))
+            ]
+            for source, destination in zip(
                 caption_files(old_path), caption_files(project.folder / new_name), strict=True
-            )
-            for source, destination in pairs:
+            ):
+                moving.append((source, destination, None))
+            for source, destination, audio in moving:
                 if source.is_file():
                     temp = source.with_name(f".ns-move-{scene_id}{source.suffix}")
                     source.replace(temp)
-                    staged.append((temp, destination))
-            manifest.scenes[scene_id].file = new_name
-        for temp, destination in staged:
+                    staged.append((temp, destination, audio))
+        for temp, destination, audio in staged:
             temp.replace(destination)
+            if audio is not None:
+                manifest.scenes[audio[0]].file = audio[1]
     except OSError as exc:
         raise io_error("rename audio in", project.audio_dir, exc) from exc
     finally:

@@ -27,15 +27,26 @@ def assert_mp3_spec(path: Path, kbps: int = 128) -> float:
     return len(audio) / rate
 
 
+def mp3_audio(path: Path) -> bytes:
+    """The file's MPEG frames without its ID3v2 tag: what stays the same when only tags change."""
+    data = Path(path).read_bytes()
+    return data[_id3_size(data) :]
+
+
+def _id3_size(data: bytes) -> int:
+    """The length of an ID3v2 tag at the start (its size is 4 syncsafe 7-bit bytes), or 0."""
+    if data[:3] != b"ID3":
+        return 0
+    size = 0
+    for byte in data[6:10]:
+        size = size << 7 | (byte & 0x7F)
+    return 10 + size
+
+
 def mp3_frame_bitrates(path: Path) -> list[int]:
     """The bitrate in every MPEG frame header of the file, read from the bytes themselves."""
     data = Path(path).read_bytes()
-    position = 0
-    if data[:3] == b"ID3":  # skip the ID3v2 tag: its size is 4 syncsafe 7-bit bytes
-        size = 0
-        for byte in data[6:10]:
-            size = size << 7 | (byte & 0x7F)
-        position = 10 + size
+    position = _id3_size(data)
     bitrates = []
     while position + 4 <= len(data) and data[position : position + 3] != b"TAG":
         header = int.from_bytes(data[position : position + 4], "big")

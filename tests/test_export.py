@@ -287,3 +287,18 @@ def test_a_full_disk_halfway_through_the_joined_file_leaves_nothing_partial(
     assert sorted(p.name for p in project.folder.iterdir()) == ["audio", "project.json"]
     assert not list(project.folder.rglob(".ns-tmp-*"))
     assert {p.name: p.read_bytes() for p in project.audio_dir.glob("*.mp3")} == before
+
+
+def test_a_retitled_scene_keeps_its_audio_and_captions_under_the_new_name(
+    podcast: Any, tmp_path: Path, engine: Any
+) -> None:
+    project = copy_project(podcast[0], tmp_path / "retitled")
+    project.scenes[0].title = "Prologue"
+    project.save()
+    events = _render(project, engine, preset="podcast", captions=True, join=True, m4b=True)
+    assert [e.status for e in events if isinstance(e, SceneDone)] == ["cached", "cached"]
+    names = sorted(p.name for p in project.audio_dir.glob("01-*"))
+    assert names == ["01-prologue.mp3", "01-prologue.srt", "01-prologue.vtt"]
+    assert str(mutagen.id3.ID3(project.audio_dir / "01-prologue.mp3")["TIT2"]) == "Prologue"
+    joined = mutagen.id3.ID3(project.folder / "the-show.mp3")
+    assert str(joined["CHAP:chp1"].sub_frames["TIT2"]) == "Prologue"
