@@ -54,7 +54,7 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export — {project.title}")
-        self.setMinimumSize(620, 360)
+        self.setMinimumSize(680, 400)
         self._worker = worker
         self._project = project
         self._scene_ids = scene_ids

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QWidget
 
 from studio.audio.encode import FORMATS, MP3_BITRATES
@@ -15,6 +16,14 @@ from studio.audio.presets import PRESETS
 from studio.export_settings import ExportSettings
 
 _FORMAT_LABELS = {"mp3": "MP3", "wav": "WAV (24-bit master)", "flac": "FLAC (24-bit master)"}
+#: Short names for the preset box; each item's tooltip gives the preset's full purpose.
+_PRESET_LABELS = {
+    "none": "none — as voiced (about −26 LUFS)",
+    "video": "video — −16 LUFS, for video platforms",
+    "podcast": "podcast — −16 LUFS, for podcast apps",
+    "broadcast": "broadcast — −23 LUFS (EBU R128)",
+    "acx": "acx — Audible audiobooks (ACX rules)",
+}
 _PRESET_DEFAULT = 0  # the bitrate box's first item: the preset's own bitrate
 
 
@@ -29,7 +38,14 @@ class ExportSettingsPanel(QWidget):
         self.preset = QComboBox()
         self.preset.setObjectName("exportPreset")
         for name, preset in PRESETS.items():
-            self.preset.addItem(f"{name} — {preset.purpose}", name)
+            self.preset.addItem(_PRESET_LABELS.get(name, name), name)
+            self.preset.setItemData(
+                self.preset.count() - 1, preset.purpose, Qt.ItemDataRole.ToolTipRole
+            )
+        self.preset.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset.setMinimumContentsLength(24)
         self.format = QComboBox()
         self.format.setObjectName("exportFormat")
         for fmt in FORMATS:
@@ -39,11 +55,11 @@ class ExportSettingsPanel(QWidget):
         self.bitrate.addItem("Preset's", None)
         for kbps in MP3_BITRATES:
             self.bitrate.addItem(f"{kbps} kbps", kbps)
-        self.captions = QCheckBox("Captions (SRT and WebVTT)")
+        self.captions = QCheckBox("Captions (SRT, WebVTT)")
         self.captions.setObjectName("exportCaptions")
-        self.join = QCheckBox("One joined file with chapters")
+        self.join = QCheckBox("Joined file with chapters")
         self.join.setObjectName("exportJoin")
-        self.m4b = QCheckBox("and an M4B audiobook")
+        self.m4b = QCheckBox("M4B audiobook")
         self.m4b.setObjectName("exportM4b")
         if not can_join:
             self.join.setEnabled(False)

@@ -18,6 +18,7 @@ from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog
 from tests.test_longform import chapter_text
 from tests.ui.drive import choose_in_combo, click, press
+from tests.ui.test_screenshots import ARTIFACTS
 
 
 def _open_project(
@@ -54,6 +55,9 @@ def test_export_settings_are_chosen_remembered_and_measured(
     assert dialog.report.toPlainText().startswith("ACX check: PASS (1 of 1 files pass)")
     audio = window.session.project.audio_dir
     assert (audio / "01-opening.srt").is_file() and (audio / "acx-report.txt").is_file()
+    ARTIFACTS.mkdir(exist_ok=True)
+    qtbot.wait(100)  # let layout and paint events run, as they would on screen
+    assert dialog.grab().save(str(ARTIFACTS / "export_dialog_acx.png"))
     dialog.accept()
 
     saved = json.loads(window.session.project.file.read_text())["export"]
