@@ -171,9 +171,10 @@ def _write(
 
     options = soundfile_options(fmt, bitrate)
     del options["samplerate"], options["channels"]
-    compensated = audio / encoder_gain(fmt, bitrate)
+    compensated = np.multiply(audio, 1.0 / encoder_gain(fmt, bitrate), dtype=np.float32)
+    np.clip(compensated, -1.0, 1.0, out=compensated)  # one copy of a long scene, not two
     try:
-        soundfile.write(target, np.clip(compensated, -1.0, 1.0), OUTPUT_SAMPLE_RATE, **options)
+        soundfile.write(target, compensated, OUTPUT_SAMPLE_RATE, **options)
     except soundfile.LibsndfileError as exc:  # e.g. the disk filled up mid-file
         raise StudioError(
             ErrorCode.IO_ERROR,

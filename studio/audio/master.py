@@ -15,7 +15,7 @@ by a hard clipper, and pyloudnorm only measures and applies plain gain.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +33,9 @@ _LIMITER_MARGIN_DB = 0.05
 _RELEASE_DB_PER_S = 40.0
 _BLOCK = 1 << 18  # samples processed at a time by the streaming steps
 _NOISE_WINDOW_S = 0.5  # the noise floor is the RMS of the quietest half second
+_SEGMENT_S = 60.0  # long audio is measured for loudness a minute at a time
+_HOP_S = 0.1  # BS.1770's gating blocks: 400 ms, every 100 ms
+_LEAD_IN_S = 1.0
 _FRAME_S = 0.01  # speech onset and offset are found in 10 ms frames
 _SPEECH_BELOW_LOUDEST_DB = 40.0  # frames this far under the loudest frame are not speech
 _SPEECH_FLOOR_DBFS = -60.0
@@ -172,38 +175,42 @@ def _room_tone(rng: np.random.Generator, samples: int) -> np.ndarray:
 
 
 def limit(audio: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
-    """``audio`` with its true peaks brought under ``ceiling_dbtp`` by smooth gain reduction."""
-    out = np.asarray(audio, dtype=np.float32)
+    """``audio`` with its true peaks brought under ``ceiling_dbtp`` by smooth gain reduction.
+
+    Works on one copy of the audio and one envelope (float32 each): an hour-long scene needs
+    about twice its own size, not ten times.
+    """
+    out = np.array(audio, dtype=np.float32)  # the one copy, changed in place from here
     for _ in range(4):  # a second pass catches peaks that the gain's own movement lifted
-        level = _to_db(true_peak_envelope(out, rate))
-        if level.max(initial=SILENCE_DB) <= ceiling_dbtp:
+        need = true_peak_envelope(out, rate)
+        if float(need.max(initial=0.0)) <= 10 ** (ceiling_dbtp / 20):
             break
-        # aim a little under the ceiling, so the result sits below it rather than on it
-        need = np.maximum(level - (ceiling_dbtp - _LIMITER_MARGIN_DB), 0.0)
-        reduction = _dilate(need, _ATTACK_DB_PER_MS * 1000 / rate, _RELEASE_DB_PER_S / rate)
-        out = (out * _amplitude(-reduction)).astype(np.float32)
+        # in dB above a point a little under the ceiling, so the result sits below it
+        _in_blocks(need, lambda b: np.maximum(_to_db(b) - (ceiling_dbtp - _LIMITER_MARGIN_DB), 0.0))
+        _running_decay(need, _RELEASE_DB_PER_S / rate)  # after a peak: recover slowly
+        _running_decay(need[::-1], _ATTACK_DB_PER_MS * 1000 / rate)  # before it: ramp in
+        for begin in range(0, len(out), _BLOCK):
+            out[begin : begin + _BLOCK] *= _amplitude(-need[begin : begin + _BLOCK])
     return out
 
 
-def _dilate(need: np.ndarray, attack_per_sample: float, release_per_sample: float) -> np.ndarray:
-    """The smallest envelope >= ``need`` that rises at most ``attack_per_sample`` dB per sample
-    (ahead of a peak) and falls at most ``release_per_sample`` (after it)."""
-    forward = _running_decay(need, release_per_sample)
-    return _running_decay(forward[::-1], attack_per_sample)[::-1].copy()
+def _in_blocks(values: np.ndarray, change: Callable[[np.ndarray], np.ndarray]) -> None:
+    for begin in range(0, len(values), _BLOCK):
+        values[begin : begin + _BLOCK] = change(values[begin : begin + _BLOCK])
 
 
-def _running_decay(values: np.ndarray, slope: float) -> np.ndarray:
-    """env[n] = max(values[n], env[n-1] - slope), in blocks: a running maximum of values[k] + k*slope."""
-    out = np.empty(len(values), dtype=np.float32)
+def _running_decay(values: np.ndarray, slope: float) -> None:
+    """In place: env[n] = max(values[n], env[n-1] - slope), the smallest envelope over ``values``
+    that falls at most ``slope`` per sample. A running maximum of values[k] + k*slope, in blocks;
+    on a reversed view it limits the rise before a peak instead."""
     carry = -np.inf
     for begin in range(0, len(values), _BLOCK):
         block = values[begin : begin + _BLOCK].astype(np.float64)
         ramp = np.arange(len(block), dtype=np.float64) * slope
         block[0] = max(block[0], carry - slope)
         env = np.maximum.accumulate(block + ramp) - ramp
-        out[begin : begin + len(block)] = env
+        values[begin : begin + len(block)] = env
         carry = float(env[-1])
-    return out
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -212,13 +219,15 @@ def _running_decay(values: np.ndarray, slope: float) -> np.ndarray:
 def measure(audio: np.ndarray, rate: int) -> Measurement:
     """Everything the manifest and the ACX report record about a file's audio."""
     audio = np.asarray(audio, dtype=np.float32)
-    onset, offset = speech_bounds(audio, rate)
+    frame = max(1, round(_FRAME_S * rate))
+    energies = _frame_energies(audio, frame)
+    onset, offset = _speech_bounds(energies, frame, rate, len(audio))
     duration = len(audio) / rate
     return Measurement(
         integrated_lufs=max(integrated_lufs(audio, rate), SILENCE_DB),
         true_peak_dbtp=true_peak_dbtp(audio, rate),
         rms_dbfs=rms_dbfs(audio),
-        noise_floor_dbfs=noise_floor_dbfs(audio, rate),
+        noise_floor_dbfs=_noise_floor(energies, audio),
         speech_start=float(onset),
         speech_tail=float(max(0.0, duration - offset)),
         duration=duration,
@@ -226,8 +235,14 @@ def measure(audio: np.ndarray, rate: int) -> Measurement:
 
 
 def integrated_lufs(audio: np.ndarray, rate: int) -> float:
-    """BS.1770-4 integrated loudness (pyloudnorm); -inf for silence. Audio shorter than one
-    400 ms gating block is measured repeated, which leaves a steady signal's loudness as it is."""
+    """BS.1770-4 integrated loudness (pyloudnorm); -inf for silence.
+
+    Audio shorter than one 400 ms gating block is measured repeated, which leaves a steady
+    signal's loudness as it is. Audio longer than two minutes is measured a minute at a time:
+    pyloudnorm filters and measures every 400 ms block of each minute (from a second before it,
+    so its filters have settled), and the blocks of all minutes are gated together as BS.1770
+    gates them. Whole, an hour of audio would take pyloudnorm several gigabytes.
+    """
     import pyloudnorm
 
     meter = pyloudnorm.Meter(rate)
@@ -237,19 +252,72 @@ def integrated_lufs(audio: np.ndarray, rate: int) -> float:
         return -math.inf
     if len(audio) < block:
         audio = np.tile(audio, math.ceil(block / len(audio)))
-    return float(meter.integrated_loudness(audio))
+    if len(audio) <= 2 * _SEGMENT_S * rate:
+        return float(meter.integrated_loudness(audio))
+    return _gated(_block_loudness(meter, audio, rate))
+
+
+def _block_loudness(meter: object, audio: np.ndarray, rate: int) -> np.ndarray:
+    """The loudness of every 400 ms block (hop 100 ms) of ``audio``, a segment at a time."""
+    hop = round(_HOP_S * rate)
+    lead = round(_LEAD_IN_S / _HOP_S)  # blocks in the lead-in, measured but not kept
+    per_segment = round(_SEGMENT_S / _HOP_S)
+    total = int(np.round((len(audio) / rate - 0.4) / _HOP_S)) + 1  # pyloudnorm's block count
+    kept: list[np.ndarray] = []
+    for first in range(0, total, per_segment):
+        begin = max(0, first - lead)
+        count = min(per_segment, total - first)
+        stop = min(len(audio), (first + count) * hop + round(0.4 * rate))
+        meter.integrated_loudness(audio[begin * hop : stop])  # type: ignore[attr-defined]
+        blocks = np.asarray(meter.blockwise_loudness, dtype=np.float64)  # type: ignore[attr-defined]
+        kept.append(blocks[first - begin : first - begin + count])
+    return np.concatenate(kept)
+
+
+def _gated(loudness: np.ndarray) -> float:
+    """BS.1770-4's gating over block loudness: absolute at -70 LUFS, then relative at -10 LU."""
+    energy = np.power(10.0, (loudness + 0.691) / 10)
+    above = loudness >= -70.0
+    if not above.any():
+        return -math.inf
+    relative = -0.691 + 10 * math.log10(float(energy[above].mean())) - 10.0
+    gated = (loudness > relative) & (loudness > -70.0)
+    return -0.691 + 10 * math.log10(float(energy[gated].mean()))
 
 
 def true_peak_envelope(audio: np.ndarray, rate: int) -> np.ndarray:
-    """For each sample, the largest magnitude of the 4× oversampled signal around it.
+    """For each sample, the largest magnitude of the 4× oversampled signal around it."""
+    audio = np.asarray(audio, dtype=np.float32)
+    envelope = np.abs(audio)
+    for begin, peaks in _oversampled_peaks(audio, rate):
+        np.maximum(
+            envelope[begin : begin + len(peaks)], peaks, out=envelope[begin : begin + len(peaks)]
+        )
+    # a neighbour's oversampled peak can sit between two samples: hold one sample either side
+    previous = envelope[:-1].copy()
+    np.maximum(envelope[:-1], envelope[1:], out=envelope[:-1])
+    np.maximum(envelope[1:], previous, out=envelope[1:])
+    return envelope
 
-    Streamed a block at a time: the oversampled signal of an hour-long scene never exists whole.
-    """
+
+def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
+    audio = np.asarray(audio, dtype=np.float32)
+    if len(audio) == 0:
+        return SILENCE_DB
+    peak = max(
+        [float(np.abs(audio).max())]
+        + [float(p.max()) for _, p in _oversampled_peaks(audio, rate) if len(p)]
+    )
+    return float(_to_db(np.array([peak]))[0])
+
+
+def _oversampled_peaks(audio: np.ndarray, rate: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(first sample, peaks): for each sample, the largest magnitude among its 4 oversampled
+    values, one block at a time through one soxr stream (an hour-long scene's oversampled
+    signal never exists whole)."""
     import soxr
 
-    audio = np.asarray(audio, dtype=np.float32)
     stream = soxr.ResampleStream(rate, rate * OVERSAMPLING, 1, dtype="float32", quality="HQ")
-    envelope = np.abs(audio)
     filled = 0
     pending = np.zeros(0, dtype=np.float32)
     for begin in range(0, len(audio), _BLOCK):
@@ -259,22 +327,9 @@ def true_peak_envelope(audio: np.ndarray, rate: int) -> np.ndarray:
         peaks = np.abs(high[0 : groups * OVERSAMPLING : OVERSAMPLING])
         for phase in range(1, OVERSAMPLING):
             np.maximum(peaks, np.abs(high[phase : groups * OVERSAMPLING : OVERSAMPLING]), out=peaks)
-        np.maximum(
-            envelope[filled : filled + groups], peaks, out=envelope[filled : filled + groups]
-        )
+        yield filled, peaks
         filled += groups
         pending = high[groups * OVERSAMPLING :]
-    # a neighbour's oversampled peak can sit between two samples: hold one sample either side
-    held = envelope.copy()
-    np.maximum(held[1:], envelope[:-1], out=held[1:])
-    np.maximum(held[:-1], envelope[1:], out=held[:-1])
-    return held
-
-
-def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
-    if len(audio) == 0:
-        return SILENCE_DB
-    return float(_to_db(np.array([true_peak_envelope(audio, rate).max()]))[0])
 
 
 def rms_dbfs(audio: np.ndarray) -> float:
@@ -287,8 +342,10 @@ def rms_dbfs(audio: np.ndarray) -> float:
 
 def noise_floor_dbfs(audio: np.ndarray, rate: int) -> float:
     """The RMS of the quietest half second (as ACX's checks measure a noise floor), in dBFS."""
-    frame = max(1, round(_FRAME_S * rate))
-    energies = _frame_energies(audio, frame)
+    return _noise_floor(_frame_energies(audio, max(1, round(_FRAME_S * rate))), audio)
+
+
+def _noise_floor(energies: np.ndarray, audio: np.ndarray) -> float:
     width = max(1, round(_NOISE_WINDOW_S / _FRAME_S))
     if len(energies) <= width:
         return rms_dbfs(audio)
@@ -300,7 +357,12 @@ def speech_bounds(audio: np.ndarray, rate: int) -> tuple[float, float]:
     """(first, last) second of speech: 10 ms frames within 40 dB of the loudest, above −60 dBFS.
     A silent signal gives (0, 0)."""
     frame = max(1, round(_FRAME_S * rate))
-    energies = _frame_energies(audio, frame)
+    return _speech_bounds(_frame_energies(audio, frame), frame, rate, len(audio))
+
+
+def _speech_bounds(
+    energies: np.ndarray, frame: int, rate: int, samples: int
+) -> tuple[float, float]:
     if not len(energies) or energies.max() <= 0:
         return 0.0, 0.0
     levels = 10 * np.log10(np.maximum(energies, 1e-30))
@@ -308,16 +370,20 @@ def speech_bounds(audio: np.ndarray, rate: int) -> tuple[float, float]:
     loud = np.flatnonzero(levels >= threshold)
     if not len(loud):
         return 0.0, 0.0
-    return loud[0] * frame / rate, min(len(audio), (loud[-1] + 1) * frame) / rate
+    return loud[0] * frame / rate, min(samples, (loud[-1] + 1) * frame) / rate
 
 
 def _frame_energies(audio: np.ndarray, frame: int) -> np.ndarray:
+    """Mean square of each ``frame`` samples (the last frame may be shorter), in blocks."""
     usable = len(audio) // frame * frame
-    frames = np.asarray(audio[:usable], dtype=np.float32).reshape(-1, frame)
-    energies = np.asarray(np.mean(np.square(frames), axis=1, dtype=np.float64))
+    step = max(frame, _BLOCK // frame * frame)
+    parts = [
+        np.mean(np.square(audio[b : b + step].reshape(-1, frame)), axis=1, dtype=np.float64)
+        for b in range(0, usable, step)
+    ]
     if usable < len(audio):
-        energies = np.append(energies, _mean_square(audio[usable:]))
-    return energies
+        parts.append(np.array([_mean_square(audio[usable:])]))
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _mean_square(audio: np.ndarray) -> float:

@@ -113,3 +113,13 @@ def test_an_unknown_preset_says_which_there_are() -> None:
     assert caught.value.code is ErrorCode.INVALID_INPUT
     assert "Did you mean 'podcast'?" in caught.value.message
     assert "none, video, podcast, broadcast, acx" in caught.value.hint
+
+
+def test_long_audio_is_measured_a_minute_at_a_time_as_pyloudnorm_measures_it_whole() -> None:
+    import pyloudnorm
+
+    # five minutes whose loudness changes every half minute, so the gating has work to do
+    parts = [_speechlike(30.0, seed, level) for seed, level in enumerate([0.9, 0.1, 0.5] * 3)]
+    audio = np.concatenate([*parts, np.zeros(RATE * 30, dtype=np.float32)])
+    whole = pyloudnorm.Meter(RATE).integrated_loudness(audio)
+    assert master.integrated_lufs(audio, RATE) == pytest.approx(whole, abs=0.02)
