@@ -188,6 +188,8 @@ def render(
     from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
 
     project = Project.load(project_dir)
+    if scene_ids and join is None:  # the project's joined file needs every scene: not this time
+        join, m4b = False, False
     settings = project.export.with_overrides(
         preset=preset, captions=captions, join=join, m4b=m4b, format=fmt, bitrate=bitrate
     )
