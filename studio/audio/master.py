@@ -99,14 +99,17 @@ def master(
         return Mastered(np.concatenate([speech, pause]), rate, 0.0)
     ceiling = (preset.true_peak_dbtp or 0.0) - headroom_db
     if preset.target_lufs is not None:
-        loud = _to_loudness(speech, rate, preset.target_lufs + correction_db, ceiling)
-        return Mastered(np.concatenate([loud, pause]), rate, 0.0)
+        # the pause is silence: below BS.1770's gate and every peak, so it can come along
+        whole = np.concatenate([speech, pause])
+        return Mastered(
+            _to_loudness(whole, rate, preset.target_lufs + correction_db, ceiling), rate, 0.0
+        )
     return _to_acx(speech, rate, preset, pause_after, ceiling, correction_db)
 
 
 def _to_loudness(audio: np.ndarray, rate: int, target: float, ceiling: float) -> np.ndarray:
     def attempt(gain_db: float) -> tuple[np.ndarray, float]:
-        out = limit(audio * _amplitude(gain_db), rate, ceiling)
+        out = limit(audio, rate, ceiling, gain_db)
         return out, integrated_lufs(out, rate)
 
     return _solve_gain(attempt, target, target - integrated_lufs(audio, rate))
@@ -128,6 +131,7 @@ def _solve_gain(
             slope = max((gain_db - previous[0]) / (level - previous[1]), 1.0)
         previous = (gain_db, level)
         gain_db = min(gain_db + error * slope, _MAX_GAIN_DB)
+        del out  # an hour of audio: let the last attempt go before the next is made
         out, level = attempt(gain_db)
     return out
 
@@ -150,19 +154,25 @@ def _to_acx(
     tail_target = min(max(pause_after, low + 0.5), high - 0.5)
     stop = min(duration, offset + tail_target)
     tail = max(0.0, tail_target - (duration - offset))
-    body = speech[round(start * rate) : round(stop * rate)]
+    head_samples, tail_samples = round(head * rate), round(tail * rate)
+    padded = np.concatenate(
+        [
+            np.zeros(head_samples, dtype=np.float32),
+            speech[round(start * rate) : round(stop * rate)],
+            np.zeros(tail_samples, dtype=np.float32),
+        ]
+    )
     rng = np.random.default_rng(0)
-    tone_head = _room_tone(rng, round(head * rate))
-    tone_tail = _room_tone(rng, round(tail * rate))
-
+    tone_head, tone_tail = _room_tone(rng, head_samples), _room_tone(rng, tail_samples)
     target = preset.target_rms_dbfs + correction_db
 
     def attempt(gain_db: float) -> tuple[np.ndarray, float]:
-        limited = limit(body * _amplitude(gain_db), rate, ceiling)
-        out = np.concatenate([tone_head, limited, tone_tail])
+        out = limit(padded, rate, ceiling, gain_db)
+        out[:head_samples] = tone_head
+        out[len(out) - tail_samples :] = tone_tail
         return out, rms_dbfs(out)
 
-    out = _solve_gain(attempt, target, target - rms_dbfs(body))
+    out = _solve_gain(attempt, target, target - rms_dbfs(padded))
     return Mastered(out, rate, head - start)
 
 
@@ -174,13 +184,14 @@ def _room_tone(rng: np.random.Generator, samples: int) -> np.ndarray:
 # --- the limiter ----------------------------------------------------------------------------
 
 
-def limit(audio: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
-    """``audio`` with its true peaks brought under ``ceiling_dbtp`` by smooth gain reduction.
+def limit(audio: np.ndarray, rate: int, ceiling_dbtp: float, gain_db: float = 0.0) -> np.ndarray:
+    """``audio`` made ``gain_db`` louder, with its true peaks brought under ``ceiling_dbtp`` by
+    smooth gain reduction.
 
     Works on one copy of the audio and one envelope (float32 each): an hour-long scene needs
     about twice its own size, not ten times.
     """
-    out = np.array(audio, dtype=np.float32)  # the one copy, changed in place from here
+    out = np.multiply(audio, _amplitude(gain_db), dtype=np.float32)  # the one copy
     for _ in range(4):  # a second pass catches peaks that the gain's own movement lifted
         need = true_peak_envelope(out, rate)
         if float(need.max(initial=0.0)) <= 10 ** (ceiling_dbtp / 20):

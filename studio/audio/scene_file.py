@@ -3,7 +3,8 @@
 The scene is mastered after its chunks and pauses are joined (so the preset judges the scene as a
 listener hears it), then encoded once; the written file is decoded and measured, and those figures
 are what the manifest and the ACX report record. Should the encoder have moved the level anyway,
-the scene is mastered again with the difference taken into account (at most twice).
+or pushed a peak over the preset's ceiling, the scene is mastered again with the difference
+taken into account (at most twice).
 """
 
 from __future__ import annotations
@@ -47,11 +48,9 @@ def write_scene_file(
     tags: Tags,
 ) -> SceneFile:
     speech = resample(join_audio([c.audio for c in chunks]), SAMPLE_RATE)
-    correction = 0.0
+    correction, headroom = 0.0, ENCODER_HEADROOM_DB[fmt]
     for _ in range(_ATTEMPTS):
-        mastered = master(
-            speech, OUTPUT_SAMPLE_RATE, preset, pause_after, ENCODER_HEADROOM_DB[fmt], correction
-        )
+        mastered = master(speech, OUTPUT_SAMPLE_RATE, preset, pause_after, headroom, correction)
         encoded = write_audio(
             target,
             mastered.audio,
@@ -60,14 +59,19 @@ def write_scene_file(
             bitrate,
             finish=lambda temp: write_tags(temp, fmt, tags),
         )
+        shift = mastered.shift
+        del mastered  # an hour of audio: measure the file without the master beside it
         measurement = measure(decode(target), OUTPUT_SAMPLE_RATE)
         if preset.target_level is None:
             break
         error = preset.target_level - measurement.level(preset)
-        if abs(error) <= _LEVEL_TOLERANCE:
+        over = measurement.true_peak_dbtp - (preset.true_peak_dbtp or 0.0)
+        if abs(error) <= _LEVEL_TOLERANCE and over <= 0:
             break
         correction += error
-    return SceneFile(encoded, measurement, words_from_chunks(chunks, mastered.shift))
+        if over > 0:
+            headroom += over + 0.1
+    return SceneFile(encoded, measurement, words_from_chunks(chunks, shift))
 
 
 def decode(path: Path) -> np.ndarray:
