@@ -202,6 +202,7 @@ def limit(audio: np.ndarray, rate: int, ceiling_dbtp: float, gain_db: float = 0.
         _running_decay(need[::-1], _ATTACK_DB_PER_MS * 1000 / rate)  # before it: ramp in
         for begin in range(0, len(out), _BLOCK):
             out[begin : begin + _BLOCK] *= _amplitude(-need[begin : begin + _BLOCK])
+        del need  # before the next pass makes its own
     return out
 
 
@@ -304,11 +305,21 @@ def true_peak_envelope(audio: np.ndarray, rate: int) -> np.ndarray:
         np.maximum(
             envelope[begin : begin + len(peaks)], peaks, out=envelope[begin : begin + len(peaks)]
         )
-    # a neighbour's oversampled peak can sit between two samples: hold one sample either side
-    previous = envelope[:-1].copy()
-    np.maximum(envelope[:-1], envelope[1:], out=envelope[:-1])
-    np.maximum(envelope[1:], previous, out=envelope[1:])
+    _hold_neighbours(envelope)
     return envelope
+
+
+def _hold_neighbours(envelope: np.ndarray) -> None:
+    """In place, each value becomes the largest of itself and its two neighbours (a peak can
+    sit between two samples), a block at a time."""
+    before = envelope[0]  # the original value left of the block being changed
+    for begin in range(0, len(envelope), _BLOCK):
+        block = envelope[begin : begin + _BLOCK].copy()
+        after = envelope[begin + _BLOCK] if begin + _BLOCK < len(envelope) else block[-1]
+        left = np.concatenate([[before], block[:-1]])
+        right = np.concatenate([block[1:], [after]])
+        envelope[begin : begin + _BLOCK] = np.maximum(block, np.maximum(left, right))
+        before = block[-1]
 
 
 def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
