@@ -400,7 +400,9 @@ def _frame_energies(audio: np.ndarray, frame: int) -> np.ndarray:
     usable = len(audio) // frame * frame
     step = max(frame, _BLOCK // frame * frame)
     parts = [
-        np.mean(np.square(audio[b : b + step].reshape(-1, frame)), axis=1, dtype=np.float64)
+        np.mean(
+            np.square(audio[b : min(b + step, usable)].reshape(-1, frame)), axis=1, dtype=np.float64
+        )
         for b in range(0, usable, step)
     ]
     if usable < len(audio):

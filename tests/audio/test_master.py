@@ -53,7 +53,8 @@ def test_true_peak_finds_the_peak_between_samples() -> None:
 def test_noise_floor_is_the_quietest_half_second() -> None:
     rng = np.random.default_rng(1)
     hiss = (rng.standard_normal(RATE) * 10 ** (-70 / 20)).astype(np.float32)
-    audio = np.concatenate([_tone(2.0, 0.3), hiss, _tone(1.0, 0.3)])
+    # a length that is no whole number of 10 ms frames, and longer than one processing block
+    audio = np.concatenate([_tone(6.0, 0.3), hiss, _tone(1.00123, 0.3)])
     assert master.noise_floor_dbfs(audio, RATE) == pytest.approx(-70.0, abs=0.5)
     onset, offset = master.speech_bounds(np.concatenate([np.zeros(RATE // 2), audio[:RATE]]), RATE)
     assert onset == pytest.approx(0.5, abs=0.011) and offset == pytest.approx(1.5, abs=0.011)
