@@ -6,7 +6,9 @@
 #      (their dictionaries inside the bundle)
 #   3. the bundled GUI started offscreen, then on Xvfb with the xcb platform: its window must
 #      appear (the studio logs "Window visible"), with every size of its icon found
-#   4. the .deb installed with apt/dpkg (as root), its /usr/bin/narration-studio --self-test with
+#   4. deliverables through the bundle: a podcast-mastered export with captions, a joined MP3 with
+#      chapters and an M4B (pyloudnorm, scipy, pysubs2, mutagen, PyAV's AAC encoder inside it)
+#   5. the .deb installed with apt/dpkg (as root), its /usr/bin/narration-studio --self-test with
 #      no Python on PATH, a Japanese and a Mandarin line, its launcher and icon, then removed
 # Usage: packaging/ci-check.sh [MODEL_DIR]   (default: the offline test model folder)
 set -euo pipefail
@@ -107,7 +109,18 @@ if command -v xvfb-run >/dev/null; then
   gui_smoke xcb
 fi
 
-log "4. the .deb"
+log "4. deliverables: podcast preset, captions, joined MP3 and M4B"
+printf '# Opening\nWelcome to the harbour town.\n\n# Morning\nBy morning the sky was clear.\n' \
+  >"$work/script.md"
+bare "$bundle/narration-studio" new "$work/show" --from "$work/script.md" --title Show >/dev/null
+bare "$bundle/narration-studio" --model-dir "$model" render "$work/show" --preset podcast \
+  --captions --join --m4b 2>&1 | tail -n 3 >&2
+for file in audio/01-opening.mp3 audio/01-opening.srt audio/02-morning.vtt show.mp3 show.srt show.m4b; do
+  [[ -s $work/show/$file ]] || { log "   the export lacks $file"; exit 1; }
+done
+head -c 12 "$work/show/show.m4b" | grep -q ftyp || { log "   show.m4b is not an MP4 file"; exit 1; }
+
+log "5. the .deb"
 deb=$(ls -t dist/narration-studio_*.deb 2>/dev/null | head -n1 || true)
 if [[ -z $deb ]]; then
   log "   no .deb in dist/: run packaging/build.sh"

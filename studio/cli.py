@@ -178,17 +178,58 @@ def _self_test(engine_options: dict[str, Any]) -> None:
     help="Render only this scene (repeatable). Default: all.",
 )
 @click.option("--force", is_flag=True, help="Re-render even scenes whose audio is up to date.")
+@click.option(
+    "--preset",
+    metavar="NAME",
+    help="Loudness: none, video, podcast, broadcast or acx (default: the project's, else none).",
+)
+@click.option(
+    "--captions/--no-captions",
+    default=None,
+    help="Write NN-title.srt and .vtt beside each scene file (and the joined file).",
+)
+@click.option(
+    "--join/--no-join",
+    default=None,
+    help="Also write the whole project as one file with a chapter per scene.",
+)
+@click.option("--m4b/--no-m4b", default=None, help="With --join: an M4B audiobook too.")
+@click.option("--format", "fmt", metavar="FORMAT", help="mp3 (default), wav or flac.")
+@click.option(
+    "--bitrate", type=int, metavar="KBPS", help="MP3 bitrate: 128 (default), 192, 256 or 320."
+)
 @click.pass_context
 @reports_errors
-def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], force: bool) -> None:
-    """Export one MP3 per scene into PROJECT_DIR/audio/, skipping unchanged scenes."""
+def render(
+    ctx: click.Context,
+    project_dir: Path,
+    scene_ids: tuple[str, ...],
+    force: bool,
+    preset: str | None,
+    captions: bool | None,
+    join: bool | None,
+    m4b: bool | None,
+    fmt: str | None,
+    bitrate: int | None,
+) -> None:
+    """Export one file per scene into PROJECT_DIR/audio/, skipping unchanged scenes.
+
+    The project's export settings (set in the studio's export dialog) apply; the options here
+    override them for this export only.
+    """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from studio.cli_direction import personal_lexicon
+    from studio.export_extras import JoinedWritten, ReportWritten
     from studio.project import Project
     from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
 
     project = Project.load(project_dir)
+    if scene_ids and join is None:  # the project's joined file needs every scene: not this time
+        join, m4b = False, False
+    settings = project.export.with_overrides(
+        preset=preset, captions=captions, join=join, m4b=m4b, format=fmt, bitrate=bitrate
+    )
     engine = make_speech_engine(ctx)
     personal = personal_lexicon()
     console = _console()
@@ -199,14 +240,16 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
         TaskProgressColumn(),
         TimeElapsedColumn(),
     )
+    events = render_project(
+        project, engine, list(scene_ids) or None, force, personal=personal, settings=settings
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
         current = None
-        events = render_project(project, engine, list(scene_ids) or None, force, personal)
         for event in events:
             if isinstance(event, SceneStarted):
-                label = event.scene.title or event.scene.id
-                current = progress.add_task(f"  {label[:40]}", total=len(event.scene.text.strip()))
+                label = (event.scene.title or event.scene.id)[:40]
+                current = progress.add_task(f"  {label}", total=len(event.scene.text.strip()))
             elif isinstance(event, SceneProgress) and current is not None:
                 progress.update(current, completed=event.done_chars)
             elif isinstance(event, SceneDone):
@@ -215,14 +258,29 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
                     progress.update(
                         current,
                         completed=len(event.scene.text.strip()),
-                        description=f"  {event.file.name} ({event.status}, {event.duration:.1f} s)",
+                        description=f"  {event.file.name} ({_done_figures(event)})",
                     )
                 progress.advance(overall)
             elif isinstance(event, FileRemoved):
                 console.print(f"Removed {event.file.name} (its scene was deleted)")
+            elif isinstance(event, ReportWritten):
+                verdict = "passes" if event.passed else "FAILS"
+                console.print(f"ACX check: {verdict} — {event.path} (and .txt)")
+            elif isinstance(event, JoinedWritten):
+                state = "unchanged" if event.unchanged else "written"
+                names = ", ".join(f.name for f in event.files)
+                console.print(f"Joined ({state}, {len(event.chapters)} chapters): {names}")
     console.print(
         f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged, in {project.audio_dir}"
     )
+
+
+def _done_figures(event: Any) -> str:
+    figures = f"{event.status}, {event.duration:.1f} s"
+    if event.measurement is not None:
+        m = event.measurement
+        figures += f", {m.integrated_lufs:.1f} LUFS, {m.true_peak_dbtp:.1f} dBTP"
+    return figures
 
 
 @cli.command()
@@ -289,18 +347,30 @@ def voices(lang: str | None) -> None:
     "--from",
     "script",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A .txt or .md script: scenes split at blank lines and headings.",
+    help="A .txt or .md script (scenes split at blank lines and headings), or an .epub book "
+    "(a scene per chapter).",
 )
-@click.option("--title", default=None, help="Project title (default: the folder name).")
+@click.option("--title", default=None, help="Project title (default: the book's or the folder's).")
 @click.option("--voice", default="af_heart", show_default=True, help="Default voice for scenes.")
 @reports_errors
 def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -> None:
-    """Create a project in PROJECT_DIR, optionally from a script."""
+    """Create a project in PROJECT_DIR, optionally from a script or an EPUB book."""
+    from studio.export_settings import ExportSettings
     from studio.project import Project
     from studio.script_import import scenes_from_script
 
     scenes = []
-    if script is not None:
+    export = ExportSettings()
+    if script is not None and script.suffix.lower() == ".epub":
+        from studio.epub_import import read_epub
+
+        book = read_epub(script)
+        scenes, title, export = (
+            book.scenes,
+            title or book.title or None,
+            ExportSettings(artist=book.author),
+        )
+    elif script is not None:
         try:
             scenes = scenes_from_script(script.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
@@ -309,7 +379,7 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
                 f"Could not read {script}: {exc}.",
                 "Save the script as UTF-8 text.",
             ) from exc
-    project = Project.create(project_dir, title, scenes, voice)
+    project = Project.create(project_dir, title, scenes, voice, export)
     click.echo(f"Created {project.file} with {len(project.scenes)} scene(s).")
 
 

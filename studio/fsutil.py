@@ -80,6 +80,18 @@ def atomic_write(target: Path, data: bytes) -> None:
         temp.write_bytes(data)
 
 
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """``atomic_write`` unless ``target`` already holds exactly ``data``; returns whether it wrote.
+    (An unchanged re-export leaves every file, and its modification time, as it was.)"""
+    try:
+        if Path(target).read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    atomic_write(target, data)
+    return True
+
+
 def ensure_inside(root: Path, candidate: str | os.PathLike[str]) -> Path:
     """``candidate`` (relative to ``root`` or absolute) resolved, or TTS_INVALID_PATH if it leaves ``root``.
 

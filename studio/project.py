@@ -12,6 +12,7 @@ they still are; the untouched original is kept as ``.snapshots/project-<UTC>-bef
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -29,6 +30,7 @@ from studio.direction.lexicon import Lexicon, merged
 from studio.direction.plan import Direction
 from studio.engine.core import validate_speed
 from studio.errors import ErrorCode, StudioError, io_error
+from studio.export_settings import ExportSettings
 from studio.fsutil import atomic_write
 from studio.voices import DEFAULT_VOICE, parse_voice
 
@@ -40,7 +42,7 @@ SCHEMA_VERSION = 2
 SNAPSHOTS_DIR = ".snapshots"
 #: The keys this version reads and writes; any other top-level key is kept as it was.
 _KNOWN_KEYS = frozenset(
-    {"schema", "version", "title", "default_voice", "scenes", "lexicon", "cast"}
+    {"schema", "version", "title", "default_voice", "scenes", "lexicon", "cast", "export"}
 )
 log = logging.getLogger(__name__)
 DEFAULT_PAUSE_AFTER = 0.5
@@ -89,6 +91,7 @@ class Project:
     scenes: list[Scene] = field(default_factory=list)
     lexicon: Lexicon = field(default_factory=Lexicon)
     cast: Cast = field(default_factory=Cast)
+    export: ExportSettings = field(default_factory=ExportSettings)  # optional in the file
     #: Top-level keys of project.json this version does not know (another version's), kept.
     extra: dict[str, Any] = field(default_factory=dict)
     #: The version-1 file this project was migrated from, until its snapshot is written.
@@ -122,7 +125,7 @@ class Project:
         return f"{AUDIO_DIR}/{number:0{width}d}-{slugify(scene.title) or 'scene'}.mp3"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema": SCHEMA_NAME,
             "version": SCHEMA_VERSION,
             "title": self.title,
@@ -132,6 +135,9 @@ class Project:
             "cast": self.cast.to_json(),
             **{k: v for k, v in self.extra.items() if k not in _KNOWN_KEYS},
         }
+        if not self.export.is_default():  # absent means the defaults: no schema change
+            data["export"] = self.export.to_json()
+        return data
 
     def save(self) -> None:
         """Write project.json atomically, keeping the previous version as project.json.bak
@@ -158,6 +164,7 @@ class Project:
         title: str | None = None,
         scenes: list[Scene] | None = None,
         default_voice: str = DEFAULT_VOICE,
+        export: ExportSettings | None = None,
     ) -> Project:
         """A new project saved in ``folder``; refuses to replace an existing project."""
         folder = Path(folder)
@@ -172,7 +179,13 @@ class Project:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise io_error("create", folder, exc) from exc
-        project = cls(folder, title or folder.name or "Untitled", default_voice, scenes or [])
+        project = cls(
+            folder,
+            title or folder.name or "Untitled",
+            default_voice,
+            scenes or [],
+            export=export or ExportSettings(),
+        )
         project.save()
         return project
 
@@ -221,9 +234,17 @@ class Project:
         except StudioError as exc:
             raise ValueError(f"its lexicon: {exc.message}") from exc
         cast = Cast.from_json(raw.get("cast", []))
+        export = ExportSettings.from_json(raw.get("export"))
         extra = {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
         return cls(
-            folder, _text(raw, "title") or "Untitled", default_voice, scenes, lexicon, cast, extra
+            folder,
+            _text(raw, "title") or "Untitled",
+            default_voice,
+            scenes,
+            lexicon=lexicon,
+            cast=cast,
+            export=export,
+            extra=extra,
         )
 
 
@@ -320,14 +341,14 @@ def copy_project(project: Project, folder: Path) -> Project:
             shutil.copytree(project.audio_dir, folder / AUDIO_DIR, dirs_exist_ok=True)
     except OSError as exc:
         raise io_error("copy audio to", folder, exc) from exc
-    copy = Project(
-        folder,
-        project.title,
-        project.default_voice,
-        list(project.scenes),
-        Lexicon(list(project.lexicon.entries)),
-        Cast(dict(project.cast.members)),
-        dict(project.extra),
+    copy = dataclasses.replace(
+        project,
+        folder=folder,
+        scenes=list(project.scenes),
+        lexicon=Lexicon(list(project.lexicon.entries)),
+        cast=Cast(dict(project.cast.members)),
+        extra=dict(project.extra),
+        migrated_from=None,
     )
     copy.save()
     return copy

@@ -1,15 +1,20 @@
-"""Render a project: one MP3 per scene, a render cache, and ``audio/manifest.json``.
+"""Render a project: one file per scene, a render cache, and ``audio/manifest.json``.
 
 Each scene's cache key hashes its text, voice, speed and pause with the engine's identity (model,
-voices, backend, render version), and the lexicon entries and cast members the scene uses (only
-those: adding a word to the lexicon re-renders exactly the scenes that say it). A re-export skips scenes whose key and file are unchanged, renames
-files of scenes that only moved, and removes the files of deleted scenes. The manifest is rewritten
-atomically after every scene, so a cancel or a crash never loses finished work.
+voices, backend, render version), the lexicon entries and cast members the scene uses (only
+those: adding a word to the lexicon re-renders exactly the scenes that say it), and the export
+settings that change the file (preset, format, bitrate). A re-export skips scenes whose key and
+file are unchanged, renames files of scenes that only moved, and removes the files of deleted
+scenes.
 
-The manifest matches the files on disk after any cancel or kill: a scene's MP3 is written under a
-temp name, its manifest entry is committed, and only then is the MP3 renamed into place, before
-the render yields again. So no MP3 ever stands without its entry; a kill in the instant between
+The manifest matches the files on disk after any cancel or kill: a scene's file is written under a
+temp name, its manifest entry is committed, and only then is the file renamed into place, before
+the render yields again. So no file ever stands without its entry; a kill in the instant between
 the two renames leaves an entry whose file is missing, which the next load drops.
+
+The stages: synthesis (``studio.longform``: a scene of any length), the scene's file
+(``studio.audio.scene_file``: mastered, encoded, tagged, measured), then what the export adds
+(``studio.export_extras``: captions, the ACX report, the joined file).
 """
 
 from __future__ import annotations
@@ -23,13 +28,32 @@ from pathlib import Path
 from typing import Any, Literal
 
 from studio.audio.encode import join_audio, write_mp3
+from studio.audio.master import Measurement
+from studio.audio.scene_file import write_scene_file
+from studio.audio.tags import retag
 from studio.direction.lexicon import Lexicon
 from studio.direction.plan import Direction, plan_read
 from studio.direction.reading import READING_VERSION
 from studio.engine.core import SAMPLE_RATE, AudioChunk
 from studio.engine.speaker import SpeechEngine
-from studio.errors import StudioError, io_error
-from studio.fsutil import atomic_write, ensure_inside, remove_stale_temps, temp_name_for
+from studio.errors import ErrorCode, StudioError, io_error
+from studio.export_extras import (
+    CaptionsWritten,
+    ExportedScene,
+    JoinedWritten,
+    ReportWritten,
+    caption_files,
+    has_words,
+    save_scene_words,
+    scene_tags,
+    timings_path,
+    write_acx_report,
+    write_joined,
+    write_scene_captions,
+)
+from studio.export_settings import ExportSettings
+from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for, write_if_changed
+from studio.longform import synthesize_scene
 from studio.project import Project, Scene
 
 log = logging.getLogger(__name__)
@@ -63,6 +87,7 @@ class SceneDone:
     status: SceneStatus
     file: Path
     duration: float
+    measurement: Measurement | None = None  # as the written file measures
 
 
 @dataclass(frozen=True)
@@ -70,7 +95,15 @@ class FileRemoved:
     file: Path
 
 
-RenderEvent = SceneStarted | SceneProgress | SceneDone | FileRemoved
+RenderEvent = (
+    SceneStarted
+    | SceneProgress
+    | SceneDone
+    | FileRemoved
+    | CaptionsWritten
+    | ReportWritten
+    | JoinedWritten
+)
 
 
 @dataclass
@@ -81,9 +114,12 @@ class ManifestEntry:
     duration: float
     key: str
     sha256: str
+    preset: str = "none"
+    loudness: dict[str, float] | None = None  # Measurement.to_json() of the written file
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ManifestEntry:
+        loudness = raw.get("loudness")
         return cls(
             str(raw["file"]),
             str(raw["voice"]),
@@ -91,7 +127,15 @@ class ManifestEntry:
             float(raw["duration"]),
             str(raw["key"]),
             str(raw["sha256"]),
+            str(raw.get("preset", "none")),
+            {k: float(v) for k, v in loudness.items()} if isinstance(loudness, dict) else None,
         )
+
+    def measurement(self) -> Measurement | None:
+        try:
+            return Measurement.from_json(self.loudness) if self.loudness else None
+        except (KeyError, TypeError, ValueError):
+            return None
 
 
 @dataclass
@@ -99,6 +143,7 @@ class Manifest:
     """scene id -> what was rendered for it. Lives at ``audio/manifest.json``."""
 
     scenes: dict[str, ManifestEntry] = field(default_factory=dict)
+    joined_key: str = ""  # what the joined file was made from (studio.export_extras.join_key)
 
     @classmethod
     def load(cls, project: Project) -> Manifest:
@@ -106,6 +151,7 @@ class Manifest:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             entries = {sid: ManifestEntry.from_json(e) for sid, e in raw["scenes"].items()}
+            joined_key = str(raw.get("joined", {}).get("key", ""))
         except FileNotFoundError:
             return cls()
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -115,7 +161,7 @@ class Manifest:
             ensure_inside(project.audio_dir, project.folder / entry.file)  # a tampered manifest
         # A render killed between committing an entry and renaming its file into place.
         present = {sid: e for sid, e in entries.items() if (project.folder / e.file).is_file()}
-        return cls(present)
+        return cls(present, joined_key)
 
     def save(self, project: Project, order: list[str]) -> None:
         ordered = {sid: self.scenes[sid] for sid in order if sid in self.scenes}
@@ -124,10 +170,18 @@ class Manifest:
             "version": MANIFEST_VERSION,
             "scenes": {sid: vars(entry) for sid, entry in ordered.items()},
         }
-        atomic_write(
+        if self.joined_key:
+            data["joined"] = {"key": self.joined_key}
+        write_if_changed(
             project.audio_dir / MANIFEST_NAME,
             (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         )
+
+
+def output_key(key: str, settings: ExportSettings) -> str:
+    """The scene's key with the export settings that change its file (none for the defaults)."""
+    signature = settings.output_signature()
+    return hashlib.sha256(f"{key}|{signature}".encode()).hexdigest() if signature else key
 
 
 def scene_key(
@@ -159,15 +213,23 @@ def render_project(
     scene_ids: list[str] | None = None,
     force: bool = False,
     personal: Lexicon | None = None,
+    settings: ExportSettings | None = None,
 ) -> Iterator[RenderEvent]:
     """Render the chosen scenes (all by default), yielding events as work happens.
 
     The project's lexicon and cast direct the read, with the ``personal`` lexicon under them.
-
+    ``settings`` overrides the project's export settings for this render (captions, preset…).
     Stop iterating to cancel: the scene in progress is abandoned (no partial file) and everything
     finished so far stays in the manifest. Errors in one scene stop the render with a StudioError
     naming the scene.
     """
+    settings = (settings or project.export).validated()
+    if settings.join and scene_ids and set(scene_ids) != {s.id for s in project.scenes}:
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            "A joined file holds every scene, so it cannot be made from some of them.",
+            "Export all scenes to join them, or export these without joining.",
+        )
     chosen = [project.scene(sid) for sid in scene_ids] if scene_ids else list(project.scenes)
     _check_audio_dir(project)
     manifest = Manifest.load(project)
@@ -176,9 +238,38 @@ def render_project(
     direction = project.direction(personal)
     yield from _remove_deleted_scenes(project, manifest, order)
     _rename_moved_files(project, manifest, chosen)
+    exported: list[ExportedScene] = []
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
-        yield from _render_scene(project, engine, manifest, scene, force, order, direction)
+        for event in _render_scene(
+            project, engine, manifest, scene, force, order, direction, settings
+        ):
+            yield event
+            if isinstance(event, SceneDone):
+                entry = manifest.scenes[scene.id]
+                exported.append(
+                    ExportedScene(scene, event.file, entry.key, entry.duration, event.measurement)
+                )
+        manifest.save(project, order)
+    yield from _finish(project, manifest, settings, exported, order)
+
+
+def _finish(
+    project: Project,
+    manifest: Manifest,
+    settings: ExportSettings,
+    exported: list[ExportedScene],
+    order: list[str],
+) -> Iterator[RenderEvent]:
+    """What the export adds to the scene files: captions, the ACX report, the joined file."""
+    if settings.captions:
+        yield write_scene_captions(project, exported)
+    if settings.preset == "acx":
+        yield write_acx_report(project, exported)
+    if settings.join:
+        event, manifest.joined_key = write_joined(project, settings, exported, manifest.joined_key)
+        manifest.save(project, order)
+        yield event
 
 
 def _render_scene(
@@ -188,13 +279,15 @@ def _render_scene(
     scene: Scene,
     force: bool,
     order: list[str],
-    direction: Direction | None = None,
+    direction: Direction | None,
+    settings: ExportSettings,
 ) -> Iterator[RenderEvent]:
     voice = scene.voice_or(project.default_voice)
-    target_name = project.audio_name(scene)
+    target_name = _file_name(project, scene, settings)
     target = project.folder / target_name
+    tags = scene_tags(project, scene, settings)
     try:
-        key = scene_key(scene, voice, engine, direction)
+        key = output_key(scene_key(scene, voice, engine, direction), settings)
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)
@@ -204,33 +297,69 @@ def _render_scene(
         and entry.key == key
         and entry.file == target_name
         and _intact(target, entry)
+        and (not settings.captions or has_words(project, scene.id, key))
     ):
-        yield SceneDone(scene, "cached", target, entry.duration)
+        if retag(target, settings.format, tags):  # its track number or title changed
+            entry.sha256 = _sha256(target)
+        yield SceneDone(scene, "cached", target, entry.duration, entry.measurement())
         return
 
-    pieces = []
+    chunks = []
     total = len(scene.text.strip())
     done = 0
+    staged = temp_name_for(target)
     try:
-        for chunk in engine.synthesize(scene.text, voice, scene.speed, direction):
-            pieces.append(chunk.audio)
+        for chunk in synthesize_scene(engine, scene.text, voice, scene.speed, direction):
+            chunks.append(chunk)
             done = min(total, done + len(chunk.text) + 1)
             yield SceneProgress(scene, done, total, chunk)
-        staged = temp_name_for(target)
-        encoded = write_mp3(staged, join_audio(pieces, scene.pause_after), SAMPLE_RATE)
+        written = write_scene_file(
+            staged,
+            chunks,
+            scene.pause_after,
+            settings.loudness,
+            settings.format,
+            settings.mp3_bitrate,
+            tags,
+        )
+        save_scene_words(project, scene.id, key, written.words)
     except StudioError as exc:
+        staged.unlink(missing_ok=True)
         raise _in_scene(project, scene, exc) from exc
+    if entry and entry.file != target_name:  # another format before: its file goes
+        _remove_scene_files(project.folder / entry.file)
     manifest.scenes[scene.id] = ManifestEntry(
-        target_name, voice, scene.speed, round(encoded.duration, 3), key, _sha256(staged)
+        target_name,
+        voice,
+        scene.speed,
+        round(written.encoded.duration, 3),
+        key,
+        _sha256(staged),
+        settings.preset,
+        written.measurement.to_json(),
     )
     try:
-        manifest.save(project, order)  # the entry first: no MP3 ever stands without its entry
+        manifest.save(project, order)  # the entry first: no file ever stands without its entry
         staged.replace(target)
     except OSError as exc:
         raise io_error("write", target, exc) from exc
     finally:
         staged.unlink(missing_ok=True)
-    yield SceneDone(scene, "rendered", target, encoded.duration)
+    yield SceneDone(scene, "rendered", target, written.encoded.duration, written.measurement)
+
+
+def _file_name(project: Project, scene: Scene, settings: ExportSettings) -> str:
+    """'audio/03-the-storm.mp3', with the export format's extension."""
+    return Path(project.audio_name(scene)).with_suffix(f".{settings.format}").as_posix()
+
+
+def _remove_scene_files(path: Path, *others: Path) -> None:
+    """A scene's file and the captions beside it (and ``others``)."""
+    for file in (path, *caption_files(path), *others):
+        try:
+            file.unlink(missing_ok=True)
+        except OSError as exc:
+            raise io_error("remove", file, exc) from exc
 
 
 def _remove_deleted_scenes(
@@ -238,36 +367,48 @@ def _remove_deleted_scenes(
 ) -> Iterator[FileRemoved]:
     for scene_id in [sid for sid in manifest.scenes if sid not in order]:
         path = project.folder / manifest.scenes.pop(scene_id).file
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise io_error("remove", path, exc) from exc
+        _remove_scene_files(path, timings_path(project, scene_id))
         manifest.save(project, order)
         yield FileRemoved(path)
 
 
 def _rename_moved_files(project: Project, manifest: Manifest, chosen: list[Scene]) -> None:
-    """Scenes that moved or were retitled keep their audio: rename it instead of re-rendering.
+    """Scenes that moved or were retitled keep their audio (and captions): rename it instead of
+    re-rendering. A file keeps its format's extension: a change of format re-renders it anyway.
 
     Renames go through temp names first, so two scenes that swap places don't overwrite each other.
     """
     moves: list[tuple[str, Path, str]] = []
     for scene in chosen:
         entry = manifest.scenes.get(scene.id)
-        new_name = project.audio_name(scene)
-        if entry and entry.file != new_name and (project.folder / entry.file).is_file():
-            moves.append((scene.id, project.folder / entry.file, new_name))
+        if entry is None:
+            continue
+        old_path = project.folder / entry.file
+        new_name = Path(project.audio_name(scene)).with_suffix(old_path.suffix).as_posix()
+        if entry.file != new_name and old_path.is_file():
+            moves.append((scene.id, old_path, new_name))
     if not moves:
         return
     try:
-        staged = []
+        # temp, destination, and for a scene's audio file its id and new name
+        staged: list[tuple[Path, Path, tuple[str, str] | None]] = []
         for scene_id, old_path, new_name in moves:
-            temp = old_path.with_name(f".ns-move-{scene_id}.mp3")
-            old_path.replace(temp)
-            staged.append((scene_id, temp, new_name))
-        for scene_id, temp, new_name in staged:
-            temp.replace(project.folder / new_name)
-            manifest.scenes[scene_id].file = new_name
+            moving: list[tuple[Path, Path, tuple[str, str] | None]] = [
+                (old_path, project.folder / new_name, (scene_id, new_name))
+            ]
+            for source, destination in zip(
+                caption_files(old_path), caption_files(project.folder / new_name), strict=True
+            ):
+                moving.append((source, destination, None))
+            for source, destination, audio in moving:
+                if source.is_file():
+                    temp = source.with_name(f".ns-move-{scene_id}{source.suffix}")
+                    source.replace(temp)
+                    staged.append((temp, destination, audio))
+        for temp, destination, audio in staged:
+            temp.replace(destination)
+            if audio is not None:
+                manifest.scenes[audio[0]].file = audio[1]
     except OSError as exc:
         raise io_error("rename audio in", project.audio_dir, exc) from exc
     finally:

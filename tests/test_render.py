@@ -10,7 +10,7 @@ from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
 from studio.project import PROJECT_FILE, Project, Scene
 from studio.render import SceneDone, SceneProgress, render_project
-from tests.audio_checks import assert_mp3_spec
+from tests.audio_checks import assert_mp3_spec, mp3_audio
 
 pytestmark = pytest.mark.model
 
@@ -31,6 +31,11 @@ def _render(project: Project, engine: Engine, **kwargs: object) -> list[object]:
     return list(render_project(project, engine, **kwargs))  # type: ignore[arg-type]
 
 
+def _visible_files(project: Project) -> list[str]:
+    """What audio/ shows a user (audio/.timings/ keeps word timings for captions)."""
+    return sorted(p.name for p in project.audio_dir.iterdir() if not p.name.startswith("."))
+
+
 def _mtimes(project: Project) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in project.audio_dir.glob("*.mp3")}
 
@@ -40,7 +45,7 @@ def test_three_scenes_give_three_valid_mp3s(tmp_path: Path, engine: Engine) -> N
     events = _render(project, engine)
     done = [e for e in events if isinstance(e, SceneDone)]
     assert [e.status for e in done] == ["rendered"] * 3
-    assert sorted(p.name for p in project.audio_dir.iterdir()) == [
+    assert _visible_files(project) == [
         "01-opening.mp3",
         "02-the-storm.mp3",
         "03-morning.mp3",
@@ -110,7 +115,7 @@ def test_deleted_scene_audio_is_removed_and_moved_scene_is_renamed(
 ) -> None:
     project = _new_project(tmp_path)
     _render(project, engine)
-    morning = (project.audio_dir / "03-morning.mp3").read_bytes()
+    morning = mp3_audio(project.audio_dir / "03-morning.mp3")
     del project.scenes[1]
     project.save()
     done = [e for e in _render(project, engine) if isinstance(e, SceneDone)]
@@ -119,7 +124,7 @@ def test_deleted_scene_audio_is_removed_and_moved_scene_is_renamed(
         "01-opening.mp3",
         "02-morning.mp3",
     ]
-    assert (project.audio_dir / "02-morning.mp3").read_bytes() == morning
+    assert mp3_audio(project.audio_dir / "02-morning.mp3") == morning  # moved, retagged 2/2
 
 
 def test_swapping_two_scenes_with_the_same_title_keeps_both(tmp_path: Path, engine: Engine) -> None:
@@ -127,14 +132,14 @@ def test_swapping_two_scenes_with_the_same_title_keeps_both(tmp_path: Path, engi
         tmp_path / "swap", "Swap", [Scene("First one.", "Part"), Scene("Second one.", "Part")]
     )
     _render(project, engine)
-    first = (project.audio_dir / "01-part.mp3").read_bytes()
-    second = (project.audio_dir / "02-part.mp3").read_bytes()
+    first = mp3_audio(project.audio_dir / "01-part.mp3")
+    second = mp3_audio(project.audio_dir / "02-part.mp3")
     project.scenes.reverse()
     project.save()
     done = [e for e in _render(project, engine) if isinstance(e, SceneDone)]
     assert [e.status for e in done] == ["cached", "cached"]
-    assert (project.audio_dir / "01-part.mp3").read_bytes() == second
-    assert (project.audio_dir / "02-part.mp3").read_bytes() == first
+    assert mp3_audio(project.audio_dir / "01-part.mp3") == second
+    assert mp3_audio(project.audio_dir / "02-part.mp3") == first
 
 
 def test_render_selected_scenes_only(tmp_path: Path, engine: Engine) -> None:
@@ -176,7 +181,7 @@ def test_cancel_keeps_finished_scenes_and_leaves_no_partial_file(
         if isinstance(event, SceneProgress) and event.scene is project.scenes[1]:
             events.close()  # the user pressed Cancel during scene 2
             break
-    assert sorted(p.name for p in project.audio_dir.iterdir()) == [
+    assert _visible_files(project) == [
         "01-opening.mp3",
         "manifest.json",
     ]

@@ -1,1 +1,3 @@
-"""Audio out: resampling and encoding (``encode``)."""
+"""Audio out: encoding (``encode``), loudness presets (``presets``) and mastering (``master``),
+a scene's delivered file (``scene_file``), captions (``captions``), tags and chapters (``tags``),
+the joined file and M4B (``join``), and the ACX check (``acx``)."""

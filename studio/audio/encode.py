@@ -1,14 +1,18 @@
-"""Audio out: resample Kokoro's 24 kHz float32 to 44.1 kHz and encode MP3 (128 kbps CBR, mono).
+"""Audio out: resample Kokoro's 24 kHz float32 to 44.1 kHz and encode it: MP3 (CBR, mono; 128 kbps
+by default, or 192, 256, 320), or a 24-bit WAV or FLAC master.
 
 soxr resamples (high quality, vectorised C); soundfile's bundled libsndfile 1.2 encodes MP3 through
-LAME, so there is no ffmpeg binary to find and no audioop (gone in Python 3.13) as pydub would need.
+LAME and FLAC through libFLAC, so there is no ffmpeg binary to find and no audioop (gone in Python
+3.13) as pydub would need.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +20,16 @@ from studio.errors import ErrorCode, StudioError
 from studio.fsutil import atomic_path
 
 MP3_SAMPLE_RATE = 44_100
-MP3_BITRATE_KBPS = 128
-# libsndfile maps compression_level c in [0, 1] to a CBR bitrate of 320 - c * (320 - 32) kbps.
-_MP3_COMPRESSION_LEVEL = (320 - MP3_BITRATE_KBPS) / (320 - 32)
+OUTPUT_SAMPLE_RATE = MP3_SAMPLE_RATE  # every format is written at 44.1 kHz
+MP3_BITRATE_KBPS = 128  # the default, the seed's contract
+MP3_BITRATES = (128, 192, 256, 320)
+FORMATS = ("mp3", "wav", "flac")
+#: libsndfile's container and subtype for each format; masters keep 24 bits.
+_SOUNDFILE_FORMAT = {
+    "mp3": ("MP3", "MPEG_LAYER_III"),
+    "wav": ("WAV", "PCM_24"),
+    "flac": ("FLAC", "PCM_24"),
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,34 @@ class EncodedFile:
     path: Path
     duration: float
     size: int
+
+
+def validate_format(fmt: object) -> str:
+    """The format name in lower case, or TTS_INVALID_INPUT naming the ones there are."""
+    name = str(fmt).lower()
+    if name not in FORMATS:
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            f"Unknown audio format '{fmt}'.",
+            f"Choose one of: {', '.join(FORMATS)}.",
+        )
+    return name
+
+
+def validate_bitrate(bitrate: object) -> int:
+    """An MP3 bitrate the encoder writes as exact CBR, or TTS_INVALID_INPUT."""
+    if isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate not in MP3_BITRATES:
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            f"The MP3 encoder cannot write {bitrate} kbps.",
+            f"Choose one of: {', '.join(map(str, MP3_BITRATES))} kbps.",
+        )
+    return bitrate
+
+
+def mp3_compression_level(bitrate: int) -> float:
+    """libsndfile maps compression_level c in [0, 1] to a CBR bitrate of 320 - c * (320 - 32) kbps."""
+    return (320 - validate_bitrate(bitrate)) / (320 - 32)
 
 
 def join_audio(
@@ -47,26 +86,98 @@ def resample(audio: np.ndarray, from_rate: int, to_rate: int = MP3_SAMPLE_RATE) 
     return soxr.resample(audio, from_rate, to_rate, quality="HQ").astype(np.float32, copy=False)
 
 
-def write_mp3(path: Path, audio: np.ndarray, rate: int) -> EncodedFile:
+def encode(
+    audio: np.ndarray, rate: int, fmt: str = "mp3", bitrate: int = MP3_BITRATE_KBPS
+) -> bytes:
+    """``audio`` (mono float32 at ``rate``) as the bytes of a 44.1 kHz file in ``fmt``."""
+    buffer = io.BytesIO()
+    _write(buffer, resample(audio, rate), validate_format(fmt), bitrate)
+    return buffer.getvalue()
+
+
+def write_audio(
+    path: Path,
+    audio: np.ndarray,
+    rate: int,
+    fmt: str = "mp3",
+    bitrate: int = MP3_BITRATE_KBPS,
+    finish: Callable[[Path], None] | None = None,
+) -> EncodedFile:
+    """Resample ``audio`` to 44.1 kHz and write it to ``path`` in ``fmt``, atomically.
+
+    ``finish`` runs on the complete temp file before it replaces ``path`` (to tag it), so the
+    target is either the old file or the new, finished one.
+    """
+    fmt = validate_format(fmt)
+    out = resample(audio, rate)
+    with atomic_path(Path(path)) as temp:
+        _write(temp, out, fmt, bitrate, path)
+        if finish is not None:
+            finish(temp)
+    return EncodedFile(Path(path), len(out) / OUTPUT_SAMPLE_RATE, Path(path).stat().st_size)
+
+
+def write_mp3(
+    path: Path, audio: np.ndarray, rate: int, bitrate: int = MP3_BITRATE_KBPS
+) -> EncodedFile:
     """Resample ``audio`` to 44.1 kHz and write it to ``path`` as MP3, atomically."""
+    return write_audio(path, audio, rate, "mp3", bitrate)
+
+
+def soundfile_options(fmt: str, bitrate: int = MP3_BITRATE_KBPS) -> dict[str, Any]:
+    """The keyword arguments of soundfile.write / SoundFile for ``fmt`` at 44.1 kHz mono."""
+    container, subtype = _SOUNDFILE_FORMAT[validate_format(fmt)]
+    options: dict[str, Any] = {
+        "samplerate": OUTPUT_SAMPLE_RATE,
+        "channels": 1,
+        "format": container,
+        "subtype": subtype,
+    }
+    if fmt == "mp3":
+        options["bitrate_mode"] = "CONSTANT"
+        options["compression_level"] = mp3_compression_level(bitrate)
+    return options
+
+
+def encoder_gain(fmt: str, bitrate: int = MP3_BITRATE_KBPS) -> float:
+    """How much the encoder scales the level, measured: LAME as libsndfile drives it writes MP3s
+    about 0.45 dB quieter at 128 kbps and 0.26 dB at 192 (a plain gain: the same at every
+    frequency, on speech as on tones), none at 320. Divide by it before encoding, and the
+    decoded file has the level that was mastered. PCM masters answer 1.0."""
+    if validate_format(fmt) != "mp3":
+        return 1.0
     import soundfile
 
-    out = np.clip(resample(audio, rate), -1.0, 1.0)
-    with atomic_path(Path(path)) as temp:
-        try:
-            soundfile.write(
-                temp,
-                out,
-                MP3_SAMPLE_RATE,
-                format="MP3",
-                subtype="MPEG_LAYER_III",
-                bitrate_mode="CONSTANT",
-                compression_level=_MP3_COMPRESSION_LEVEL,
-            )
-        except soundfile.LibsndfileError as exc:  # e.g. the disk filled up mid-file
-            raise StudioError(
-                ErrorCode.IO_ERROR,
-                f"Could not write {path}: {exc}.",
-                "Free some disk space and export again. No earlier file was changed.",
-            ) from exc
-    return EncodedFile(Path(path), len(out) / MP3_SAMPLE_RATE, Path(path).stat().st_size)
+    rate = OUTPUT_SAMPLE_RATE
+    tone = (0.3 * np.sin(2 * np.pi * 1000 * np.arange(rate // 2) / rate)).astype(np.float32)
+    buffer = io.BytesIO()
+    with soundfile.SoundFile(buffer, "w", **soundfile_options(fmt, bitrate)) as probe:
+        probe.write(tone)
+    buffer.seek(0)
+    decoded, _ = soundfile.read(buffer, dtype="float32")
+    middle = slice(rate // 8, rate // 8 * 3)
+    gain = float(np.std(decoded[middle]) / np.std(tone[middle]))
+    return gain if 0.5 < gain <= 1.0 else 1.0
+
+
+def _write(
+    target: Path | io.BytesIO,
+    audio: np.ndarray,
+    fmt: str,
+    bitrate: int,
+    shown_as: Path | None = None,
+) -> None:
+    import soundfile
+
+    options = soundfile_options(fmt, bitrate)
+    del options["samplerate"], options["channels"]
+    compensated = np.multiply(audio, 1.0 / encoder_gain(fmt, bitrate), dtype=np.float32)
+    np.clip(compensated, -1.0, 1.0, out=compensated)  # one copy of a long scene, not two
+    try:
+        soundfile.write(target, compensated, OUTPUT_SAMPLE_RATE, **options)
+    except soundfile.LibsndfileError as exc:  # e.g. the disk filled up mid-file
+        raise StudioError(
+            ErrorCode.IO_ERROR,
+            f"Could not write {shown_as or 'the audio'}: {exc}.",
+            "Free some disk space and export again. No earlier file was changed.",
+        ) from exc

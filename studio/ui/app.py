@@ -36,7 +36,6 @@ QLabel#paneHeader { font-weight: 600; padding: 6px 2px 4px 2px; color: palette(t
 QLabel#dimLabel { color: #9aa3b2; }
 QLabel#statusMessage[kind="error"], QLabel#exportMessage[kind="error"] { color: #ff8a80; }
 QLabel#charCount { color: #9aa3b2; padding: 2px 4px; }
-QLabel#charCount[over="true"] { color: #ff8a80; font-weight: 600; }
 QPlainTextEdit#sceneText { font-size: 11pt; padding: 6px; }
 QToolButton#playButton { font-weight: 600; padding: 4px 12px; min-width: 96px; }
 QProgressBar#position { max-height: 18px; }

@@ -1,12 +1,14 @@
-"""Export: each scene's status while its MP3 is rendered, Cancel, and Open Folder at the end.
+"""Export: the export settings, then each scene's status while its file is rendered, with its
+measured loudness and peak, Cancel, the ACX report when that preset is used, and Open Folder.
 
 The render runs on the engine thread with the core's naming and render cache (unchanged scenes
-are skipped); the dialog only follows the worker's events.
+are skipped); the dialog only follows the worker's events. The settings chosen are remembered in
+the project (``settings_chosen``) when the export starts.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -22,19 +25,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.audio.acx import report_text
 from studio.direction.lexicon import Lexicon
-from studio.errors import ErrorCode
+from studio.errors import ErrorCode, StudioError
+from studio.export_extras import JoinedWritten, ReportWritten
 from studio.project import Project
 from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted
+from studio.ui.export_settings_panel import ExportSettingsPanel
 from studio.ui.scene_model import display_title
 from studio.ui.worker import EngineWorker, Export
 
 _STATUS = {"rendered": "Rendered", "cached": "Unchanged", "renamed": "Renamed"}
-_COLUMNS = ("#", "Scene", "Status", "File")
+_COLUMNS = ("#", "Scene", "Status", "Loudness", "Peak", "File")
+_STATUS_COLUMN, _LOUDNESS_COLUMN, _PEAK_COLUMN, _FILE_COLUMN = 2, 3, 4, 5
 
 
 class ExportDialog(QDialog):
-    """Renders the given scenes of a project snapshot (all when ``scene_ids`` is None)."""
+    """Renders the given scenes of a project snapshot (all when ``scene_ids`` is None) once the
+    user presses Export."""
+
+    settings_chosen = Signal(object)  # the ExportSettings to remember in the project
 
     def __init__(
         self,
@@ -46,7 +56,7 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export — {project.title}")
-        self.setMinimumSize(620, 360)
+        self.setMinimumSize(680, 400)
         self._worker = worker
         self._project = project
         self._scene_ids = scene_ids
@@ -57,10 +67,13 @@ class ExportDialog(QDialog):
         self._current_row = -1
         self.job: int | None = None
         self.exported: list[SceneDone] = []
+        self.joined: JoinedWritten | None = None
+        self._preset = project.export.preset
         self.outcome = ""  # "finished", "failed" or "cancelled" once over
 
-        self.headline = QLabel(f"Exporting {len(chosen)} scene(s) to {project.audio_dir}")
+        self.headline = QLabel(f"Export {len(chosen)} scene(s) to {project.audio_dir}")
         self.headline.setWordWrap(True)
+        self.settings_panel = ExportSettingsPanel(project.export, can_join=scene_ids is None)
         self.table = QTableWidget(len(chosen), len(_COLUMNS))
         self.table.setObjectName("exportTable")
         self.table.setHorizontalHeaderLabels(list(_COLUMNS))
@@ -69,21 +82,30 @@ class ExportDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column in (0, 2, 3):
+        for column in (0, 2, 3, 4, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for scene in chosen:
             row = self._rows[scene.id]
             number = project.scenes.index(scene) + 1
-            for column, text in enumerate((str(number), display_title(scene, row), "Waiting", "")):
+            cells = (str(number), display_title(scene, row), "Waiting", "", "", "")
+            for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.overall = QProgressBar()
         self.overall.setRange(0, max(1, len(chosen)) * 100)
         self.overall.setValue(0)
-        self.message = QLabel("Waiting for the speech engine…")
+        self.message = QLabel("Choose the settings, then Export.")
         self.message.setObjectName("exportMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.report = QPlainTextEdit()
+        self.report.setObjectName("acxReport")
+        self.report.setReadOnly(True)
+        self.report.hide()
         self.buttons = QDialogButtonBox()
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.clicked.connect(self._export)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.open_button = QPushButton("Open Folder")
         self.open_button.setEnabled(False)
@@ -93,7 +115,9 @@ class ExportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
+        layout.addWidget(self.settings_panel)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.report, 1)
         layout.addWidget(self.overall)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
@@ -103,22 +127,40 @@ class ExportDialog(QDialog):
         worker.failed.connect(self._on_failed)
 
     def start(self) -> None:
-        self.job = self._worker.submit(Export(self._project, self._scene_ids, self._personal))
+        """Show the dialog; the export itself starts with the Export button."""
         self.open()
+        self.export_button.setFocus()
+
+    def _export(self) -> None:
+        try:
+            settings = self.settings_panel.settings()
+        except StudioError as exc:
+            self.message.setText(exc.user_text())
+            return
+        self._preset = settings.preset
+        self.settings_chosen.emit(self.settings_panel.remembered())
+        self.settings_panel.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.message.setText("Waiting for the speech engine…")
+        self.job = self._worker.submit(
+            Export(self._project, self._scene_ids, self._personal, settings)
+        )
 
     def open_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._project.audio_dir)))
 
     def reject(self) -> None:
         """Escape or the window's close button: cancel first when still running."""
-        if not self.outcome:
+        if not self.outcome and self.job is not None:
             self._cancel_or_close()
         else:
             super().reject()
 
     def _cancel_or_close(self) -> None:
-        if self.outcome:
-            self.accept()
+        if self.outcome or self.job is None:  # over, or never started
+            self.done(
+                QDialog.DialogCode.Rejected if self.job is None else QDialog.DialogCode.Accepted
+            )
             return
         self.message.setText("Cancelling after the current sentence…")
         self.cancel_button.setEnabled(False)
@@ -126,7 +168,10 @@ class ExportDialog(QDialog):
             self._worker.cancel(self.job)
 
     def _set(self, row: int, status: str, file: str | None = None) -> None:
-        cells = [(2, status)] + ([(3, file)] if file is not None else [])
+        cells = [(_STATUS_COLUMN, status)] + ([(_FILE_COLUMN, file)] if file is not None else [])
+        self._set_cells(row, cells)
+
+    def _set_cells(self, row: int, cells: list[tuple[int, str]]) -> None:
         for column, text in cells:
             item = self.table.item(row, column)
             if item is not None:
@@ -150,9 +195,23 @@ class ExportDialog(QDialog):
             self._finished_rows.add(row)
             status = f"{_STATUS[event.status]} · {event.duration:.1f} s"
             self._set(row, status, event.file.name)
+            if event.measurement is not None:
+                m = event.measurement
+                loudness = f"{m.integrated_lufs:.1f} LUFS"
+                if self._preset == "acx":
+                    loudness += f" · RMS {m.rms_dbfs:.1f} dB"
+                self._set_cells(
+                    row,
+                    [(_LOUDNESS_COLUMN, loudness), (_PEAK_COLUMN, f"{m.true_peak_dbtp:.1f} dBTP")],
+                )
             self.overall.setValue(len(self._finished_rows) * 100)
         elif isinstance(event, FileRemoved):
             self.message.setText(f"Removed {event.file.name} (its scene was deleted)")
+        elif isinstance(event, ReportWritten):
+            self.report.setPlainText(report_text(event.reports))
+            self.report.show()
+        elif isinstance(event, JoinedWritten):
+            self.joined = event
 
     @Slot(int, object)
     def _on_finished(self, job: int, result: object) -> None:
@@ -160,10 +219,16 @@ class ExportDialog(QDialog):
             return
         self.exported = list(result)  # type: ignore[call-overload]
         counts = {status: sum(d.status == status for d in self.exported) for status in _STATUS}
+        joined = (
+            f" Joined: {self.joined.files[0].name} ({len(self.joined.chapters)} chapters)."
+            if self.joined
+            else ""
+        )
         self.message.setText(
             f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged"
             + (f", {counts['renamed']} renamed" if counts["renamed"] else "")
-            + f". The MP3s are in {self._project.audio_dir}."
+            + f". The files are in {self._project.audio_dir}."
+            + joined
         )
         self._end("finished")
         self.open_button.setFocus()

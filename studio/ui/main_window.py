@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_lexicon_path
 from studio.direction.plan import Direction
 from studio.errors import StudioError
-from studio.project import PROJECT_FILE, Project
+from studio.export_settings import ExportSettings
+from studio.longform import validate_scene_text
+from studio.project import PROJECT_FILE
 from studio.settings import Settings
-from studio.text import validate_text
 from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
 from studio.ui.direction_highlight import DirectionHighlighter
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
         scene = self.session.model.scene_by_id(scene_id)
         voice = self.session.model.voice_of(scene)
         try:
-            validate_text(scene.text)
+            validate_scene_text(scene.text)
             parse_voice(voice)
         except StudioError as exc:
             self.status.note(exc.user_text(), "error", 10000)
@@ -459,16 +460,22 @@ class MainWindow(QMainWindow):
         if not self.save():
             return
         project = self.session.project
-        snapshot = Project(
-            project.folder,
-            project.title,
-            project.default_voice,
-            [dataclasses.replace(scene) for scene in project.scenes],
-            dataclasses.replace(project.lexicon, entries=list(project.lexicon.entries)),
-            dataclasses.replace(project.cast, members=dict(project.cast.members)),
+        snapshot = dataclasses.replace(
+            project,
+            scenes=[dataclasses.replace(scene) for scene in project.scenes],
+            lexicon=dataclasses.replace(project.lexicon, entries=list(project.lexicon.entries)),
+            cast=dataclasses.replace(project.cast, members=dict(project.cast.members)),
         )
         self.export_dialog = ExportDialog(self.worker, snapshot, ids, self, self.direction.personal)
+        self.export_dialog.settings_chosen.connect(self._remember_export_settings)
         self.export_dialog.start()
+
+    def _remember_export_settings(self, settings: ExportSettings) -> None:
+        """The export dialog's choices become the project's, saved at once (like the export)."""
+        project = self.session.project
+        if settings != project.export or settings.extra != project.export.extra:
+            project.export = settings
+            self.save()
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -215,12 +215,14 @@ class SceneEditor(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
+        """The length, and whether the scene is voiced in several requests (a long chapter is
+        fine: the studio renders it in pieces of up to 5,000 characters)."""
         used = len(self.text.toPlainText().strip())
-        over = used > MAX_TEXT_CHARS
         self.count.setText(
-            f"{used:,} / {MAX_TEXT_CHARS:,} characters"
-            + (" — over the limit: split this scene" if over else "")
+            f"{used:,} characters"
+            + (
+                f" — long scene, voiced in parts of up to {MAX_TEXT_CHARS:,}"
+                if used > MAX_TEXT_CHARS
+                else ""
+            )
         )
-        self.count.setProperty("over", over)
-        self.count.style().unpolish(self.count)
-        self.count.style().polish(self.count)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from studio.direction.plan import Direction
     from studio.engine import Engine
     from studio.engine.speaker import SpeechEngine
+    from studio.export_settings import ExportSettings
     from studio.project import Project
 
 log = logging.getLogger(__name__)
@@ -86,11 +87,13 @@ class Speak:
 
 @dataclass(frozen=True)
 class Export:
-    """Render scenes of a project snapshot to MP3s (all scenes when ``scene_ids`` is None)."""
+    """Render scenes of a project snapshot (all scenes when ``scene_ids`` is None), with these
+    export settings (the project's own when None)."""
 
     project: Project
     scene_ids: list[str] | None = None
     personal: Lexicon | None = None  # the personal lexicon, under the project's
+    settings: ExportSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,10 @@ class EngineWorker(QObject):
         total = len(request.text.strip())
         done = 0
         seconds = 0.0
-        chunks = engine.synthesize(
+        from studio.longform import synthesize_scene  # a long scene is voiced in pieces
+
+        chunks = synthesize_scene(
+            engine,
             request.text,
             request.voice,
             request.speed,
@@ -276,7 +282,13 @@ class EngineWorker(QObject):
         done = []
         for event in _until_cancelled(
             job,
-            render_project(request.project, engine, request.scene_ids, personal=request.personal),
+            render_project(
+                request.project,
+                engine,
+                request.scene_ids,
+                personal=request.personal,
+                settings=request.settings,
+            ),
         ):
             self.progress.emit(job.id, event)
             if isinstance(event, SceneDone):

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.audio import encode
-from studio.audio.encode import join_audio, write_mp3
+from studio.audio import encode, master
+from studio.audio.encode import encode as encode_bytes
+from studio.audio.encode import join_audio, write_audio, write_mp3
 from studio.errors import ErrorCode, StudioError
-from tests.audio_checks import assert_mp3_spec
+from tests.audio_checks import assert_mp3_spec, mp3_frame_bitrates
 
 
 def _tone(seconds: float, rate: int = 24_000) -> np.ndarray:
@@ -54,4 +55,61 @@ def test_a_failed_encode_leaves_the_old_file_and_no_temp(
 
 
 def test_compression_level_gives_exactly_128_kbps() -> None:
-    assert pytest.approx(128) == 320 - encode._MP3_COMPRESSION_LEVEL * 288
+    assert pytest.approx(128) == 320 - encode.mp3_compression_level(128) * 288
+
+
+@pytest.mark.parametrize("kbps", [128, 192, 256, 320])
+def test_every_bitrate_is_exact_cbr_in_every_frame_header(tmp_path: Path, kbps: int) -> None:
+    path = tmp_path / f"tone-{kbps}.mp3"
+    write_audio(path, _tone(1.5), 24_000, "mp3", kbps)
+    assert assert_mp3_spec(path, kbps) == pytest.approx(1.5, abs=0.01)
+    assert len(mp3_frame_bitrates(path)) > 50
+
+
+@pytest.mark.parametrize("kbps", [128, 192, 320])
+def test_the_decoded_mp3_keeps_the_level_it_was_given(tmp_path: Path, kbps: int) -> None:
+    # LAME through libsndfile writes 128 kbps about 0.45 dB quieter; encode() makes up for it.
+    # Noise within speech's band (Kokoro's audio stops at 12 kHz, under any MP3 low-pass).
+    rng = np.random.default_rng(0)
+    audio = encode.resample((rng.standard_normal(24_000 * 2) * 0.05).astype(np.float32), 24_000)
+    path = tmp_path / "noise.mp3"
+    write_audio(path, audio, 44_100, "mp3", kbps)
+    decoded, _ = soundfile.read(path, dtype="float32")
+    assert master.rms_dbfs(decoded) == pytest.approx(master.rms_dbfs(audio), abs=0.05)
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac"])
+def test_wav_and_flac_masters_are_24_bit_44k_mono_and_exact(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"tone.{fmt}"
+    encoded = write_audio(path, _tone(1.0), 24_000, fmt)
+    info = soundfile.info(str(path))
+    assert (info.format, info.subtype, info.samplerate, info.channels) == (
+        fmt.upper(),
+        "PCM_24",
+        44_100,
+        1,
+    )
+    assert encoded.duration == pytest.approx(1.0, abs=0.001)
+    decoded, _ = soundfile.read(path, dtype="float32")
+    expected = encode.resample(_tone(1.0), 24_000)
+    assert np.abs(decoded - expected).max() < 1e-5
+    assert encode_bytes(_tone(1.0), 24_000, fmt) == path.read_bytes()
+
+
+def test_a_bitrate_or_format_the_encoder_cannot_do_is_refused(tmp_path: Path) -> None:
+    for call in (
+        lambda: write_audio(tmp_path / "x.mp3", _tone(0.5), 24_000, "mp3", 100),
+        lambda: write_audio(tmp_path / "x.ogg", _tone(0.5), 24_000, "ogg"),
+    ):
+        with pytest.raises(StudioError) as caught:
+            call()
+        assert caught.value.code is ErrorCode.INVALID_INPUT
+    assert "cannot write 100 kbps" in str(_refusal(lambda: encode.validate_bitrate(100)))
+    assert "mp3, wav, flac" in _refusal(lambda: encode.validate_format("ogg")).hint
+    assert list(tmp_path.iterdir()) == []
+
+
+def _refusal(call: object) -> StudioError:
+    with pytest.raises(StudioError) as caught:
+        call()  # type: ignore[operator]
+    return caught.value

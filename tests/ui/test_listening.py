@@ -140,6 +140,7 @@ def test_without_an_audio_device_it_says_so_and_export_still_works(
     assert window.listener.current is None
 
     click(qtbot, window.toolbar.widgetForAction(window.export_all_action))
+    click(qtbot, window.export_dialog.export_button)
     qtbot.waitUntil(lambda: window.export_dialog.outcome != "", timeout=180_000)
     assert window.export_dialog.outcome == "finished"
     assert assert_mp3_spec(window.session.project.audio_dir / "01-scene-1.mp3") > 1.0

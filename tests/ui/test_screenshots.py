@@ -54,6 +54,7 @@ def test_screenshot_of_the_window_with_a_project(
 
     window.export(selected_only=False)
     dialog = window.export_dialog
+    dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.outcome != "", timeout=300_000)
     assert dialog.outcome == "finished", dialog.message.text()
     assert dialog.grab().save(str(ARTIFACTS / "export_dialog.png"))

@@ -1,0 +1,201 @@
+"""Scenes longer than one request: a book chapter is voiced in request-sized pieces, seamlessly.
+
+The 5000-character limit belongs to a service request, not to a scene. A long scene is cut only
+where the engine would start a new chunk anyway (between sentences, or at a long sentence's most
+natural break), and the chunks of all pieces come out as one stream: indexes, times and source
+spans count from the start of the scene as written. Direction carries across the cuts: a piece
+that starts inside a speaker's lines is given that speaker's name again, so dialogue keeps its
+voices, and a read that starts at a sentence (``start_at``) skips the pieces before it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from studio.direction.grammar import parse, speaker_at
+from studio.direction.plan import Direction
+from studio.engine.core import AudioChunk, WordTiming
+from studio.errors import ErrorCode, StudioError
+from studio.text import MAX_TEXT_CHARS, split_in_two, split_sentences
+from studio.voices import parse_voice
+
+
+class Synthesizer(Protocol):
+    """What a long scene needs of the engine (studio.engine.speaker.SpeechEngine has it)."""
+
+    def synthesize(
+        self,
+        text: str,
+        voice: str = ...,
+        speed: float = ...,
+        direction: Direction | None = ...,
+        start_at: int = ...,
+        sentences: int | None = ...,
+    ) -> Iterator[AudioChunk]: ...
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One request of a long scene: ``text[start:end]`` of the scene, after ``prefix`` (the
+    speaker line it continues, as ``NAME: ``, or nothing)."""
+
+    start: int
+    end: int
+    prefix: str = ""
+
+
+def validate_scene_text(text: object) -> str:
+    """The scene's text, stripped; TTS_INVALID_INPUT when empty. There is no upper limit."""
+    if not isinstance(text, str) or not text.strip():
+        raise StudioError(ErrorCode.INVALID_INPUT, "Text is empty.", "Type something to narrate.")
+    return text.strip()
+
+
+def request_pieces(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
+    """``text`` cut between sentences into pieces of at most ``limit`` characters, in order.
+
+    Every character but the whitespace between sentences is kept; a single sentence over the
+    limit is cut at its most natural breaks (see studio.text.split_in_two).
+    """
+    return [text[start:end] for start, end in _piece_spans(text, limit)]
+
+
+def _piece_spans(text: str, limit: int) -> list[tuple[int, int]]:
+    validate_scene_text(text)
+    spans: list[tuple[int, int]] = []
+    for start, end in _sentences_within(_sentence_spans(text), text, limit):
+        if spans and end - spans[-1][0] <= limit:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of ``split_sentences`` lies in ``text`` (it keeps every character)."""
+    spans, position = [], 0
+    for sentence in split_sentences(text):
+        start = text.index(sentence, position)
+        position = start + len(sentence)
+        spans.append((start, position))
+    return spans
+
+
+def _sentences_within(
+    spans: list[tuple[int, int]], text: str, limit: int
+) -> Iterator[tuple[int, int]]:
+    for start, end in spans:
+        if end - start <= limit:
+            yield start, end
+            continue
+        first, second = split_in_two(text[start:end])
+        first_start = text.index(first, start)
+        second_start = text.index(second, first_start + len(first))
+        yield from _sentences_within(
+            [(first_start, first_start + len(first)), (second_start, second_start + len(second))],
+            text,
+            limit,
+        )
+
+
+def synthesize_scene(
+    engine: Synthesizer,
+    text: str,
+    voice: str,
+    speed: float,
+    direction: Direction | None = None,
+    start_at: int = 0,
+    sentences: int | None = None,
+    limit: int = MAX_TEXT_CHARS,
+) -> Iterator[AudioChunk]:
+    """Chunks for a scene of any length, indexed, timed and located from the start of the scene.
+
+    A scene within one request goes to the engine as it is. A longer one has its text, tags and
+    voice checked before any audio is made (errors name the line and column in the scene);
+    then each piece is a request of its own.
+    """
+    validate_scene_text(text)
+    if len(text) <= limit:
+        return engine.synthesize(text, voice, speed, direction, start_at, sentences)
+    parse_voice(voice)
+    names = (direction or Direction()).cast_object().names()
+    parse(text, names)  # a malformed tag fails now, located in the scene rather than a piece
+    longest_prefix = max((len(name) + 2 for name in names), default=0)
+    pieces = [
+        Piece(start, end, _speaker_prefix(text, start, names))
+        for start, end in _piece_spans(text, limit - longest_prefix)
+    ]
+    return _chain(engine, text, pieces, voice, speed, direction, start_at, sentences)
+
+
+def _speaker_prefix(text: str, start: int, names: tuple[str, ...]) -> str:
+    """``NAME: `` when ``start`` lies inside a speaker's lines but not at the line naming them."""
+    if not names:
+        return ""
+    line_start = text.rfind("\n", 0, start) + 1
+    while True:
+        line_end = text.find("\n", line_start)
+        found = speaker_at(text[line_start : len(text) if line_end < 0 else line_end + 1], names)
+        if found:
+            return "" if line_start + found[1] > start else f"{found[0]}: "
+        if line_start == 0:
+            return ""
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
+
+
+def _chain(
+    engine: Synthesizer,
+    text: str,
+    pieces: list[Piece],
+    voice: str,
+    speed: float,
+    direction: Direction | None,
+    start_at: int,
+    sentences: int | None,
+) -> Iterator[AudioChunk]:
+    index = 0
+    offset = 0.0
+    left = sentences
+    for piece in pieces:
+        if piece.end <= start_at:
+            continue
+        if left is not None and left <= 0:
+            return
+        local_start = len(piece.prefix) + start_at - piece.start if start_at > piece.start else 0
+        request = piece.prefix + text[piece.start : piece.end]
+        piece_end = 0.0
+        for chunk in engine.synthesize(request, voice, speed, direction, local_start, left):
+            yield _moved(chunk, index, offset, piece.start - len(piece.prefix))
+            index += 1
+            piece_end = max(piece_end, chunk.start + chunk.duration)
+            if left is not None and not chunk.pause:
+                left -= 1
+        offset += piece_end
+
+
+def _moved(chunk: AudioChunk, index: int, offset: float, shift: int) -> AudioChunk:
+    """The chunk placed in the scene: ``offset`` seconds later, its sources ``shift`` further."""
+    if offset == 0.0 and index == chunk.index and shift == 0:
+        return chunk
+    words = tuple(
+        WordTiming(
+            w.word, round(w.start + offset, 3), round(w.end + offset, 3), _shifted(w.source, shift)
+        )
+        for w in chunk.words
+    )
+    return dataclasses.replace(
+        chunk,
+        index=index,
+        start=chunk.start + offset,
+        words=words,
+        source=_shifted(chunk.source, shift),
+    )
+
+
+def _shifted(span: tuple[int, int] | None, shift: int) -> tuple[int, int] | None:
+    if span is None:
+        return None
+    return max(0, span[0] + shift), max(0, span[1] + shift)
