@@ -23,7 +23,7 @@ from studio import __version__
 from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
 from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
 from studio.errors import ErrorCode, StudioError
-from studio.text import split_sentences, validate_text
+from studio.text import nothing_to_voice, split_sentences, validate_text
 from studio.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,8 @@ class Engine:
     ) -> Iterator[AudioChunk]:
         """Check the request now, then yield audio chunks as each sentence is ready.
 
-        Raises TTS_INVALID_INPUT or TTS_INVALID_VOICE at once, before any model work.
+        Raises TTS_INVALID_INPUT or TTS_INVALID_VOICE at once, before any model work, and
+        TTS_INVALID_INPUT (nothing to voice) when the phonemizer finds no sound to make.
         """
         clean_text = validate_text(text)
         spec = parse_voice(voice)
@@ -179,6 +180,8 @@ class Engine:
                 yield AudioChunk(index, piece.text, piece.phonemes, audio, offset, words)
                 offset += len(audio) / SAMPLE_RATE
                 index += 1
+        if index == 0:  # every piece was silent for the phonemizer: never an empty success
+            raise nothing_to_voice()
 
     def identity(self, voice: str) -> str:
         """A key that changes whenever the audio for a given text could change: the studio's
