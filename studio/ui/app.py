@@ -35,6 +35,8 @@ STYLE_SHEET = """
 QLabel#paneHeader { font-weight: 600; padding: 6px 2px 4px 2px; color: palette(text); }
 QLabel#dimLabel { color: #9aa3b2; }
 QLabel#statusMessage[kind="error"], QLabel#exportMessage[kind="error"] { color: #ff8a80; }
+QFrame[banner="true"] { background: #3a2326; border: 1px solid #7a3b3f; border-radius: 4px; }
+QLabel#bannerText { color: #ffd2cf; }
 QLabel#charCount { color: #9aa3b2; padding: 2px 4px; }
 QLabel#charCount[over="true"] { color: #ff8a80; font-weight: 600; }
 QPlainTextEdit#sceneText { font-size: 11pt; padding: 6px; }

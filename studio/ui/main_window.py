@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
-from studio.errors import StudioError
+from studio.errors import ErrorCode, StudioError
 from studio.project import PROJECT_FILE, Project
 from studio.settings import Settings
 from studio.text import validate_text
+from studio.ui.banner import MessageBanner
 from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.listen import Listener, Listening
@@ -31,6 +34,7 @@ from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
+from studio.ui.scene_model import display_title
 from studio.ui.session import ProjectSession
 from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
@@ -63,6 +67,8 @@ class MainWindow(QMainWindow):
         self.editor = SceneEditor(self.session.model)
         self.voices = VoicePicker()
         self.status = StatusPanel()
+        self.scene_banner = MessageBanner("sceneBanner")  # why a scene could not be heard
+        self.voice_banner = MessageBanner("voiceBanner")  # why a voice sample could not be heard
         self._make_actions()
         self.loader = ModelLoader(
             self.worker, self.status, self.model_action, self.settings, config.settings_path
@@ -169,7 +175,7 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.scene_list)
-        splitter.addWidget(self.editor)
+        splitter.addWidget(_stacked(self.scene_banner, self.editor))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([290, 640])
         splitter.setContentsMargins(8, 4, 4, 4)
@@ -177,7 +183,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Voices", self)
         dock.setObjectName("voicesDock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setWidget(self.voices)
+        dock.setWidget(_stacked(self.voices, self.voice_banner))
         dock.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([dock], [440], Qt.Orientation.Horizontal)
@@ -199,7 +205,7 @@ class MainWindow(QMainWindow):
         self.voices.stop_requested.connect(self.listener.stop)
         self.voices.use_requested.connect(self.use_voice)
         self.listener.state_changed.connect(self._listening_changed)
-        self.listener.error.connect(lambda text: self.status.note(text, "error", 12000))
+        self.listener.error.connect(self._listening_failed)
         self.listener.first_audio.connect(
             lambda s: log.info("First audio %.2f s after the request", s)
         )
@@ -239,24 +245,38 @@ class MainWindow(QMainWindow):
             self.preview_scene()
 
     def preview_scene(self) -> None:
+        self.scene_banner.dismiss()
         scene_id = self.editor.scene_id
         if not scene_id:
             self.status.note("Select a scene to play.", "error")
             return
         scene = self.session.model.scene_by_id(scene_id)
         voice = self.session.model.voice_of(scene)
+        what = Listening(
+            "scene",
+            scene_id,
+            f"{display_title(scene, self.session.model.row_of(scene_id))} · {voice}",
+        )
         try:
-            validate_text(scene.text)
+            validate_text(scene.text, subject="this scene")
             parse_voice(voice)
         except StudioError as exc:
-            self.status.note(exc.user_text(), "error", 10000)
+            self._listening_failed(what, exc.code.value, exc.user_text())
             return
-        number = self.session.model.row_of(scene_id) + 1
-        label = f"Scene {number} · {voice}"
-        self.listener.play(Listening("scene", scene_id, label), scene.text, voice, scene.speed)
+        self.listener.play(what, scene.text, voice, scene.speed)
 
     def preview_voice(self, spec: str, text: str) -> None:
+        self.voice_banner.dismiss()
         self.listener.play(Listening("voice", spec, f"Sample · {spec}"), text, spec, 1.0)
+
+    def _listening_failed(self, what: Listening | None, code: str, message: str) -> None:
+        """Say why nothing is heard next to what the user asked to hear, and in the status bar."""
+        banner = (
+            self.voice_banner if what is not None and what.kind == "voice" else self.scene_banner
+        )
+        fix = self.model_action if code == ErrorCode.MODEL_NOT_FOUND.value else None
+        banner.show_error(message, fix)
+        self.status.note(message, "error", 12000)
 
     def use_voice(self, spec: str) -> None:
         if self.editor.scene_id:
@@ -395,3 +415,14 @@ class MainWindow(QMainWindow):
         self.listener.stop()
         self._engine_thread.stop()
         event.accept()
+
+
+def _stacked(*widgets: QWidget) -> QWidget:
+    """The widgets one above the other, with no margins of their own."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if not isinstance(widget, MessageBanner) else 0)
+    return box

@@ -164,6 +164,8 @@ class EngineWorker(QObject):
         try:
             result = self._run(job)
         except StudioError as exc:
+            if exc.code is not ErrorCode.CANCELLED:  # what the user is shown is in the log too
+                log.warning("%s failed: %s", type(job.request).__name__, exc.user_text())
             self.failed.emit(job.id, exc.code.value, exc.user_text())
         except Exception as exc:  # a bug: log it in full, show the user a message, not a traceback
             log.exception("Job %s (%s) failed", job.id, type(job.request).__name__)

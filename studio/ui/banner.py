@@ -1,0 +1,66 @@
+"""An inline message bar shown right where the user acted: the reason something did not happen,
+and the fix, until it is dismissed or the next attempt starts.
+
+The status bar is at the edge of the screen and its notes fade; a narrator pressing Play looks at
+the scene, so the reason a preview failed belongs next to the scene (and a failed voice sample next
+to the voice list).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+
+class MessageBanner(QFrame):
+    """A dismissible one-message bar: an error's text (selectable, wrapped), and optionally a
+    button for the action that fixes it."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setProperty("banner", True)
+        self.label = QLabel()
+        self.label.setObjectName("bannerText")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action_button = QPushButton()
+        self.action_button.hide()
+        self.close_button = QToolButton()
+        self.close_button.setText("✕")
+        self.close_button.setToolTip("Dismiss this message")
+        self.close_button.setAutoRaise(True)
+        self.close_button.clicked.connect(self.dismiss)
+        self.action_button.clicked.connect(self._run_action)
+        self._action: QAction | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 4, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def text(self) -> str:
+        """The message shown ("" when dismissed)."""
+        return "" if self.isHidden() else self.label.text()
+
+    def show_error(self, text: str, action: QAction | None = None) -> None:
+        self.label.setText(text)
+        self._action = action
+        self.action_button.setVisible(action is not None)
+        if action is not None:
+            self.action_button.setText(action.text().replace("&", ""))
+        self.show()
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.label.clear()
+        self._action = None
+
+    def _run_action(self) -> None:
+        action = self._action
+        self.dismiss()
+        if action is not None:
+            action.trigger()
