@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         )
         self.scene_list.scene_selected.connect(self._scene_selected)
         self.editor.add_requested.connect(self.scene_list.add_action.trigger)
+        # After the list has added and selected the scene (its own slot runs first):
+        self.scene_list.add_action.triggered.connect(self.editor.focus_title)
         self.voices.preview_requested.connect(self.preview_voice)
         self.voices.stop_requested.connect(self.listener.stop)
         self.voices.use_requested.connect(self.use_voice)
@@ -246,6 +248,7 @@ class MainWindow(QMainWindow):
 
     def preview_scene(self) -> None:
         self.scene_banner.dismiss()
+        self.editor.finish_editing()
         scene_id = self.editor.scene_id
         if not scene_id:
             self.status.note("Select a scene to play.", "error")

@@ -102,6 +102,8 @@ class SceneEditor(QWidget):
         self.pause = QDoubleSpinBox(
             minimum=0.0, maximum=MAX_PAUSE_AFTER, singleStep=0.1, decimals=1, suffix=" s"
         )
+        for box in (self.speed, self.pause):  # a number is taken when editing ends, not per key
+            box.setKeyboardTracking(False)
         self.speed.setToolTip("Speaking speed: 1.00 × is normal, from 0.50 to 2.00")
         self.pause.setToolTip("Silence added after this scene in its MP3")
         self.text = QPlainTextEdit()
@@ -158,6 +160,17 @@ class SceneEditor(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._pages)
         self.show_scene("")
+
+    def finish_editing(self) -> None:
+        """Take a number still being typed (Ctrl+Enter straight from the Speed field)."""
+        for box in (self.speed, self.pause):
+            if box.hasFocus():
+                box.interpretText()
+
+    def focus_title(self) -> None:
+        """Put the cursor in the title, selected, so that typing names the scene."""
+        self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.title.selectAll()
 
     def show_scene(self, scene_id: str) -> None:
         """Show ``scene_id`` ("" for none)."""
