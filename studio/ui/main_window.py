@@ -36,6 +36,7 @@ from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
 from studio.ui.scene_model import display_title
 from studio.ui.session import ProjectSession
+from studio.ui.split import SceneSplitter
 from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
@@ -67,6 +68,8 @@ class MainWindow(QMainWindow):
         self.editor = SceneEditor(self.session.model)
         self.voices = VoicePicker()
         self.status = StatusPanel()
+        self.splitter = SceneSplitter(self.session.model, self.editor.text, self._editor_scene_id)
+        self.editor.set_split_action(self.splitter.split_paragraphs_action)
         self.scene_banner = MessageBanner("sceneBanner")  # why a scene could not be heard
         self.voice_banner = MessageBanner("voiceBanner")  # why a voice sample could not be heard
         self._make_actions()
@@ -154,6 +157,9 @@ class MainWindow(QMainWindow):
         )
         edit_menu.addActions([scenes.move_up_action, scenes.move_down_action])
         edit_menu.addSeparator()
+        split = self.splitter
+        edit_menu.addActions([split.split_here_action, split.split_paragraphs_action])
+        edit_menu.addSeparator()
         edit_menu.addAction(self.rename_project_action)
         play_menu = self.menuBar().addMenu("&Playback")
         play_menu.addActions([self.play_action, self.preview_action, self.stop_action])
@@ -161,6 +167,7 @@ class MainWindow(QMainWindow):
         self.addActions([self.play_action, self.preview_action, self.stop_action])
         self.addActions([scenes.add_action, scenes.duplicate_action, scenes.rename_action])
         self.addActions([scenes.move_up_action, scenes.move_down_action])
+        self.addActions([split.split_here_action, split.split_paragraphs_action])
 
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -200,6 +207,7 @@ class MainWindow(QMainWindow):
             lambda text: self.status.note(f"Autosave failed: {text}", "error", 15000)
         )
         self.scene_list.scene_selected.connect(self._scene_selected)
+        self.splitter.refused.connect(self.scene_banner.show_error)
         self.editor.add_requested.connect(self.scene_list.add_action.trigger)
         # After the list has added and selected the scene (its own slot runs first):
         self.scene_list.add_action.triggered.connect(self.editor.focus_title)
@@ -377,6 +385,9 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.session.project.title}[*] — Narration Studio")
+
+    def _editor_scene_id(self) -> str:
+        return self.editor.scene_id
 
     def _scene_selected(self, scene_id: str) -> None:
         self.editor.show_scene(scene_id)

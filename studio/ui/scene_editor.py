@@ -7,7 +7,7 @@ and redo come back through the model and are shown without moving the user's cur
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -116,6 +117,9 @@ class SceneEditor(QWidget):
         self.count = QLabel()
         self.count.setObjectName("charCount")
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.split_button = QToolButton()  # shown when the text is over the limit: the way out
+        self.split_button.setObjectName("splitButton")
+        self.split_button.hide()
 
         self.title.textEdited.connect(lambda text: self._edit("title", text))
         self.voice.activated.connect(self._voice_chosen)
@@ -140,7 +144,10 @@ class SceneEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.text, 1)
-        layout.addWidget(self.count)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.split_button)
+        count_row.addWidget(self.count, 1)
+        layout.addLayout(count_row)
 
         empty = QWidget()
         empty_layout = QVBoxLayout(empty)
@@ -160,6 +167,10 @@ class SceneEditor(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._pages)
         self.show_scene("")
+
+    def set_split_action(self, action: QAction) -> None:
+        """The action the over-the-limit counter offers (Split at Paragraphs)."""
+        self.split_button.setDefaultAction(action)
 
     def finish_editing(self) -> None:
         """Take a number still being typed (Ctrl+Enter straight from the Speed field)."""
@@ -235,5 +246,6 @@ class SceneEditor(QWidget):
             + (" — over the limit: split this scene" if over else "")
         )
         self.count.setProperty("over", over)
+        self.split_button.setVisible(over and self.split_button.defaultAction() is not None)
         self.count.style().unpolish(self.count)
         self.count.style().polish(self.count)
