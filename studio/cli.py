@@ -144,16 +144,30 @@ def _self_test(engine_options: dict[str, Any]) -> None:
 @click.pass_context
 @reports_errors
 def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], force: bool) -> None:
-    """Export one MP3 per scene into PROJECT_DIR/audio/, skipping unchanged scenes."""
+    """Export one MP3 per scene into PROJECT_DIR/audio/, skipping unchanged scenes.
+
+    Scenes that cannot be voiced are named before rendering starts; the others are exported,
+    and the exit code is that of the first failure."""
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     from studio.project import Project
-    from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
+    from studio.render import (
+        FileRemoved,
+        SceneDone,
+        SceneFailed,
+        SceneProgress,
+        ScenesChecked,
+        SceneStarted,
+        render_project,
+    )
 
     project = Project.load(project_dir)
     engine = make_engine(**ctx.obj)
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
+    failures: list[StudioError] = []
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -163,7 +177,8 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     with Progress(*columns, console=console, transient=False) as progress:
         overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
         current = None
-        for event in render_project(project, engine, list(scene_ids) or None, force):
+        events = render_project(project, engine, list(scene_ids) or None, force, keep_going=True)
+        for event in events:
             if isinstance(event, SceneStarted):
                 label = event.scene.title or event.scene.id
                 current = progress.add_task(f"  {label[:40]}", total=len(event.scene.text.strip()))
@@ -180,9 +195,28 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
                 progress.advance(overall)
             elif isinstance(event, FileRemoved):
                 console.print(f"Removed {event.file.name} (its scene was deleted)")
+            elif isinstance(event, ScenesChecked) and event.failing:
+                console.print(f"{len(event.failing)} scene(s) will fail; rendering the others:")
+                for failure in event.failing:
+                    console.print(Text(f"  {failure.error.user_text()}"), soft_wrap=True)
+            elif isinstance(event, SceneFailed):
+                failures.append(event.error)
+                if current is not None:
+                    label = (event.scene.title or event.scene.id)[:40]
+                    progress.update(current, description=f"  {escape(label)} (failed)")
+                progress.advance(overall)
+    failed = f", {len(failures)} failed" if failures else ""
     console.print(
-        f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged, in {project.audio_dir}"
+        Text(
+            f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged{failed}, "
+            f"in {project.audio_dir}"
+        ),
+        soft_wrap=True,
     )
+    if failures:
+        for error in failures:
+            console.print(Text(f"Failed: {error.user_text()}"), soft_wrap=True)
+        sys.exit(failures[0].exit_code)
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from studio.audio.encode import join_audio, write_mp3
 from studio.engine.core import SAMPLE_RATE, AudioChunk, Engine
-from studio.errors import StudioError, io_error
+from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write, ensure_inside
 from studio.project import Project, Scene
 
@@ -60,7 +60,24 @@ class FileRemoved:
     file: Path
 
 
-RenderEvent = SceneStarted | SceneProgress | SceneDone | FileRemoved
+@dataclass(frozen=True)
+class SceneFailed:
+    """A scene that could not be rendered, and why (the render goes on with the others)."""
+
+    scene: Scene
+    error: StudioError
+
+
+@dataclass(frozen=True)
+class ScenesChecked:
+    """Before any rendering: the scenes to render that will fail, each with its reason."""
+
+    failing: tuple[SceneFailed, ...]
+
+
+RenderEvent = SceneStarted | SceneProgress | SceneDone | FileRemoved | SceneFailed | ScenesChecked
+#: Failures that are not the scene's own: every later scene would fail the same way.
+_STOPS_THE_RENDER = (ErrorCode.IO_ERROR, ErrorCode.CANCELLED)
 
 
 @dataclass
@@ -131,12 +148,15 @@ def render_project(
     engine: Engine,
     scene_ids: list[str] | None = None,
     force: bool = False,
+    keep_going: bool = False,
 ) -> Iterator[RenderEvent]:
     """Render the chosen scenes (all by default), yielding events as work happens.
 
     Stop iterating to cancel: the scene in progress is abandoned (no partial file) and everything
     finished so far stays in the manifest. Errors in one scene stop the render with a StudioError
-    naming the scene.
+    naming the scene; with ``keep_going``, the scenes to render are checked first (a
+    ScenesChecked event says which will fail and why), each failing scene is reported as
+    SceneFailed, and the others are rendered. A full disk stops the render either way.
     """
     chosen = [project.scene(sid) for sid in scene_ids] if scene_ids else list(project.scenes)
     _check_audio_dir(project)
@@ -145,10 +165,54 @@ def render_project(
 
     yield from _remove_deleted_scenes(project, manifest, order)
     _rename_moved_files(project, manifest, chosen)
+    failing: dict[str, SceneFailed] = {}
+    if keep_going:
+        failing = _check_scenes(project, engine, manifest, chosen, force)
+        yield ScenesChecked(tuple(failing.values()))
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
-        yield from _render_scene(project, engine, manifest, scene, force)
+        if scene.id in failing:
+            yield failing[scene.id]
+            continue
+        try:
+            yield from _render_scene(project, engine, manifest, scene, force)
+        except StudioError as exc:
+            if not keep_going or exc.code in _STOPS_THE_RENDER:
+                raise
+            yield SceneFailed(scene, exc)
+            continue
         manifest.save(project, order)
+
+
+def _check_scenes(
+    project: Project, engine: Engine, manifest: Manifest, chosen: list[Scene], force: bool
+) -> dict[str, SceneFailed]:
+    """The scenes that need rendering and will fail, by id (cached scenes cost nothing here)."""
+    failing = {}
+    for scene in chosen:
+        voice = scene.voice_or(project.default_voice)
+        try:
+            if not force and _up_to_date(project, engine, manifest, scene, voice):
+                continue
+            engine.check(scene.text, voice, scene.speed)
+        except StudioError as exc:
+            if exc.code in _STOPS_THE_RENDER:
+                raise
+            failing[scene.id] = SceneFailed(scene, _in_scene(project, scene, exc))
+    return failing
+
+
+def _up_to_date(
+    project: Project, engine: Engine, manifest: Manifest, scene: Scene, voice: str
+) -> bool:
+    entry = manifest.scenes.get(scene.id)
+    target_name = project.audio_name(scene)
+    return bool(
+        entry
+        and entry.file == target_name
+        and entry.key == scene_key(scene, voice, engine)
+        and _intact(project.folder / target_name, entry)
+    )
 
 
 def _render_scene(

@@ -167,6 +167,19 @@ class Engine:
         phonemizer = self._phonemizer(spec.lang)
         return self._generate(clean_text, style_pack, phonemizer, clean_speed)
 
+    def check(self, text: str, voice: str = DEFAULT_VOICE, speed: float = 1.0) -> None:
+        """Raise what ``synthesize`` would, without running the model: the request's checks, the
+        voice file, the language's phonemizer, and every word's pronunciation. Costs the G2P only
+        (milliseconds per scene), so a long export can say up front which scenes will fail."""
+        clean_text = validate_text(text)
+        spec = parse_voice(voice)
+        validate_speed(speed)
+        self._style_pack(spec)
+        phonemizer = self._phonemizer(spec.lang)
+        pieces = [p for s in split_sentences(clean_text) for p in phonemizer.chunks(s)]
+        if not pieces:
+            raise nothing_to_voice()
+
     def _generate(
         self, text: str, style_pack: np.ndarray, phonemizer: Phonemizer, speed: float
     ) -> Iterator[AudioChunk]:
