@@ -1,10 +1,15 @@
 """Export: each scene's status while its MP3 is rendered, Cancel, and Open Folder at the end.
 
 The render runs on the engine thread with the core's naming and render cache (unchanged scenes
-are skipped); the dialog only follows the worker's events.
+are skipped); the dialog only follows the worker's events. The scenes are checked before any is
+rendered, so the dialog says at once which will fail and why; the others are exported anyway, and
+the failures are listed with their reasons at the end. The dialog does not block the window: the
+user can go on editing and listening (a preview pauses the export between two sentences).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
@@ -22,9 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.errors import ErrorCode
+from studio.errors import ErrorCode, StudioError
 from studio.project import Project
-from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted
+from studio.render import (
+    FileRemoved,
+    SceneDone,
+    SceneFailed,
+    SceneProgress,
+    ScenesChecked,
+    SceneStarted,
+)
 from studio.ui.scene_model import display_title
 from studio.ui.worker import EngineWorker, Export
 
@@ -54,7 +66,8 @@ class ExportDialog(QDialog):
         self._current_row = -1
         self.job: int | None = None
         self.exported: list[SceneDone] = []
-        self.outcome = ""  # "finished", "failed" or "cancelled" once over
+        self.failures: list[SceneFailed] = []
+        self.outcome = ""  # "finished", "partly" (some scenes failed), "failed" or "cancelled"
 
         self.headline = QLabel(f"Exporting {len(chosen)} scene(s) to {project.audio_dir}")
         self.headline.setWordWrap(True)
@@ -101,10 +114,20 @@ class ExportDialog(QDialog):
 
     def start(self) -> None:
         self.job = self._worker.submit(Export(self._project, self._scene_ids))
-        self.open()
+        self.show()  # not modal: the window stays usable while the scenes render
+
+    @property
+    def audio_dir(self) -> Path:
+        return self._project.audio_dir
 
     def open_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._project.audio_dir)))
+
+    def cancel_and_close(self) -> None:
+        """The app is quitting: cancel a running export and close now (finished MP3s stay)."""
+        if not self.outcome and self.job is not None:
+            self._worker.cancel(self.job)
+        super().reject()
 
     def reject(self) -> None:
         """Escape or the window's close button: cancel first when still running."""
@@ -122,12 +145,17 @@ class ExportDialog(QDialog):
         if self.job is not None:
             self._worker.cancel(self.job)
 
-    def _set(self, row: int, status: str, file: str | None = None) -> None:
+    def _set(
+        self, row: int, status: str, file: str | None = None, reason: StudioError | None = None
+    ) -> None:
         cells = [(2, status)] + ([(3, file)] if file is not None else [])
         for column, text in cells:
             item = self.table.item(row, column)
             if item is not None:
                 item.setText(text)
+        status_item = self.table.item(row, 2)
+        if status_item is not None:
+            status_item.setToolTip(reason.user_text() if reason else "")
 
     @Slot(int, object)
     def _on_progress(self, job: int, event: object) -> None:
@@ -150,6 +178,22 @@ class ExportDialog(QDialog):
             self.overall.setValue(len(self._finished_rows) * 100)
         elif isinstance(event, FileRemoved):
             self.message.setText(f"Removed {event.file.name} (its scene was deleted)")
+        elif isinstance(event, ScenesChecked):
+            for failure in event.failing:
+                self._set(self._rows[failure.scene.id], "Will fail", reason=failure.error)
+            if event.failing:
+                count, total = len(event.failing), len(self._rows)
+                self._say(
+                    f"{count} of {total} scenes will fail:\n{_reasons(event.failing)}\n"
+                    "Exporting the others…",
+                    error=True,
+                )
+        elif isinstance(event, SceneFailed):
+            row = self._rows[event.scene.id]
+            self.failures.append(event)
+            self._finished_rows.add(row)
+            self._set(row, "Failed", reason=event.error)
+            self.overall.setValue(len(self._finished_rows) * 100)
 
     @Slot(int, object)
     def _on_finished(self, job: int, result: object) -> None:
@@ -157,12 +201,19 @@ class ExportDialog(QDialog):
             return
         self.exported = list(result)  # type: ignore[call-overload]
         counts = {status: sum(d.status == status for d in self.exported) for status in _STATUS}
-        self.message.setText(
-            f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged"
+        summary = (
+            f"{counts['rendered']} rendered, {counts['cached']} unchanged"
             + (f", {counts['renamed']} renamed" if counts["renamed"] else "")
             + f". The MP3s are in {self._project.audio_dir}."
         )
-        self._end("finished")
+        if self.failures:
+            self._say(
+                f"{len(self.failures)} failed, {summary}\n{_reasons(self.failures)}", error=True
+            )
+            self._end("partly")
+        else:
+            self._say(f"Done: {summary}")
+            self._end("finished")
         self.open_button.setFocus()
 
     @Slot(int, str, str)
@@ -175,14 +226,19 @@ class ExportDialog(QDialog):
                 self._set(row, "Failed")
             elif row not in self._finished_rows:
                 self._set(row, "Cancelled" if cancelled else "Not exported")
-        self.message.setProperty("kind", "" if cancelled else "error")
-        self.message.style().polish(self.message)
-        self.message.setText(
+        self._say(
             "Export cancelled. Scenes already exported were kept."
             if cancelled
-            else f"Export stopped: {message}"
+            else f"Export stopped: {message}",
+            error=not cancelled,
         )
         self._end("cancelled" if cancelled else "failed")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setProperty("kind", "error" if error else "")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
 
     def _end(self, outcome: str) -> None:
         self.outcome = outcome
@@ -190,3 +246,7 @@ class ExportDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Close")
         self.open_button.setEnabled(bool(self._finished_rows))
+
+
+def _reasons(failures: tuple[SceneFailed, ...] | list[SceneFailed]) -> str:
+    return "\n".join(f"• {failure.error.user_text()}" for failure in failures)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import ErrorCode, StudioError
+from studio.fsutil import remove_own_temps
 from studio.project import PROJECT_FILE, Project
 from studio.settings import Settings
 from studio.text import validate_text
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.listener = Listener(self.worker, self.player)
         self.export_dialog: ExportDialog | None = None
         self.shown_at: float | None = None
+        self.engine_stopped = True  # False when quitting left the engine thread busy
         self._created_at = time.perf_counter()
 
         self.scene_list = SceneList(self.session.model)
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
         )
         self.model_action = self._action("Choose &Model Folder…", self.choose_model_folder)
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        # Ctrl+Q works from every window of the app, the export dialog included.
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.undo_action = self.session.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(keys.Undo)
         self.redo_action = self.session.undo_stack.createRedoAction(self, "&Redo")
@@ -356,6 +360,12 @@ class MainWindow(QMainWindow):
         if not self.session.project.scenes:
             self.status.note("There are no scenes to export.", "error")
             return
+        running = self.export_dialog
+        if running is not None and running.isVisible() and not running.outcome:
+            running.raise_()
+            running.activateWindow()
+            self.status.note("An export is running; its progress is in the Export window.")
+            return
         if not self.save():
             return
         project = self.session.project
@@ -423,12 +433,26 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Quit at once: an export is cancelled (finished scenes are kept), and a model load or
+        a sentence under way is left to the engine thread rather than waited for."""
         if not self._may_discard_changes():
             event.ignore()
             return
+        if self.export_dialog is not None:
+            self.export_dialog.cancel_and_close()
         self.listener.stop()
-        self._engine_thread.stop()
+        self.engine_stopped = self._engine_thread.stop()
         event.accept()
+
+    def engine_running(self) -> bool:
+        return self._engine_thread.running()
+
+    def discard_partial_work(self) -> None:
+        """Before the process ends with the engine still busy: remove what it was writing (a
+        model download under way, an MP3 being encoded); finished files are kept."""
+        self.loader.discard_partial_download()
+        if self.export_dialog is not None:
+            remove_own_temps(self.export_dialog.audio_dir)
 
 
 def _stacked(*widgets: QWidget) -> QWidget:

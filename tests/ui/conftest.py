@@ -77,6 +77,8 @@ def make_window(qtbot: Any) -> Iterator[Callable[[StudioConfig], Any]]:
     for window in windows:
         window.session.undo_stack.setClean()  # closing must not stop at "Save changes?"
         window.close()
+        # Closing does not wait for a sentence under way; the next test shares the engine.
+        qtbot.waitUntil(lambda w=window: not w.engine_running(), timeout=120_000)
         window.deleteLater()
 
 
