@@ -164,6 +164,8 @@ def render(ctx: click.Context, project_dir: Path, scene_ids: tuple[str, ...], fo
     )
 
     project = Project.load(project_dir)
+    lock = _lock(project_dir, "narration-studio render")
+    ctx.call_on_close(lock.release)
     engine = make_engine(**ctx.obj)
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
@@ -247,6 +249,68 @@ def say(ctx: click.Context, text: str, voice: str, output: Path, speed: float) -
     engine = make_engine(**ctx.obj)
     duration, size = render_text_to_mp3(engine, text, voice, speed, output)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@reports_errors
+def snapshots(project_dir: Path) -> None:
+    """List the earlier versions of PROJECT_DIR's project file, newest first."""
+    from studio.snapshots import list_snapshots
+
+    found = list_snapshots(project_dir)
+    if not found:
+        click.echo(f"{project_dir} has no snapshots yet (one is kept when a save replaces a file).")
+        return
+    click.echo(f"Snapshots of {project_dir}, newest first:")
+    for number, snapshot in enumerate(found, 1):
+        click.echo(
+            f"{number:>4}  {snapshot.label:<34} {_scene_count(snapshot.path):<10} {snapshot.path.name}"
+        )
+    click.echo(f"Restore one with: narration-studio revert {project_dir} NUMBER")
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("snapshot")
+@reports_errors
+def revert(project_dir: Path, snapshot: str) -> None:
+    """Make SNAPSHOT (a number from `snapshots`, or a file name) PROJECT_DIR's project file again.
+
+    The version it replaces is kept as a snapshot, so a revert can be reverted."""
+    from studio import snapshots as kept_versions
+
+    chosen = kept_versions.find_snapshot(project_dir, snapshot)
+    with _lock(project_dir, "narration-studio revert"):
+        replaced = kept_versions.revert(project_dir, chosen)
+    click.echo(f"{project_dir} is back to {chosen.label}.")
+    if replaced is not None:
+        click.echo(f"The version it replaced was kept as {replaced.name}.")
+
+
+def _scene_count(path: Path) -> str:
+    import json
+
+    try:
+        count = len(json.loads(path.read_text(encoding="utf-8"))["scenes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unreadable"
+    return "1 scene" if count == 1 else f"{count} scenes"
+
+
+def _lock(project_dir: Path, app: str) -> Any:
+    """Lock the project for this command, or fail with who holds it and what to do."""
+    from studio.project_lock import STUDIO, ProjectLock, ProjectLocked
+
+    try:
+        return ProjectLock.acquire(project_dir, app)
+    except ProjectLocked as exc:
+        if exc.owner.app == STUDIO:
+            exc.hint = (
+                "Close the project in the studio first (or do this there: Ctrl+E exports, "
+                "File ▸ Revert to… restores a snapshot), then run this again."
+            )
+        raise
 
 
 @cli.command()

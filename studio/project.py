@@ -1,6 +1,7 @@
 """Projects: a folder holding ``project.json`` (title, default voice, scenes) and ``audio/``.
 
-The JSON schema is versioned. Saves are atomic and keep the previous file as ``project.json.bak``.
+The JSON schema is versioned. Saves are atomic and keep earlier versions as timestamped snapshots
+(``studio.snapshots``).
 A corrupt file, or one written by a newer version, raises a clear error and is never overwritten.
 """
 
@@ -21,7 +22,6 @@ from studio.fsutil import atomic_write
 from studio.voices import DEFAULT_VOICE, parse_voice
 
 PROJECT_FILE = "project.json"
-BACKUP_FILE = "project.json.bak"
 AUDIO_DIR = "audio"
 SCHEMA_NAME = "narration-studio/project"
 SCHEMA_VERSION = 1
@@ -103,14 +103,12 @@ class Project:
         }
 
     def save(self) -> None:
-        """Write project.json atomically, keeping the previous version as project.json.bak."""
+        """Write project.json atomically, keeping the version it replaces as a snapshot."""
+        from studio.snapshots import keep_current  # it reads projects too: imported here
+
         _refuse_to_clobber(self.file)
         data = (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        if self.file.exists():
-            try:
-                atomic_write(self.folder / BACKUP_FILE, self.file.read_bytes())
-            except OSError as exc:
-                raise io_error("back up", self.file, exc) from exc
+        keep_current(self.folder)
         atomic_write(self.file, data)
 
     @classmethod
@@ -209,10 +207,12 @@ def _refuse_to_clobber(path: Path) -> None:
 
 
 def _corrupt(path: Path, detail: str) -> StudioError:
-    backup = path.with_name(BACKUP_FILE)
+    from studio.snapshots import list_snapshots
+
     hint = (
-        f"Restore the backup {backup.name} or fix the file; it was left untouched."
-        if backup.exists()
+        f"Go back to an earlier version: narration-studio snapshots {path.parent} lists them, "
+        f"narration-studio revert {path.parent} 1 restores the newest. The file was left untouched."
+        if list_snapshots(path.parent)
         else "Fix the file by hand; it was left untouched."
     )
     return StudioError(ErrorCode.PROJECT_CORRUPT, f"{path} is damaged: {detail}.", hint)

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import remove_own_temps
 from studio.project import PROJECT_FILE, Project
+from studio.project_lock import ProjectLocked
 from studio.settings import Settings
+from studio.snapshots import keep_current, list_snapshots, read_snapshot
 from studio.text import validate_text
 from studio.ui.banner import MessageBanner
 from studio.ui.config import StudioConfig
@@ -33,6 +35,7 @@ from studio.ui.export_dialog import ExportDialog
 from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
+from studio.ui.revert import RevertDialog, RevertProject
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
 from studio.ui.scene_model import display_title
@@ -89,9 +92,9 @@ class MainWindow(QMainWindow):
         problem = self.session.open_last()
         self._project_replaced()
         if problem is not None:
-            self.status.note(
-                f"Could not open the last project: {problem.user_text()}", "error", 15000
-            )
+            text = f"Could not open the last project, so this is a new one: {problem.user_text()}"
+            self.scene_banner.show_error(text)
+            self.status.note(text, "error", 15000)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -116,6 +119,9 @@ class MainWindow(QMainWindow):
         )
         self.export_selected_action = self._action(
             "Export &Selected Scenes…", lambda: self.export(True), "Ctrl+Shift+E"
+        )
+        self.revert_action = self._action(
+            "Re&vert to…", self.revert_to, tip="Go back to an earlier version of the project"
         )
         self.model_action = self._action("Choose &Model Folder…", self.choose_model_folder)
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
@@ -145,7 +151,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.new_action, self.open_action])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
         file_menu.addSeparator()
         file_menu.addActions([self.export_all_action, self.export_selected_action])
         file_menu.addSeparator()
@@ -207,9 +213,7 @@ class MainWindow(QMainWindow):
         session.saved.connect(
             lambda auto: self.status.note("Autosaved" if auto else "Saved", ms=2500)
         )
-        session.autosave_failed.connect(
-            lambda text: self.status.note(f"Autosave failed: {text}", "error", 15000)
-        )
+        session.autosave_failed.connect(self._autosave_failed)
         self.scene_list.scene_selected.connect(self._scene_selected)
         self.splitter.refused.connect(self.scene_banner.show_error)
         self.editor.add_requested.connect(self.scene_list.add_action.trigger)
@@ -318,11 +322,65 @@ class MainWindow(QMainWindow):
 
     def open_project(self, folder: Path) -> bool:
         try:
-            self.session.open(folder)
+            try:
+                self.session.open(folder)
+            except ProjectLocked as exc:
+                if not self._open_anyway(exc):
+                    return False
+                self.session.open(folder, take_over=True)
         except StudioError as exc:
             QMessageBox.warning(self, "Could Not Open Project", exc.user_text())
             return False
         return True
+
+    def _open_anyway(self, locked: ProjectLocked) -> bool:
+        """The project is open elsewhere: the user chooses (nothing is overwritten silently)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Project Already Open")
+        box.setText(f"{locked.message}")
+        box.setInformativeText(
+            "Two windows on one project would overwrite each other's changes. If you open it "
+            "here, the other one stops saving it and says so; its unsaved changes can still be "
+            "kept there with Save As."
+        )
+        anyway = box.addButton("Open Here Anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is anyway
+
+    def revert_to(self) -> None:
+        """File ▸ Revert to…: choose a snapshot; one undo step takes it back."""
+        if not self.save():
+            return
+        folder = self.session.project.folder
+        found = list_snapshots(folder)
+        if not found:
+            self.status.note(
+                "No earlier versions yet: one is kept each time a save replaces the project "
+                "file (at most one a minute).",
+                ms=10000,
+            )
+            return
+        dialog = RevertDialog(found, self)
+        if dialog.exec() != RevertDialog.DialogCode.Accepted:
+            return
+        chosen = dialog.chosen()
+        try:
+            state = read_snapshot(folder, chosen)
+            keep_current(folder, force=True)
+        except StudioError as exc:
+            QMessageBox.warning(self, "Could Not Revert", exc.user_text())
+            return
+        self.session.undo_stack.push(
+            RevertProject(self.session.model, state, f"Revert to {chosen.label}")
+        )
+        self.save()
+
+    def _autosave_failed(self, text: str) -> None:
+        self.scene_banner.show_error(f"Autosave failed: {text}")
+        self.status.note(f"Autosave failed: {text}", "error", 15000)
 
     def save(self) -> bool:
         try:
@@ -442,6 +500,7 @@ class MainWindow(QMainWindow):
             self.export_dialog.cancel_and_close()
         self.listener.stop()
         self.engine_stopped = self._engine_thread.stop()
+        self.session.close()
         event.accept()
 
     def engine_running(self) -> bool:

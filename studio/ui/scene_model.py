@@ -168,6 +168,15 @@ class SceneModel(QAbstractListModel):
         self.project.title = title
         self.title_changed.emit(title)
 
+    def apply_state(self, state: Project) -> None:
+        """Take every field of ``state`` but its folder (File ▸ Revert to…)."""
+        self.beginResetModel()
+        for name in (f.name for f in dataclasses.fields(Project) if f.name != "folder"):
+            setattr(self.project, name, getattr(state, name))
+        self.endResetModel()
+        self.title_changed.emit(self.project.title)
+        self.focus_row(0)
+
     def focus_row(self, row: int) -> None:
         scene = self.scene_at(row) or self.scene_at(0)
         self.focus_requested.emit(scene.id if scene else "")
