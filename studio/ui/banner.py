@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class MessageBanner(QFrame):
@@ -35,11 +43,18 @@ class MessageBanner(QFrame):
         self.close_button.clicked.connect(self.dismiss)
         self.action_button.clicked.connect(self._run_action)
         self._action: QAction | None = None
-        layout = QHBoxLayout(self)
+        # The text has the whole width (a narrow pane wraps it, never cuts it); the fix's
+        # button goes below it.
+        top = QHBoxLayout()
+        top.addWidget(self.label, 1)
+        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions = QHBoxLayout()
+        actions.addStretch()
+        actions.addWidget(self.action_button)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+        layout.addLayout(actions)
         self.hide()
 
     def text(self) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -41,6 +42,9 @@ from studio.ui.scene_model import display_title
 from studio.ui.worker import EngineWorker, Export
 
 _STATUS = {"rendered": "Rendered", "cached": "Unchanged", "renamed": "Renamed"}
+#: The longest forms a status takes, so that its column never has to grow (or cut) mid-export.
+_WIDEST_STATUSES = ("Unchanged · 999.9 s", "Rendering 100 %", "Not exported", "Will fail")
+_SCENE_COLUMN_MIN = 200
 _COLUMNS = ("#", "Scene", "Status", "File")
 
 
@@ -56,7 +60,6 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export — {project.title}")
-        self.setMinimumSize(620, 360)
         self._worker = worker
         self._project = project
         self._scene_ids = scene_ids
@@ -77,14 +80,12 @@ class ExportDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column in (0, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for scene in chosen:
             row = self._rows[scene.id]
-            number = project.scenes.index(scene) + 1
-            for column, text in enumerate((str(number), display_title(scene, row), "Waiting", "")):
+            number = project.scenes.index(scene)
+            file = Path(project.audio_name(scene)).name  # known before rendering: shown at once
+            cells = (str(number + 1), display_title(scene, number), "Waiting", file)
+            for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.overall = QProgressBar()
         self.overall.setRange(0, max(1, len(chosen)) * 100)
@@ -107,10 +108,35 @@ class ExportDialog(QDialog):
         layout.addWidget(self.overall)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        self._fit_columns()
 
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
+
+    def _fit_columns(self) -> None:
+        """Every file name and status in full: those columns fit their widest text (a status is
+        given room for its longest form before it appears); scene titles wrap in what is left,
+        and the dialog is made wide enough for that."""
+        table, header = self.table, self.table.horizontalHeader()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        metrics = table.fontMetrics()
+        margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        status = max(metrics.horizontalAdvance(text) for text in _WIDEST_STATUSES) + margin + 8
+        table.setColumnWidth(2, status)
+        table.resizeColumnsToContents()
+        table.setColumnWidth(2, status)
+        columns = sum(table.columnWidth(c) for c in (0, 2, 3)) + _SCENE_COLUMN_MIN
+        scrollbar = table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        layout = self.layout()
+        sides = layout.contentsMargins().left() + layout.contentsMargins().right() if layout else 0
+        around = 2 * table.frameWidth() + scrollbar + sides
+        self.setMinimumSize(columns + around, 380)
+        self.resize(max(columns + around, 760), 460)
 
     def start(self) -> None:
         self.job = self._worker.submit(Export(self._project, self._scene_ids))

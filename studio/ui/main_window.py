@@ -49,6 +49,8 @@ from studio.voices import parse_voice
 
 log = logging.getLogger(__name__)
 
+MIN_HEIGHT = 560
+
 
 class MainWindow(QMainWindow):
     """The studio. Owns the engine thread, the player and the open project."""
@@ -85,9 +87,15 @@ class MainWindow(QMainWindow):
         self.transport = Transport(self.listener, self.play_action)
         self._lay_out()
         self._connect()
+        # The smallest size at which every text fits comes from the layout itself.
+        least = self.minimumSizeHint().expandedTo(QSize(0, MIN_HEIGHT))
+        self.setMinimumSize(least)
         room = self.screen().availableGeometry()
-        self.resize(QSize(min(1280, room.width() * 9 // 10), min(800, room.height() * 9 // 10)))
-        self.setMinimumSize(900, 560)
+        self.resize(
+            QSize(min(1280, room.width() * 9 // 10), min(800, room.height() * 9 // 10)).expandedTo(
+                least
+            )
+        )
 
         problem = self.session.open_last()
         self._project_replaced()

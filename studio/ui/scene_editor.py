@@ -7,7 +7,7 @@ and redo come back through the model and are shown without moving the user's cur
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QTextCursor
+from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -67,16 +67,19 @@ def replace_text_keeping_cursor(editor: QPlainTextEdit, new: str) -> None:
 
 
 def _describe(voice: Voice) -> str:
-    grade = f", grade {voice.grade}" if voice.grade else ""
-    return f"{voice.id}, {voice.language}, {voice.gender}{grade}"
+    """'bf_emma (female, B-)': short, so that the box fits a narrow window without cutting it."""
+    grade = f", {voice.grade}" if voice.grade else ""
+    return f"{voice.id} ({voice.gender}{grade})"
 
 
 def voice_choices() -> list[tuple[str, str | None]]:
-    """(label, voice spec) for the voice box: the project default, profiles, then every voice."""
-    choices: list[tuple[str, str | None]] = [("Project default", None)]
+    """(label, voice spec) for the voice box: the project default, the profiles, then every voice
+    under its language's heading (a heading's spec is "": it cannot be chosen)."""
+    choices: list[tuple[str, str | None]] = [("Project default", None), ("Profiles", "")]
     for name, voice_id in PROFILES.items():
-        choices.append((f"★ {name.capitalize()} — profile: {_describe(CATALOG[voice_id])}", name))
-    for lang in LANGUAGES:
+        choices.append((f"★ {name.capitalize()} — {_describe(CATALOG[voice_id])}", name))
+    for lang, language in LANGUAGES.items():
+        choices.append((language, ""))
         for voice in list_voices(lang):
             choices.append((f"{voice.name} — {_describe(voice)}", voice.id))
     return choices
@@ -95,8 +98,17 @@ class SceneEditor(QWidget):
         self.voice = QComboBox()
         self.voice.setObjectName("sceneVoice")
         self.voice.setMaxVisibleItems(20)
+        self.voice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        heading_font = QFont(self.voice.font())
+        heading_font.setBold(True)
         for label, spec in voice_choices():
-            self.voice.addItem(label, spec or _DEFAULT)
+            if spec == "":  # a language's heading
+                self.voice.addItem(label)
+                heading = self.voice.model().item(self.voice.count() - 1)  # type: ignore[attr-defined]
+                heading.setEnabled(False)
+                heading.setFont(heading_font)
+            else:
+                self.voice.addItem(label, spec or _DEFAULT)
         self.speed = QDoubleSpinBox(
             minimum=MIN_SPEED, maximum=MAX_SPEED, singleStep=0.05, decimals=2, suffix=" ×"
         )
