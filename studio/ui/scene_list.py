@@ -45,6 +45,7 @@ class SceneLines:
 
 #: A typical second line: the width the list asks for, so that it is not cut.
 WIDEST_SUBTITLE = "af_jessica · 5,000 chars  ≈5:33"
+_MARGIN = 8  # pixels between a row's edges and its text
 
 
 class SceneDelegate(QStyledItemDelegate):
@@ -120,9 +121,6 @@ class SceneDelegate(QStyledItemDelegate):
         bottom = option.rect.bottom()
         painter.drawLine(option.rect.left(), bottom, option.rect.right(), bottom)
         painter.restore()
-
-
-_MARGIN = 8
 
 
 class SceneList(QWidget):
