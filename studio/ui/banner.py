@@ -79,3 +79,14 @@ class MessageBanner(QFrame):
         self.dismiss()
         if action is not None:
             action.trigger()
+
+
+def with_banner(widget: QWidget, banner: MessageBanner, above: bool) -> QWidget:
+    """``widget`` with ``banner`` right above or below it, taking only the room it needs."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    for item, stretch in ((banner, 0), (widget, 1)) if above else ((widget, 1), (banner, 0)):
+        layout.addWidget(item, stretch)
+    return box

@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from studio.errors import ErrorCode, StudioError
@@ -27,15 +25,14 @@ from studio.fsutil import remove_own_temps
 from studio.project import PROJECT_FILE, Project
 from studio.project_lock import ProjectLocked
 from studio.settings import Settings
-from studio.snapshots import keep_current, list_snapshots, read_snapshot
 from studio.text import validate_text
-from studio.ui.banner import MessageBanner
+from studio.ui.banner import MessageBanner, with_banner
 from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
-from studio.ui.revert import RevertDialog, RevertProject
+from studio.ui.project_dialogs import ask_to_take_over, choose_and_revert
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
 from studio.ui.scene_model import display_title
@@ -200,7 +197,7 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.scene_list)
-        splitter.addWidget(_stacked(self.scene_banner, self.editor))
+        splitter.addWidget(with_banner(self.editor, self.scene_banner, above=True))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([290, 640])
         splitter.setContentsMargins(8, 4, 4, 4)
@@ -208,7 +205,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Voices", self)
         dock.setObjectName("voicesDock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setWidget(_stacked(self.voices, self.voice_banner))
+        dock.setWidget(with_banner(self.voices, self.voice_banner, above=False))
         dock.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([dock], [440], Qt.Orientation.Horizontal)
@@ -333,7 +330,7 @@ class MainWindow(QMainWindow):
             try:
                 self.session.open(folder)
             except ProjectLocked as exc:
-                if not self._open_anyway(exc):
+                if not ask_to_take_over(self, exc):
                     return False
                 self.session.open(folder, take_over=True)
         except StudioError as exc:
@@ -341,50 +338,10 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _open_anyway(self, locked: ProjectLocked) -> bool:
-        """The project is open elsewhere: the user chooses (nothing is overwritten silently)."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Project Already Open")
-        box.setText(f"{locked.message}")
-        box.setInformativeText(
-            "Two windows on one project would overwrite each other's changes. If you open it "
-            "here, the other one stops saving it and says so; its unsaved changes can still be "
-            "kept there with Save As."
-        )
-        anyway = box.addButton("Open Here Anyway", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is anyway
-
     def revert_to(self) -> None:
-        """File ▸ Revert to…: choose a snapshot; one undo step takes it back."""
-        if not self.save():
-            return
-        folder = self.session.project.folder
-        found = list_snapshots(folder)
-        if not found:
-            self.status.note(
-                "No earlier versions yet: one is kept each time a save replaces the project "
-                "file (at most one a minute).",
-                ms=10000,
-            )
-            return
-        dialog = RevertDialog(found, self)
-        if dialog.exec() != RevertDialog.DialogCode.Accepted:
-            return
-        chosen = dialog.chosen()
-        try:
-            state = read_snapshot(folder, chosen)
-            keep_current(folder, force=True)
-        except StudioError as exc:
-            QMessageBox.warning(self, "Could Not Revert", exc.user_text())
-            return
-        self.session.undo_stack.push(
-            RevertProject(self.session.model, state, f"Revert to {chosen.label}")
-        )
-        self.save()
+        """File ▸ Revert to…: save, then choose a snapshot; one undo step takes it back."""
+        if self.save() and choose_and_revert(self, self.session, self.status.note):
+            self.save()
 
     def _autosave_failed(self, text: str) -> None:
         self.scene_banner.show_error(f"Autosave failed: {text}")
@@ -520,14 +477,3 @@ class MainWindow(QMainWindow):
         self.loader.discard_partial_download()
         if self.export_dialog is not None:
             remove_own_temps(self.export_dialog.audio_dir)
-
-
-def _stacked(*widgets: QWidget) -> QWidget:
-    """The widgets one above the other, with no margins of their own."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(4)
-    for widget in widgets:
-        layout.addWidget(widget, 1 if not isinstance(widget, MessageBanner) else 0)
-    return box
