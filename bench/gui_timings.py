@@ -7,7 +7,10 @@
 2. Cold start: launch to "Model ready" (imports, model load and warm-up on the engine thread).
 3. First preview: in this process, the real MainWindow on the real model; from the Preview
    request to the first audio chunk, for a new text, another new text, and a cached one.
-4. GUI stall: the longest gap of a 10 ms QTimer on the GUI thread while a scene is synthesized.
+4. GUI stall: the longest gap of a 10 ms QTimer on the GUI thread while the previews above are
+   synthesized, and while the four-sentence scene of tests/ui/test_listening.py plays (that test
+   proves the GUI thread is served between every two sentences; the figure, with its 100 ms
+   target, lives here, where timings belong).
 
 Results are printed and written to bench/results/gui_timings.json. Audio goes to the default
 output device when there is one; without one, latency is measured to the first chunk only.
@@ -124,6 +127,7 @@ def preview_latencies(model_dir: str) -> dict[str, Any]:
             window.listener.first_audio.disconnect()
             latencies[label] = heard[0] if heard else first_chunk[0] - asked
         stalls = [b - a for a, b in itertools.pairwise(beats)]
+        scene_stalls = _stalls_while_a_scene_plays(window, heartbeat, beats)
         window.session.undo_stack.setClean()
         window.close()
     del app
@@ -131,7 +135,39 @@ def preview_latencies(model_dir: str) -> dict[str, Any]:
         "ready_after_show_s": round(ready_after, 2),
         "first_audio_s": {k: round(v, 3) for k, v in latencies.items()},
         "gui_max_stall_ms": round(max(stalls) * 1000, 1) if stalls else None,
+        "gui_stall_four_sentence_scene_ms": scene_stalls,
         "heard_through_device": bool(heard),
+    }
+
+
+LISTENING_SCENE = (
+    "The harbor was quiet before dawn. Gulls circled over the empty boats. "
+    "A bell rang twice from the old church. Then the first fishermen arrived."
+)
+STALL_TARGET_MS = 100
+
+
+def _stalls_while_a_scene_plays(window: Any, heartbeat: Any, beats: list[float]) -> dict[str, Any]:
+    """The GUI thread's longest and 99th-percentile timer gaps while the scene is synthesized."""
+    from PySide6.QtTest import QTest
+
+    scene_id = window.session.project.scenes[0].id
+    window.session.model.edit(scene_id, "text", LISTENING_SCENE)
+    window.listener.stop()
+    beats.clear()
+    heartbeat.start()
+    window.preview_scene()
+    while window.listener.synthesizing:
+        QTest.qWait(5)
+    heartbeat.stop()
+    window.listener.stop()
+    gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(beats))
+    if not gaps:
+        return {}
+    return {
+        "max": round(gaps[-1], 1),
+        "p99": round(gaps[int(0.99 * (len(gaps) - 1))], 1),
+        "target_max": STALL_TARGET_MS,
     }
 
 

@@ -215,14 +215,24 @@ def render(
     """Export one file per scene into PROJECT_DIR/audio/, skipping unchanged scenes.
 
     The project's export settings (set in the studio's export dialog) apply; the options here
-    override them for this export only.
+    override them for this export only. Scenes that cannot be voiced are named before rendering
+    starts; the others are exported, and the exit code is that of the first failure.
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     from studio.cli_direction import personal_lexicon
     from studio.export_extras import JoinedWritten, ReportWritten
     from studio.project import Project
-    from studio.render import FileRemoved, SceneDone, SceneProgress, SceneStarted, render_project
+    from studio.render import (
+        FileRemoved,
+        SceneDone,
+        SceneFailed,
+        SceneProgress,
+        ScenesChecked,
+        SceneStarted,
+        render_project,
+    )
 
     project = Project.load(project_dir)
     if scene_ids and join is None:  # the project's joined file needs every scene: not this time
@@ -230,10 +240,13 @@ def render(
     settings = project.export.with_overrides(
         preset=preset, captions=captions, join=join, m4b=m4b, format=fmt, bitrate=bitrate
     )
+    lock = _lock(project_dir, "narration-studio render")
+    ctx.call_on_close(lock.release)
     engine = make_speech_engine(ctx)
     personal = personal_lexicon()
     console = _console()
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
+    failures: list[StudioError] = []
     columns = (
         TextColumn("{task.description}", markup=False),  # scene titles are the user's text
         BarColumn(),
@@ -241,7 +254,13 @@ def render(
         TimeElapsedColumn(),
     )
     events = render_project(
-        project, engine, list(scene_ids) or None, force, personal=personal, settings=settings
+        project,
+        engine,
+        list(scene_ids) or None,
+        force,
+        personal=personal,
+        settings=settings,
+        keep_going=True,
     )
     with Progress(*columns, console=console, transient=False) as progress:
         overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
@@ -270,9 +289,28 @@ def render(
                 state = "unchanged" if event.unchanged else "written"
                 names = ", ".join(f.name for f in event.files)
                 console.print(f"Joined ({state}, {len(event.chapters)} chapters): {names}")
+            elif isinstance(event, ScenesChecked) and event.failing:
+                console.print(f"{len(event.failing)} scene(s) will fail; rendering the others:")
+                for failure in event.failing:
+                    console.print(Text(f"  {failure.error.user_text()}"), soft_wrap=True)
+            elif isinstance(event, SceneFailed):
+                failures.append(event.error)
+                if current is not None:
+                    label = (event.scene.title or event.scene.id)[:40]
+                    progress.update(current, description=f"  {label} (failed)")
+                progress.advance(overall)
+    failed = f", {len(failures)} failed" if failures else ""
     console.print(
-        f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged, in {project.audio_dir}"
+        Text(
+            f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged{failed}, "
+            f"in {project.audio_dir}"
+        ),
+        soft_wrap=True,
     )
+    if failures:
+        for error in failures:
+            console.print(Text(f"Failed: {error.user_text()}"), soft_wrap=True)
+        sys.exit(failures[0].exit_code)
 
 
 def _done_figures(event: Any) -> str:
@@ -326,6 +364,68 @@ def say(
     direction = say_direction(engine, lexicon_file)
     duration, size = render_text_to_mp3(engine, text, voice, speed, output, None, direction)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@reports_errors
+def snapshots(project_dir: Path) -> None:
+    """List the earlier versions of PROJECT_DIR's project file, newest first."""
+    from studio.snapshots import list_snapshots
+
+    found = list_snapshots(project_dir)
+    if not found:
+        click.echo(f"{project_dir} has no snapshots yet (one is kept when a save replaces a file).")
+        return
+    click.echo(f"Snapshots of {project_dir}, newest first:")
+    for number, snapshot in enumerate(found, 1):
+        click.echo(
+            f"{number:>4}  {snapshot.label:<34} {_scene_count(snapshot.path):<10} {snapshot.path.name}"
+        )
+    click.echo(f"Restore one with: narration-studio revert {project_dir} NUMBER")
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("snapshot")
+@reports_errors
+def revert(project_dir: Path, snapshot: str) -> None:
+    """Make SNAPSHOT (a number from `snapshots`, or a file name) PROJECT_DIR's project file again.
+
+    The version it replaces is kept as a snapshot, so a revert can be reverted."""
+    from studio import snapshots as kept_versions
+
+    chosen = kept_versions.find_snapshot(project_dir, snapshot)
+    with _lock(project_dir, "narration-studio revert"):
+        replaced = kept_versions.revert(project_dir, chosen)
+    click.echo(f"{project_dir} is back to {chosen.label}.")
+    if replaced is not None:
+        click.echo(f"The version it replaced was kept as {replaced.name}.")
+
+
+def _scene_count(path: Path) -> str:
+    import json
+
+    try:
+        count = len(json.loads(path.read_text(encoding="utf-8"))["scenes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unreadable"
+    return "1 scene" if count == 1 else f"{count} scenes"
+
+
+def _lock(project_dir: Path, app: str) -> Any:
+    """Lock the project for this command, or fail with who holds it and what to do."""
+    from studio.project_lock import STUDIO, ProjectLock, ProjectLocked
+
+    try:
+        return ProjectLock.acquire(project_dir, app)
+    except ProjectLocked as exc:
+        if exc.owner.app == STUDIO:
+            exc.hint = (
+                "Close the project in the studio first (or do this there: Ctrl+E exports, "
+                "File ▸ Revert to… restores a snapshot), then run this again."
+            )
+        raise
 
 
 @cli.command()

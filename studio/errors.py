@@ -23,6 +23,7 @@ class ErrorCode(str, Enum):
     PROJECT_CORRUPT = "PROJECT_CORRUPT"
     PROJECT_TOO_NEW = "PROJECT_TOO_NEW"
     PROJECT_EXISTS = "PROJECT_EXISTS"
+    PROJECT_LOCKED = "PROJECT_LOCKED"
     IO_ERROR = "IO_ERROR"
     CANCELLED = "CANCELLED"
 
@@ -42,6 +43,7 @@ EXIT_CODES: dict[ErrorCode, int] = {
     ErrorCode.PROJECT_TOO_NEW: 12,
     ErrorCode.PROJECT_EXISTS: 13,
     ErrorCode.IO_ERROR: 14,
+    ErrorCode.PROJECT_LOCKED: 15,
     ErrorCode.CANCELLED: 130,
 }
 

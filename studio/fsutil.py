@@ -122,14 +122,27 @@ def remove_stale_temps(root: Path) -> list[Path]:
         return removed
     for temp in Path(root).rglob(f"{TEMP_PREFIX}*"):
         match = _STALE_TEMP.match(temp.name)
-        if match and temp.is_file() and not _process_alive(int(match.group(1))):
+        if match and temp.is_file() and not process_alive(int(match.group(1))):
             with contextlib.suppress(OSError):
                 temp.unlink()
                 removed.append(temp)
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def remove_own_temps(root: Path) -> list[Path]:
+    """Delete this process's temp files under ``root``: called when it ends with a writer cut
+    short (quitting mid-export), so that no partial file is left behind."""
+    removed: list[Path] = []
+    if not Path(root).is_dir():
+        return removed
+    for temp in Path(root).rglob(f"{TEMP_PREFIX}{os.getpid()}-*"):
+        with contextlib.suppress(OSError):
+            temp.unlink()
+            removed.append(temp)
+    return removed
+
+
+def process_alive(pid: int) -> bool:
     """Whether process ``pid`` exists, on every OS (psutil; os.kill(pid, 0) would end a process
     on Windows). A process of another user counts as alive."""
     import psutil

@@ -19,12 +19,20 @@ from studio.direction.grammar import parse, speaker_at
 from studio.direction.plan import Direction
 from studio.engine.core import AudioChunk, WordTiming
 from studio.errors import ErrorCode, StudioError
-from studio.text import MAX_TEXT_CHARS, split_in_two, split_sentences
+from studio.text import MAX_TEXT_CHARS, has_words, nothing_to_voice, split_in_two, split_sentences
 from studio.voices import parse_voice
 
 
 class Synthesizer(Protocol):
     """What a long scene needs of the engine (studio.engine.speaker.SpeechEngine has it)."""
+
+    def check(
+        self,
+        text: str,
+        voice: str = ...,
+        speed: float = ...,
+        direction: Direction | None = ...,
+    ) -> None: ...
 
     def synthesize(
         self,
@@ -47,10 +55,13 @@ class Piece:
     prefix: str = ""
 
 
-def validate_scene_text(text: object) -> str:
-    """The scene's text, stripped; TTS_INVALID_INPUT when empty. There is no upper limit."""
+def validate_scene_text(text: object, subject: str = "this text") -> str:
+    """The scene's text, stripped; TTS_INVALID_INPUT when empty or with nothing to voice in it
+    (``subject`` names it then). There is no upper limit."""
     if not isinstance(text, str) or not text.strip():
         raise StudioError(ErrorCode.INVALID_INPUT, "Text is empty.", "Type something to narrate.")
+    if not has_words(text):
+        raise nothing_to_voice(subject)
     return text.strip()
 
 
@@ -101,6 +112,19 @@ def _sentences_within(
         )
 
 
+def check_scene(
+    engine: Synthesizer,
+    text: str,
+    voice: str,
+    speed: float,
+    direction: Direction | None = None,
+    limit: int = MAX_TEXT_CHARS,
+) -> None:
+    """Raise what voicing the scene would (see the engine's ``check``), piece by piece."""
+    for request in _requests(text, voice, direction, limit):
+        engine.check(request, voice, speed, direction)
+
+
 def synthesize_scene(
     engine: Synthesizer,
     text: str,
@@ -120,15 +144,28 @@ def synthesize_scene(
     validate_scene_text(text)
     if len(text) <= limit:
         return engine.synthesize(text, voice, speed, direction, start_at, sentences)
+    pieces = _pieces(text, voice, direction, limit)
+    return _chain(engine, text, pieces, voice, speed, direction, start_at, sentences)
+
+
+def _requests(text: str, voice: str, direction: Direction | None, limit: int) -> list[str]:
+    """The requests a scene is voiced in: itself when it fits in one."""
+    validate_scene_text(text)
+    if len(text) <= limit:
+        return [text]
+    return [p.prefix + text[p.start : p.end] for p in _pieces(text, voice, direction, limit)]
+
+
+def _pieces(text: str, voice: str, direction: Direction | None, limit: int) -> list[Piece]:
+    """A long scene's pieces, its voice and tags checked first (errors located in the scene)."""
     parse_voice(voice)
     names = (direction or Direction()).cast_object().names()
     parse(text, names)  # a malformed tag fails now, located in the scene rather than a piece
     longest_prefix = max((len(name) + 2 for name in names), default=0)
-    pieces = [
+    return [
         Piece(start, end, _speaker_prefix(text, start, names))
         for start, end in _piece_spans(text, limit - longest_prefix)
     ]
-    return _chain(engine, text, pieces, voice, speed, direction, start_at, sentences)
 
 
 def _speaker_prefix(text: str, start: int, names: tuple[str, ...]) -> str:

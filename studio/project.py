@@ -1,7 +1,8 @@
 """Projects: a folder holding ``project.json`` (title, default voice, scenes, pronunciation
 lexicon, cast) and ``audio/``.
 
-The JSON schema is versioned. Saves are atomic and keep the previous file as ``project.json.bak``.
+The JSON schema is versioned. Saves are atomic and keep earlier versions as timestamped snapshots
+(``studio.snapshots``).
 A corrupt file, or one written by a newer version, raises a clear error and is never overwritten.
 Keys this version does not know are kept as they are and written back.
 
@@ -35,7 +36,6 @@ from studio.fsutil import atomic_write
 from studio.voices import DEFAULT_VOICE, parse_voice
 
 PROJECT_FILE = "project.json"
-BACKUP_FILE = "project.json.bak"
 AUDIO_DIR = "audio"
 SCHEMA_NAME = "narration-studio/project"
 SCHEMA_VERSION = 2
@@ -140,21 +140,19 @@ class Project:
         return data
 
     def save(self) -> None:
-        """Write project.json atomically, keeping the previous version as project.json.bak
-        (and, the first time after a migration, the version-1 original as a snapshot)."""
+        """Write project.json atomically, keeping the version it replaces as a snapshot (and,
+        the first time after a migration, the version-1 original as a tagged snapshot)."""
         _refuse_to_clobber(self.file)
         self._write()
 
     def _write(self) -> None:
+        from studio.snapshots import keep_current  # it reads projects too: imported here
+
         if self.migrated_from is not None:
             write_migration_snapshot(self.folder, self.migrated_from)
             self.migrated_from = None
         data = (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        if self.file.exists():
-            try:
-                atomic_write(self.folder / BACKUP_FILE, self.file.read_bytes())
-            except OSError as exc:
-                raise io_error("back up", self.file, exc) from exc
+        keep_current(self.folder)
         atomic_write(self.file, data)
 
     @classmethod
@@ -294,10 +292,12 @@ def _refuse_to_clobber(path: Path) -> None:
 
 
 def _corrupt(path: Path, detail: str) -> StudioError:
-    backup = path.with_name(BACKUP_FILE)
+    from studio.snapshots import list_snapshots
+
     hint = (
-        f"Restore the backup {backup.name} or fix the file; it was left untouched."
-        if backup.exists()
+        f"Go back to an earlier version: narration-studio snapshots {path.parent} lists them, "
+        f"narration-studio revert {path.parent} 1 restores the newest. The file was left untouched."
+        if list_snapshots(path.parent)
         else "Fix the file by hand; it was left untouched."
     )
     return StudioError(ErrorCode.PROJECT_CORRUPT, f"{path} is damaged: {detail}.", hint)

@@ -53,7 +53,7 @@ from studio.export_extras import (
 )
 from studio.export_settings import ExportSettings
 from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for, write_if_changed
-from studio.longform import synthesize_scene
+from studio.longform import check_scene, synthesize_scene
 from studio.project import Project, Scene
 
 log = logging.getLogger(__name__)
@@ -95,15 +95,34 @@ class FileRemoved:
     file: Path
 
 
+@dataclass(frozen=True)
+class SceneFailed:
+    """A scene that could not be rendered, and why (the render goes on with the others)."""
+
+    scene: Scene
+    error: StudioError
+
+
+@dataclass(frozen=True)
+class ScenesChecked:
+    """Before any rendering: the scenes to render that will fail, each with its reason."""
+
+    failing: tuple[SceneFailed, ...]
+
+
 RenderEvent = (
     SceneStarted
     | SceneProgress
     | SceneDone
     | FileRemoved
+    | SceneFailed
+    | ScenesChecked
     | CaptionsWritten
     | ReportWritten
     | JoinedWritten
 )
+#: Failures that are not the scene's own: every later scene would fail the same way.
+_STOPS_THE_RENDER = (ErrorCode.IO_ERROR, ErrorCode.CANCELLED)
 
 
 @dataclass
@@ -214,6 +233,7 @@ def render_project(
     force: bool = False,
     personal: Lexicon | None = None,
     settings: ExportSettings | None = None,
+    keep_going: bool = False,
 ) -> Iterator[RenderEvent]:
     """Render the chosen scenes (all by default), yielding events as work happens.
 
@@ -221,7 +241,9 @@ def render_project(
     ``settings`` overrides the project's export settings for this render (captions, preset…).
     Stop iterating to cancel: the scene in progress is abandoned (no partial file) and everything
     finished so far stays in the manifest. Errors in one scene stop the render with a StudioError
-    naming the scene.
+    naming the scene; with ``keep_going``, the scenes to render are checked first (a
+    ScenesChecked event says which will fail and why), each failing scene is reported as
+    SceneFailed, and the others are rendered. A full disk stops the render either way.
     """
     settings = (settings or project.export).validated()
     if settings.join and scene_ids and set(scene_ids) != {s.id for s in project.scenes}:
@@ -239,17 +261,32 @@ def render_project(
     yield from _remove_deleted_scenes(project, manifest, order)
     _rename_moved_files(project, manifest, chosen)
     exported: list[ExportedScene] = []
+    failing: dict[str, SceneFailed] = {}
+    if keep_going:
+        failing = _check_scenes(project, engine, manifest, chosen, force, direction, settings)
+        yield ScenesChecked(tuple(failing.values()))
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
-        for event in _render_scene(
-            project, engine, manifest, scene, force, order, direction, settings
-        ):
-            yield event
-            if isinstance(event, SceneDone):
-                entry = manifest.scenes[scene.id]
-                exported.append(
-                    ExportedScene(scene, event.file, entry.key, entry.duration, event.measurement)
-                )
+        if scene.id in failing:
+            yield failing[scene.id]
+            continue
+        try:
+            for event in _render_scene(
+                project, engine, manifest, scene, force, order, direction, settings
+            ):
+                yield event
+                if isinstance(event, SceneDone):
+                    entry = manifest.scenes[scene.id]
+                    exported.append(
+                        ExportedScene(
+                            scene, event.file, entry.key, entry.duration, event.measurement
+                        )
+                    )
+        except StudioError as exc:
+            if not keep_going or exc.code in _STOPS_THE_RENDER:
+                raise
+            yield SceneFailed(scene, exc)
+            continue
         manifest.save(project, order)
     yield from _finish(project, manifest, settings, exported, order)
 
@@ -272,6 +309,52 @@ def _finish(
         yield event
 
 
+def _check_scenes(
+    project: Project,
+    engine: SpeechEngine,
+    manifest: Manifest,
+    chosen: list[Scene],
+    force: bool,
+    direction: Direction | None,
+    settings: ExportSettings,
+) -> dict[str, SceneFailed]:
+    """The scenes that need rendering and will fail, by id (cached scenes cost nothing here)."""
+    failing = {}
+    for scene in chosen:
+        voice = scene.voice_or(project.default_voice)
+        try:
+            if not force and _is_cached(project, engine, manifest, scene, direction, settings):
+                continue
+            check_scene(engine, scene.text, voice, scene.speed, direction)
+        except StudioError as exc:
+            if exc.code in _STOPS_THE_RENDER:
+                raise
+            failing[scene.id] = SceneFailed(scene, _in_scene(project, scene, exc))
+    return failing
+
+
+def _is_cached(
+    project: Project,
+    engine: SpeechEngine,
+    manifest: Manifest,
+    scene: Scene,
+    direction: Direction | None,
+    settings: ExportSettings,
+) -> bool:
+    """Whether the scene's file is already what this export would write."""
+    voice = scene.voice_or(project.default_voice)
+    target_name = _file_name(project, scene, settings)
+    key = output_key(scene_key(scene, voice, engine, direction), settings)
+    entry = manifest.scenes.get(scene.id)
+    return bool(
+        entry
+        and entry.key == key
+        and entry.file == target_name
+        and _intact(project.folder / target_name, entry)
+        and (not settings.captions or has_words(project, scene.id, key))
+    )
+
+
 def _render_scene(
     project: Project,
     engine: SpeechEngine,
@@ -291,14 +374,7 @@ def _render_scene(
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)
-    if (
-        not force
-        and entry
-        and entry.key == key
-        and entry.file == target_name
-        and _intact(target, entry)
-        and (not settings.captions or has_words(project, scene.id, key))
-    ):
+    if not force and entry and _is_cached(project, engine, manifest, scene, direction, settings):
         if retag(target, settings.format, tags):  # its track number or title changed
             entry.sha256 = _sha256(target)
         yield SceneDone(scene, "cached", target, entry.duration, entry.measurement())

@@ -6,6 +6,7 @@ Splitting never drops characters: every non-space character of the input is in e
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from studio.errors import ErrorCode, StudioError
 
@@ -52,8 +53,9 @@ _CLAUSE_BREAKS = (
 )
 
 
-def validate_text(text: object) -> str:
-    """The text, stripped, or TTS_INVALID_INPUT if it is not a non-empty string within the limit."""
+def validate_text(text: object, subject: str = "this text") -> str:
+    """The text, stripped, or TTS_INVALID_INPUT if it is not a non-empty string within the limit
+    with something to voice in it. ``subject`` names it in the message ("this scene")."""
     if not isinstance(text, str):
         raise StudioError(ErrorCode.INVALID_INPUT, "Text must be a string.")
     stripped = text.strip()
@@ -65,7 +67,28 @@ def validate_text(text: object) -> str:
             f"Text is {len(stripped)} characters; the limit is {MAX_TEXT_CHARS} per request.",
             "Split it into several scenes.",
         )
+    if not has_words(stripped):
+        raise nothing_to_voice(subject)
     return stripped
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit of any script: something a voice can say.
+
+    Punctuation alone would be voiced as a breath or a click, and the phonemizer reads emoji
+    out by their names ("grinning face"), which is never what a script of only emoji meant.
+    """
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def nothing_to_voice(subject: str = "this text") -> StudioError:
+    """The error for text without a single word or number in it."""
+    return StudioError(
+        ErrorCode.INVALID_INPUT,
+        f"Nothing to voice in {subject}: it has no words or numbers, only punctuation, "
+        "symbols or emoji.",
+        "Type the words to be spoken.",
+    )
 
 
 def split_sentences(text: str) -> list[str]:

@@ -47,6 +47,31 @@ def test_new_from_script_then_render_twice(tmp_path: Path, cli_env: dict[str, st
 
 
 @pytest.mark.model
+def test_render_goes_on_past_a_scene_that_cannot_be_voiced(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    from studio.project import Project, Scene
+
+    scenes = [
+        Scene(text="Hello there.", title="Hello"),
+        Scene(text="... !!! ???", title="Dots"),
+        Scene(text="Goodbye now.", title="Bye"),
+    ]
+    Project.create(tmp_path / "p", "P", scenes)
+    result = run_cli(["render", str(tmp_path / "p")], cli_env)
+    assert result.returncode == EXIT_CODES[ErrorCode.INVALID_INPUT], result.stderr
+    said = " ".join(result.stderr.split())  # the console may wrap long lines
+    assert "1 scene(s) will fail" in said
+    assert said.index("Scene 2 'Dots': Nothing to voice") < said.index("Done:")
+    assert "2 rendered, 0 unchanged, 1 failed" in said
+    assert "Traceback" not in result.stderr
+    audio = tmp_path / "p" / "audio"
+    assert_mp3_spec(audio / "01-hello.mp3")
+    assert_mp3_spec(audio / "03-bye.mp3")
+    assert not (audio / "02-dots.mp3").exists()
+
+
+@pytest.mark.model
 def test_say_writes_an_mp3_from_an_argument_or_stdin(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
@@ -83,6 +108,7 @@ def test_voices_lists_catalog_and_filters(cli_env: dict[str, str]) -> None:
         ),
         (["say", "", "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "Text is empty"),
         (["say", "a" * 5001, "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "limit is 5000"),
+        (["say", "... !!! ??? -- ;;", "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "Nothing to voice"),
         (["render", "no-such-project"], ErrorCode.PROJECT_NOT_FOUND, "narration-studio new"),
         (["voices", "--lang", "klingon"], ErrorCode.INVALID_INPUT, "Unknown language"),
     ],

@@ -123,6 +123,18 @@ def test_bad_requests_fail_before_any_synthesis(engine: Engine) -> None:
         assert caught.value.code is code
 
 
+@pytest.mark.parametrize("text", ["😀🎉 👍", "... !!! ??? -- ;;", "$ % & *"])
+def test_text_with_nothing_to_voice_is_refused_before_any_synthesis(
+    engine: Engine, text: str
+) -> None:
+    # Before: emoji were read out by name ("grinning face") and punctuation voiced as noise.
+    with pytest.raises(StudioError) as caught:
+        engine.synthesize(text, "af_heart")
+    assert caught.value.code is ErrorCode.INVALID_INPUT
+    assert caught.value.message.startswith("Nothing to voice in this text")
+    assert "no words or numbers" in caught.value.message
+
+
 def test_five_thousand_characters_are_accepted(engine: Engine) -> None:
     text = ("Short words here. " * 300)[:5000]
     first = next(engine.synthesize(text, "af_heart"))

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from studio.fsutil import _process_alive
+from studio.fsutil import process_alive
 from studio.service.stdio import memory_usage
 
 
@@ -26,8 +26,8 @@ def test_memory_usage_follows_what_this_process_holds() -> None:
 def test_a_finished_process_is_not_alive_and_this_one_is() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    assert not _process_alive(child.pid)
-    assert _process_alive(os.getpid()) and _process_alive(os.getppid())
+    assert not process_alive(child.pid)
+    assert process_alive(os.getpid()) and process_alive(os.getppid())
 
 
 def test_memory_freed_by_a_thread_goes_back_to_the_os() -> None:

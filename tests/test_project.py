@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from studio.errors import ErrorCode, StudioError
-from studio.project import BACKUP_FILE, PROJECT_FILE, Project, Scene, slugify
+from studio.project import PROJECT_FILE, Project, Scene, slugify
 from studio.script_import import scenes_from_script
 
 
@@ -26,16 +26,6 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert [s.to_json() for s in loaded.scenes] == [s.to_json() for s in project.scenes]
     raw = json.loads(project.file.read_text())
     assert raw["schema"] == "narration-studio/project" and raw["version"] == 2
-
-
-def test_save_keeps_a_backup_of_the_previous_file(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    first = project.file.read_bytes()
-    project.title = "Renamed"
-    project.save()
-    assert (project.folder / BACKUP_FILE).read_bytes() == first
-    assert Project.load(project.folder).title == "Renamed"
-    assert sorted(p.name for p in project.folder.iterdir()) == [PROJECT_FILE, BACKUP_FILE]
 
 
 def test_audio_names_follow_order_and_title(tmp_path: Path) -> None:

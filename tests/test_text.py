@@ -75,3 +75,16 @@ def test_validate_text_limit_is_5000_characters() -> None:
     assert validate_text("a" * MAX_TEXT_CHARS) == "a" * MAX_TEXT_CHARS
     with pytest.raises(StudioError, match="5001 characters"):
         validate_text("a" * (MAX_TEXT_CHARS + 1))
+
+
+@pytest.mark.parametrize("text", ["😀🎉", "... !!! ??? -- ;;", "—", "♪ ♫", "$ % &"])
+def test_text_of_only_punctuation_symbols_or_emoji_has_nothing_to_voice(text: str) -> None:
+    with pytest.raises(StudioError) as caught:
+        validate_text(text, subject="this scene")
+    assert caught.value.code is ErrorCode.INVALID_INPUT
+    assert caught.value.message.startswith("Nothing to voice in this scene")
+
+
+@pytest.mark.parametrize("text", ["17", "Hi 😀", "¿Qué?", "こんにちは", "你好", "नमस्ते", "x"])
+def test_any_word_or_number_in_any_script_is_something_to_voice(text: str) -> None:
+    assert validate_text(text) == text

@@ -30,7 +30,7 @@ from studio.direction.plan import Direction, Passage, ReadPlan, Respelling, Sile
 from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
 from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
 from studio.errors import ErrorCode, StudioError
-from studio.text import validate_text
+from studio.text import nothing_to_voice, validate_text
 from studio.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,8 @@ class Engine:
         applies too. ``start_at`` (an index into ``text``) starts the read at that sentence,
         and ``sentences`` limits it to that many (a preview of one sentence, say).
         Raises TTS_INVALID_INPUT (with line and column for a bad tag) or TTS_INVALID_VOICE at
-        once, before any model work.
+        once, before any model work, and TTS_INVALID_INPUT (nothing to voice) when the phonemizer
+        finds no sound to make.
         """
         validate_text(text)
         parse_voice(voice)
@@ -217,11 +218,42 @@ class Engine:
             self._phonemizer(spec.lang)
         return self._generate(plan, clean_speed)
 
+    def check(
+        self,
+        text: str,
+        voice: str = DEFAULT_VOICE,
+        speed: float = 1.0,
+        direction: Direction | None = None,
+    ) -> None:
+        """Raise what ``synthesize`` would, without running the model: the request's checks, its
+        tags, every voice file and phonemizer, and every word's pronunciation. Costs the G2P only
+        (milliseconds per scene), so a long export can say up front which scenes will fail."""
+        validate_text(text)
+        parse_voice(voice)
+        validate_speed(speed)
+        needs_symbols = "](/" in text or any(e.ipa for e in (direction or Direction()).lexicon)
+        plan = plan_read(text, voice, direction, self.phoneme_symbols() if needs_symbols else None)
+        spoken = False
+        for part in plan.parts:
+            if isinstance(part, Silence):
+                continue
+            spec = parse_voice(part.voice)
+            self._style_pack(spec)
+            phonemizer = self._phonemizer(spec.lang)
+            for first, last in part.sentences:
+                overrides = self._overrides(part, first, last, phonemizer)
+                spoken = spoken or any(
+                    True for _ in phonemizer.chunks(part.text[first:last], overrides)
+                )
+        if not spoken:
+            raise nothing_to_voice()
+
     def _generate(self, plan: ReadPlan, speed: float) -> Iterator[AudioChunk]:
         """Chunks in order, stamped with their index and start. Next to a pause, the speech's own
         silence is trimmed to a breath, so that a [pause 2s] measures as 2 s of silence."""
         offset = 0.0
         index = 0
+        spoke = False
         parts = plan.parts
         for number, part in enumerate(parts):
             if isinstance(part, Silence):
@@ -242,6 +274,9 @@ class Engine:
                 offset += stamped.duration
                 index += 1
                 pause_before = False
+                spoke = True
+        if not spoke and any(isinstance(p, Passage) for p in parts):
+            raise nothing_to_voice()  # every piece was silent for the phonemizer
 
     def _passage(self, passage: Passage, speed: float) -> Iterator[AudioChunk]:
         """The passage's chunks, each timed from its own start (``_generate`` places them)."""
@@ -251,11 +286,7 @@ class Engine:
         text = passage.text
         for first, last in passage.sentences:
             sentence = text[first:last]
-            overrides = [
-                (r.start - first, r.end - first, self._phonemes_of(r, phonemizer))
-                for r in passage.respellings
-                if first <= r.start < last
-            ]
+            overrides = self._overrides(passage, first, last, phonemizer)
             locate = _Locator(passage.speech, first)
             for piece in phonemizer.chunks(sentence, overrides):
                 style = style_pack[len(piece.phonemes) - 1]
@@ -276,6 +307,16 @@ class Engine:
                     voice=passage.voice,
                     speaker=passage.speaker,
                 )
+
+    def _overrides(
+        self, passage: Passage, first: int, last: int, phonemizer: Phonemizer
+    ) -> list[tuple[int, int, str]]:
+        """The respellings inside the sentence ``first``–``last``, placed in it, as phonemes."""
+        return [
+            (r.start - first, r.end - first, self._phonemes_of(r, phonemizer))
+            for r in passage.respellings
+            if first <= r.start < last
+        ]
 
     def _phonemes_of(self, respelling: Respelling, phonemizer: Phonemizer) -> str:
         """A respelling's phonemes (remembered per language), or a clear error naming it."""

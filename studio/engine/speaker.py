@@ -41,6 +41,16 @@ class SpeechEngine(Protocol):
         ``direction``'s lexicon and cast apply, and the read may start at a sentence."""
         ...
 
+    def check(
+        self,
+        text: str,
+        voice: str = ...,
+        speed: float = ...,
+        direction: Direction | None = ...,
+    ) -> None:
+        """Raise what ``synthesize`` would, as far as it can be known without the model."""
+        ...
+
     def phoneme_symbols(self) -> frozenset[str]:
         """The model's phoneme symbols, which lexicon entries are checked against."""
         ...

@@ -92,6 +92,23 @@ class RemoteEngine:
         self.load_seconds = time.perf_counter() - started
         return self.load_seconds
 
+    def check(
+        self,
+        text: str,
+        voice: str = DEFAULT_VOICE,
+        speed: float = 1.0,
+        direction: Direction | None = None,
+    ) -> None:
+        """The checks that need no model (the same errors as the local engine: a bad tag by its
+        line and column, a cast member without a voice); the server judges the words."""
+        from studio.direction.plan import plan_read
+        from studio.engine.core import validate_speed
+        from studio.text import validate_text
+
+        validate_text(text)
+        validate_speed(speed)
+        plan_read(text, voice, direction)
+
     def synthesize(
         self,
         text: str,
@@ -101,16 +118,9 @@ class RemoteEngine:
         start_at: int = 0,
         sentences: int | None = None,
     ) -> Iterator[AudioChunk]:
-        """Check the request here first (the same errors as the local engine: a bad tag by its
-        line and column, a cast member without a voice), then stream: the server voices the
-        lexicon entries, cast and starting sentence it is sent."""
-        from studio.direction.plan import plan_read
-        from studio.engine.core import validate_speed
-        from studio.text import validate_text
-
-        validate_text(text)
-        validate_speed(speed)
-        plan_read(text, voice, direction)
+        """Check the request here first (``check``), then stream: the server voices the lexicon
+        entries, cast and starting sentence it is sent."""
+        self.check(text, voice, speed, direction)
         return self._client.stream(
             text,
             voice,

@@ -13,7 +13,7 @@ import sys
 import time
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QIcon, QPalette
@@ -35,6 +35,8 @@ STYLE_SHEET = """
 QLabel#paneHeader { font-weight: 600; padding: 6px 2px 4px 2px; color: palette(text); }
 QLabel#dimLabel { color: #9aa3b2; }
 QLabel#statusMessage[kind="error"], QLabel#exportMessage[kind="error"] { color: #ff8a80; }
+QFrame[banner="true"] { background: #3a2326; border: 1px solid #7a3b3f; border-radius: 4px; }
+QLabel#bannerText { color: #ffd2cf; }
 QLabel#charCount { color: #9aa3b2; padding: 2px 4px; }
 QPlainTextEdit#sceneText { font-size: 11pt; padding: 6px; }
 QToolButton#playButton { font-weight: 600; padding: 4px 12px; min-width: 96px; }
@@ -138,7 +140,23 @@ def run_gui(
     window.show()
     log.info("Window shown %.2f s after run_gui was called", time.perf_counter() - started)
     _quit_on_signals(app, window)
-    return app.exec()
+    code = app.exec()
+    if window.engine_running():
+        _end_now(window, code)
+    return code
+
+
+def _end_now(window: MainWindow, code: int) -> NoReturn:
+    """End the process although the engine thread is busy (a model download or load, a long
+    sentence): neither can be interrupted, and the user asked to quit. Python's normal exit would
+    wait for nothing but would destroy the running QThread, which Qt aborts on; so remove what
+    the engine was writing, flush the logs, and leave."""
+    window.discard_partial_work()
+    log.info("Quit while the engine was busy: ending without waiting for it")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _quit_on_signals(app: QApplication, window: MainWindow) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from studio.direction.plan import Direction
 
 CacheKey = tuple[Any, ...]  # text, voice, speed, and what directs the read
+_NO_PLAYBACK = "NO_PLAYBACK"  # the error code the Listener reports when no device can play
 
 
 class AudioCache:
@@ -64,7 +65,8 @@ class Listener(QObject):
     state_changed = Signal(object)  # Listening, or None when silent
     first_audio = Signal(float)  # seconds from the request to its first audio
     chunk_heard = Signal(object)  # an AudioChunk sent to the speakers, timed from the sound's start
-    error = Signal(str)  # a message for the user
+    #: Something could not be heard: what (None before anything started), error code, message.
+    error = Signal(object, str, str)
 
     def __init__(
         self, worker: EngineWorker, player: Player, cache: AudioCache | None = None
@@ -111,7 +113,7 @@ class Listener(QObject):
             self._player.check_device()
         except PlaybackUnavailable as exc:
             self._set_state(None)
-            self.error.emit(str(exc))
+            self.error.emit(what, _NO_PLAYBACK, str(exc))
             return
         self._asked_at = time.perf_counter()
         fingerprint = direction.fingerprint() if direction is not None else ""
@@ -148,9 +150,10 @@ class Listener(QObject):
         try:
             self._player.start()
         except PlaybackUnavailable as exc:
+            what = self._current
             self._silence()
             self._set_state(None)
-            self.error.emit(str(exc))
+            self.error.emit(what, _NO_PLAYBACK, str(exc))
             return False
         self._set_state(self._current)
         return True
@@ -181,10 +184,11 @@ class Listener(QObject):
         if job != self._job:
             return
         self._job = None
+        what = self._current
         self._player.stop()
         self._set_state(None)
         if code != ErrorCode.CANCELLED.value:
-            self.error.emit(message)
+            self.error.emit(what, code, message)
 
     @Slot(bool)
     def _on_player_stopped(self, _completed: bool) -> None:

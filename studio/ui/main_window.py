@@ -8,7 +8,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -22,11 +22,14 @@ from PySide6.QtWidgets import (
 
 from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_lexicon_path
 from studio.direction.plan import Direction
-from studio.errors import StudioError
+from studio.errors import ErrorCode, StudioError
 from studio.export_settings import ExportSettings
+from studio.fsutil import remove_own_temps
 from studio.longform import validate_scene_text
 from studio.project import PROJECT_FILE
+from studio.project_lock import ProjectLocked
 from studio.settings import Settings
+from studio.ui.banner import MessageBanner, with_banner
 from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
 from studio.ui.direction_highlight import DirectionHighlighter
@@ -37,9 +40,12 @@ from studio.ui.lexicon_panel import EntryDialog, LexiconPanel
 from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
+from studio.ui.project_dialogs import ask_to_take_over, choose_and_revert
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
+from studio.ui.scene_model import display_title
 from studio.ui.session import ProjectSession
+from studio.ui.split import SceneSplitter
 from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
@@ -47,6 +53,8 @@ from studio.ui.worker import EngineThread, EngineWorker
 from studio.voices import parse_voice
 
 log = logging.getLogger(__name__)
+
+MIN_HEIGHT = 560
 
 
 class MainWindow(QMainWindow):
@@ -65,12 +73,17 @@ class MainWindow(QMainWindow):
         self.listener = Listener(self.worker, self.player)
         self.export_dialog: ExportDialog | None = None
         self.shown_at: float | None = None
+        self.engine_stopped = True  # False when quitting left the engine thread busy
         self._created_at = time.perf_counter()
 
         self.scene_list = SceneList(self.session.model)
         self.editor = SceneEditor(self.session.model)
         self.voices = VoicePicker()
         self.status = StatusPanel()
+        self.splitter = SceneSplitter(self.session.model, self.editor.text, self._editor_scene_id)
+        self.editor.set_split_action(self.splitter.split_paragraphs_action)
+        self.scene_banner = MessageBanner("sceneBanner")  # why a scene could not be heard
+        self.voice_banner = MessageBanner("voiceBanner")  # why a voice sample could not be heard
         self._make_direction()
         self._make_actions()
         self.loader = ModelLoader(
@@ -82,18 +95,24 @@ class MainWindow(QMainWindow):
         self.transport = Transport(self.listener, self.play_action)
         self._lay_out()
         self._connect()
+        # The smallest size at which every text fits comes from the layout itself.
+        least = self.minimumSizeHint().expandedTo(QSize(0, MIN_HEIGHT))
+        self.setMinimumSize(least)
         room = self.screen().availableGeometry()
-        self.resize(QSize(min(1280, room.width() * 9 // 10), min(800, room.height() * 9 // 10)))
-        self.setMinimumSize(900, 560)
+        self.resize(
+            QSize(min(1280, room.width() * 9 // 10), min(800, room.height() * 9 // 10)).expandedTo(
+                least
+            )
+        )
 
         problem = self.session.open_last()
         self._project_replaced()
         if self.direction.personal_error is not None:
             self.status.note(self.direction.personal_error.user_text(), "error", 15000)
         if problem is not None:
-            self.status.note(
-                f"Could not open the last project: {problem.user_text()}", "error", 15000
-            )
+            text = f"Could not open the last project, so this is a new one: {problem.user_text()}"
+            self.scene_banner.show_error(text)
+            self.status.note(text, "error", 15000)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -119,8 +138,13 @@ class MainWindow(QMainWindow):
         self.export_selected_action = self._action(
             "Export &Selected Scenes…", lambda: self.export(True), "Ctrl+Shift+E"
         )
+        self.revert_action = self._action(
+            "Re&vert to…", self.revert_to, tip="Go back to an earlier version of the project"
+        )
         self.model_action = self._action("Choose &Model Folder…", self.choose_model_folder)
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        # Ctrl+Q works from every window of the app, the export dialog included.
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.undo_action = self.session.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(keys.Undo)
         self.redo_action = self.session.undo_stack.createRedoAction(self, "&Redo")
@@ -151,7 +175,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.new_action, self.open_action])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
         file_menu.addSeparator()
         file_menu.addActions([self.export_all_action, self.export_selected_action])
         file_menu.addSeparator()
@@ -168,6 +192,9 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([scenes.move_up_action, scenes.move_down_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.fix_action)
+        split = self.splitter
+        edit_menu.addActions([split.split_here_action, split.split_paragraphs_action])
+        edit_menu.addSeparator()
         edit_menu.addAction(self.rename_project_action)
         play_menu = self.menuBar().addMenu("&Playback")
         play_menu.addActions([self.play_action, self.preview_action, self.stop_action])
@@ -175,6 +202,7 @@ class MainWindow(QMainWindow):
         self.addActions([self.play_action, self.preview_action, self.stop_action])
         self.addActions([scenes.add_action, scenes.duplicate_action, scenes.rename_action])
         self.addActions([scenes.move_up_action, scenes.move_down_action])
+        self.addActions([split.split_here_action, split.split_paragraphs_action])
 
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -189,7 +217,7 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.scene_list)
-        splitter.addWidget(self.editor)
+        splitter.addWidget(with_banner(self.editor, self.scene_banner, above=True))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([290, 640])
         splitter.setContentsMargins(8, 4, 4, 4)
@@ -197,7 +225,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Voices", self)
         dock.setObjectName("voicesDock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setWidget(self.voices)
+        dock.setWidget(with_banner(self.voices, self.voice_banner, above=False))
         dock.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([dock], [440], Qt.Orientation.Horizontal)
@@ -221,16 +249,17 @@ class MainWindow(QMainWindow):
         session.saved.connect(
             lambda auto: self.status.note("Autosaved" if auto else "Saved", ms=2500)
         )
-        session.autosave_failed.connect(
-            lambda text: self.status.note(f"Autosave failed: {text}", "error", 15000)
-        )
+        session.autosave_failed.connect(self._autosave_failed)
         self.scene_list.scene_selected.connect(self._scene_selected)
+        self.splitter.refused.connect(self.scene_banner.show_error)
         self.editor.add_requested.connect(self.scene_list.add_action.trigger)
+        # After the list has added and selected the scene (its own slot runs first):
+        self.scene_list.add_action.triggered.connect(self.editor.focus_title)
         self.voices.preview_requested.connect(self.preview_voice)
         self.voices.stop_requested.connect(self.listener.stop)
         self.voices.use_requested.connect(self.use_voice)
         self.listener.state_changed.connect(self._listening_changed)
-        self.listener.error.connect(lambda text: self.status.note(text, "error", 12000))
+        self.listener.error.connect(self._listening_failed)
         self.listener.first_audio.connect(
             lambda s: log.info("First audio %.2f s after the request", s)
         )
@@ -239,7 +268,7 @@ class MainWindow(QMainWindow):
         self.lexicon_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
         self.cast_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
         self.follow.play_from.connect(self.play_scene_from)
-        self.editor.text.customContextMenuRequested.connect(self._editor_menu)
+        self.splitter.leading_actions = [self.fix_action]  # first in the text's context menu
         self._direction_changed()
 
     def _make_direction(self) -> None:
@@ -253,7 +282,6 @@ class MainWindow(QMainWindow):
         self.cast_panel = CastPanel(self.direction)
         self.highlighter = DirectionHighlighter(self.editor.text.document())
         self.follow = FollowAlong(self.listener, self.editor.text, lambda: self.editor.scene_id)
-        self.editor.text.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     # --- engine -----------------------------------------------------------------------------
 
@@ -290,27 +318,26 @@ class MainWindow(QMainWindow):
             self.preview_scene()
 
     def preview_scene(self) -> None:
+        self.scene_banner.dismiss()
+        self.editor.finish_editing()
         scene_id = self.editor.scene_id
         if not scene_id:
             self.status.note("Select a scene to play.", "error")
             return
         scene = self.session.model.scene_by_id(scene_id)
         voice = self.session.model.voice_of(scene)
+        what = Listening(
+            "scene",
+            scene_id,
+            f"{display_title(scene, self.session.model.row_of(scene_id))} · {voice}",
+        )
         try:
-            validate_scene_text(scene.text)
+            validate_scene_text(scene.text, subject="this scene")
             parse_voice(voice)
         except StudioError as exc:
-            self.status.note(exc.user_text(), "error", 10000)
+            self._listening_failed(what, exc.code.value, exc.user_text())
             return
-        number = self.session.model.row_of(scene_id) + 1
-        label = f"Scene {number} · {voice}"
-        self.listener.play(
-            Listening("scene", scene_id, label),
-            scene.text,
-            voice,
-            scene.speed,
-            self.direction.direction(),
-        )
+        self.listener.play(what, scene.text, voice, scene.speed, self.direction.direction())
 
     def play_scene_from(self, index: int, sentences: int | None = None) -> None:
         """Play the shown scene from the sentence at ``index`` of its text (double-click)."""
@@ -376,19 +403,22 @@ class MainWindow(QMainWindow):
         if self.lexicon_panel.open_dialog(word, existing[0], existing[1]):
             self.play_scene_from(at, sentences=1)
 
-    def _editor_menu(self, point: QPoint) -> None:
-        menu = self.editor.text.createStandardContextMenu()
-        menu.insertAction(menu.actions()[0], self.fix_action)
-        menu.insertSeparator(menu.actions()[1])
-        menu.exec(self.editor.text.mapToGlobal(point))
-        menu.deleteLater()
-
     def _direction_changed(self) -> None:
         project = self.session.project
         self.highlighter.update_direction(self.direction.in_force(), project.cast.names())
 
     def preview_voice(self, spec: str, text: str) -> None:
+        self.voice_banner.dismiss()
         self.listener.play(Listening("voice", spec, f"Sample · {spec}"), text, spec, 1.0)
+
+    def _listening_failed(self, what: Listening | None, code: str, message: str) -> None:
+        """Say why nothing is heard next to what the user asked to hear, and in the status bar."""
+        banner = (
+            self.voice_banner if what is not None and what.kind == "voice" else self.scene_banner
+        )
+        fix = self.model_action if code == ErrorCode.MODEL_NOT_FOUND.value else None
+        banner.show_error(message, fix)
+        self.status.note(message, "error", 12000)
 
     def use_voice(self, spec: str) -> None:
         if self.editor.scene_id:
@@ -415,11 +445,25 @@ class MainWindow(QMainWindow):
 
     def open_project(self, folder: Path) -> bool:
         try:
-            self.session.open(folder)
+            try:
+                self.session.open(folder)
+            except ProjectLocked as exc:
+                if not ask_to_take_over(self, exc):
+                    return False
+                self.session.open(folder, take_over=True)
         except StudioError as exc:
             QMessageBox.warning(self, "Could Not Open Project", exc.user_text())
             return False
         return True
+
+    def revert_to(self) -> None:
+        """File ▸ Revert to…: save, then choose a snapshot; one undo step takes it back."""
+        if self.save() and choose_and_revert(self, self.session, self.status.note):
+            self.save()
+
+    def _autosave_failed(self, text: str) -> None:
+        self.scene_banner.show_error(f"Autosave failed: {text}")
+        self.status.note(f"Autosave failed: {text}", "error", 15000)
 
     def save(self) -> bool:
         try:
@@ -456,6 +500,12 @@ class MainWindow(QMainWindow):
             return
         if not self.session.project.scenes:
             self.status.note("There are no scenes to export.", "error")
+            return
+        running = self.export_dialog
+        if running is not None and running.isVisible() and not running.outcome:
+            running.raise_()
+            running.activateWindow()
+            self.status.note("An export is running; its progress is in the Export window.")
             return
         if not self.save():
             return
@@ -495,6 +545,9 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.session.project.title}[*] — Narration Studio")
 
+    def _editor_scene_id(self) -> str:
+        return self.editor.scene_id
+
     def _scene_selected(self, scene_id: str) -> None:
         self.editor.show_scene(scene_id)
         if scene_id:
@@ -529,9 +582,24 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Quit at once: an export is cancelled (finished scenes are kept), and a model load or
+        a sentence under way is left to the engine thread rather than waited for."""
         if not self._may_discard_changes():
             event.ignore()
             return
+        if self.export_dialog is not None:
+            self.export_dialog.cancel_and_close()
         self.listener.stop()
-        self._engine_thread.stop()
+        self.engine_stopped = self._engine_thread.stop()
+        self.session.close()
         event.accept()
+
+    def engine_running(self) -> bool:
+        return self._engine_thread.running()
+
+    def discard_partial_work(self) -> None:
+        """Before the process ends with the engine still busy: remove what it was writing (a
+        model download under way, an MP3 being encoded); finished files are kept."""
+        self.loader.discard_partial_download()
+        if self.export_dialog is not None:
+            remove_own_temps(self.export_dialog.audio_dir)

@@ -60,6 +60,15 @@ class DownloadWatch(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    def remove_partial_files(self) -> None:
+        """Delete the hub's half-downloaded files (``*.incomplete``) in the watched folder."""
+        for partial in self._folder.rglob("*.incomplete"):
+            try:
+                partial.unlink()
+                log.info("Removed the partial download %s", partial)
+            except OSError as exc:  # Windows cannot delete a file still being written
+                log.warning("Could not remove the partial download %s: %s", partial, exc)
+
     @Slot()
     def poll(self) -> None:
         arrived = folder_size(self._folder) - self._start
@@ -135,6 +144,12 @@ class ModelLoader(QObject):
         except StudioError as exc:
             self._status.note(exc.user_text(), "error")
         self.load(folder)
+
+    def discard_partial_download(self) -> None:
+        """Quitting while the model downloads: leave no half-downloaded file behind."""
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch.remove_partial_files()
 
     def _stop_watching(self) -> None:
         if self._watch is not None:

@@ -7,7 +7,7 @@ and redo come back through the model and are shown without moving the user's cur
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor
+from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -66,16 +67,19 @@ def replace_text_keeping_cursor(editor: QPlainTextEdit, new: str) -> None:
 
 
 def _describe(voice: Voice) -> str:
-    grade = f", grade {voice.grade}" if voice.grade else ""
-    return f"{voice.id}, {voice.language}, {voice.gender}{grade}"
+    """'bf_emma (female, B-)': short, so that the box fits a narrow window without cutting it."""
+    grade = f", {voice.grade}" if voice.grade else ""
+    return f"{voice.id} ({voice.gender}{grade})"
 
 
 def voice_choices() -> list[tuple[str, str | None]]:
-    """(label, voice spec) for the voice box: the project default, profiles, then every voice."""
-    choices: list[tuple[str, str | None]] = [("Project default", None)]
+    """(label, voice spec) for the voice box: the project default, the profiles, then every voice
+    under its language's heading (a heading's spec is "": it cannot be chosen)."""
+    choices: list[tuple[str, str | None]] = [("Project default", None), ("Profiles", "")]
     for name, voice_id in PROFILES.items():
-        choices.append((f"★ {name.capitalize()} — profile: {_describe(CATALOG[voice_id])}", name))
-    for lang in LANGUAGES:
+        choices.append((f"★ {name.capitalize()} — {_describe(CATALOG[voice_id])}", name))
+    for lang, language in LANGUAGES.items():
+        choices.append((language, ""))
         for voice in list_voices(lang):
             choices.append((f"{voice.name} — {_describe(voice)}", voice.id))
     return choices
@@ -94,14 +98,25 @@ class SceneEditor(QWidget):
         self.voice = QComboBox()
         self.voice.setObjectName("sceneVoice")
         self.voice.setMaxVisibleItems(20)
+        self.voice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        heading_font = QFont(self.voice.font())
+        heading_font.setBold(True)
         for label, spec in voice_choices():
-            self.voice.addItem(label, spec or _DEFAULT)
+            if spec == "":  # a language's heading
+                self.voice.addItem(label)
+                heading = self.voice.model().item(self.voice.count() - 1)  # type: ignore[attr-defined]
+                heading.setEnabled(False)
+                heading.setFont(heading_font)
+            else:
+                self.voice.addItem(label, spec or _DEFAULT)
         self.speed = QDoubleSpinBox(
             minimum=MIN_SPEED, maximum=MAX_SPEED, singleStep=0.05, decimals=2, suffix=" ×"
         )
         self.pause = QDoubleSpinBox(
             minimum=0.0, maximum=MAX_PAUSE_AFTER, singleStep=0.1, decimals=1, suffix=" s"
         )
+        for box in (self.speed, self.pause):  # a number is taken when editing ends, not per key
+            box.setKeyboardTracking(False)
         self.speed.setToolTip("Speaking speed: 1.00 × is normal, from 0.50 to 2.00")
         self.pause.setToolTip("Silence added after this scene in its MP3")
         self.text = QPlainTextEdit()
@@ -114,6 +129,9 @@ class SceneEditor(QWidget):
         self.count = QLabel()
         self.count.setObjectName("charCount")
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.split_button = QToolButton()  # shown when the text is over the limit: the way out
+        self.split_button.setObjectName("splitButton")
+        self.split_button.hide()
 
         self.title.textEdited.connect(lambda text: self._edit("title", text))
         self.voice.activated.connect(self._voice_chosen)
@@ -138,7 +156,10 @@ class SceneEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.text, 1)
-        layout.addWidget(self.count)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.split_button)
+        count_row.addWidget(self.count, 1)
+        layout.addLayout(count_row)
 
         empty = QWidget()
         empty_layout = QVBoxLayout(empty)
@@ -158,6 +179,21 @@ class SceneEditor(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._pages)
         self.show_scene("")
+
+    def set_split_action(self, action: QAction) -> None:
+        """The action the over-the-limit counter offers (Split at Paragraphs)."""
+        self.split_button.setDefaultAction(action)
+
+    def finish_editing(self) -> None:
+        """Take a number still being typed (Ctrl+Enter straight from the Speed field)."""
+        for box in (self.speed, self.pause):
+            if box.hasFocus():
+                box.interpretText()
+
+    def focus_title(self) -> None:
+        """Put the cursor in the title, selected, so that typing names the scene."""
+        self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.title.selectAll()
 
     def show_scene(self, scene_id: str) -> None:
         """Show ``scene_id`` ("" for none)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -12,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,17 +27,58 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.scene_model import SCENE_ID_ROLE, SUBTITLE_ROLE, SceneModel
+from studio.ui.scene_model import DURATION_ROLE, SCENE_ID_ROLE, SUBTITLE_ROLE, SceneModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
+@dataclass(frozen=True)
+class SceneLines:
+    """What a row shows, each text already shortened to its room: the number, the title, and a
+    dimmer line with the voice and size on the left and the length on the right."""
+
+    number: str
+    title: str
+    subtitle: str
+    duration: str
+
+
+#: A typical second line: the width the list asks for, so that it is not cut.
+WIDEST_SUBTITLE = "af_jessica · 5,000 chars  ≈5:33"
+_MARGIN = 8  # pixels between a row's edges and its text
+
+
 class SceneDelegate(QStyledItemDelegate):
-    """Paints a scene as its number, title, and a dimmer line with voice, size and length."""
+    """Paints a scene as its number, title, and a dimmer line with voice, size and length. The
+    length is right-aligned and never cut; the voice and size give way first."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         lines = option.fontMetrics.height() * 2
-        return QSize(180, lines + 14)
+        return QSize(self.minimum_width(option.fontMetrics), lines + 14)
+
+    @staticmethod
+    def minimum_width(metrics: QFontMetrics) -> int:
+        return (
+            _MARGIN * 2
+            + metrics.horizontalAdvance("000")
+            + metrics.horizontalAdvance(WIDEST_SUBTITLE)
+        )
+
+    def lines(self, option: QStyleOptionViewItem, index: ModelIndex) -> SceneLines:
+        """The texts as painted for ``index`` in ``option.rect``."""
+        metrics = option.fontMetrics
+        bold = QFont(option.font)
+        bold.setBold(True)
+        width = option.rect.width() - 2 * _MARGIN - metrics.horizontalAdvance("000")
+        duration = str(index.data(DURATION_ROLE))
+        room = width - metrics.horizontalAdvance("  " + duration)
+        elide = Qt.TextElideMode.ElideRight
+        return SceneLines(
+            f"{index.row() + 1:02d}",
+            QFontMetrics(bold).elidedText(str(index.data()), elide, width),
+            metrics.elidedText(str(index.data(SUBTITLE_ROLE)), elide, max(0, room)),
+            duration,
+        )
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         self.initStyleOption(option, index)
@@ -45,35 +87,34 @@ class SceneDelegate(QStyledItemDelegate):
         style = opt.widget.style() if opt.widget else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        rect = option.rect.adjusted(8, 5, -8, -5)
+        rect = option.rect.adjusted(_MARGIN, 5, -_MARGIN, -5)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette = option.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         metrics = option.fontMetrics
-        number = f"{index.row() + 1:02d}"
+        lines = self.lines(option, index)
         number_width = metrics.horizontalAdvance("000")
+        left, width, height = (
+            rect.left() + number_width,
+            rect.width() - number_width,
+            metrics.height(),
+        )
 
         painter.save()
         painter.setPen(palette.color(text_role))
         painter.setOpacity(0.55)
-        painter.drawText(rect.left(), rect.top(), number_width, metrics.height(), 0, number)
+        painter.drawText(rect.left(), rect.top(), number_width, height, 0, lines.number)
         painter.setOpacity(1.0)
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
-        left = rect.left() + number_width
-        title_width = rect.width() - number_width
-        title = painter.fontMetrics().elidedText(
-            str(index.data()), Qt.TextElideMode.ElideRight, title_width
-        )
-        painter.drawText(left, rect.top(), title_width, metrics.height(), 0, title)
+        painter.drawText(left, rect.top(), width, height, 0, lines.title)
         painter.setFont(option.font)
         painter.setOpacity(0.7)
-        subtitle = metrics.elidedText(
-            str(index.data(SUBTITLE_ROLE)), Qt.TextElideMode.ElideRight, title_width
-        )
+        second = rect.top() + height
+        painter.drawText(left, second, width, height, 0, lines.subtitle)
         painter.drawText(
-            left, rect.top() + metrics.height(), title_width, metrics.height(), 0, subtitle
+            left, second, width, height, int(Qt.AlignmentFlag.AlignRight), lines.duration
         )
         painter.setOpacity(1.0)
         painter.setPen(palette.color(QPalette.ColorRole.Mid))
@@ -104,6 +145,12 @@ class SceneList(QWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
         self.view.setUniformItemSizes(True)
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.view.setMinimumWidth(
+            SceneDelegate.minimum_width(self.view.fontMetrics())
+            + scrollbar
+            + 2 * self.view.frameWidth()
+        )
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
         model.focus_requested.connect(self.select_scene)
         model.modelReset.connect(lambda: self.select_row(0))

@@ -27,7 +27,8 @@ from studio.voices import PROFILES, parse_voice
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
+SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2  # "af_heart · 104 chars"
+DURATION_ROLE = Qt.ItemDataRole.UserRole + 3  # "≈0:07", shown apart so that it is never cut
 _MIME = "application/x-narration-studio-scene"
 #: A rough reading speed for duration estimates: characters per second at speed 1.0.
 CHARS_PER_SECOND = 15.0
@@ -73,20 +74,21 @@ class SceneModel(QAbstractListModel):
             return display_title(scene, index.row())
         if role == Qt.ItemDataRole.EditRole:
             return scene.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return scene.text[:300] or "Empty scene"
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole title too: a long one is cut short
+            return f"{display_title(scene, index.row())}\n\n{scene.text[:300] or 'Empty scene'}"
         if role == SUBTITLE_ROLE:
             return self._subtitle(scene)
+        if role == DURATION_ROLE:
+            seconds = len(scene.text.strip()) / CHARS_PER_SECOND / scene.speed
+            return f"≈{int(seconds // 60)}:{int(seconds % 60):02d}"
         if role == SCENE_ID_ROLE:
             return scene.id
         return None
 
     def _subtitle(self, scene: Scene) -> str:
-        chars = len(scene.text.strip())
-        seconds = chars / CHARS_PER_SECOND / scene.speed
         voice = self.voice_of(scene)
         name = voice if voice in PROFILES or "," in voice else voice.split(":")[0]
-        return f"{name} · {chars} chars · ≈{int(seconds // 60)}:{int(seconds % 60):02d}"
+        return f"{name} · {len(scene.text.strip()):,} chars"
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -167,6 +169,15 @@ class SceneModel(QAbstractListModel):
     def apply_project_title(self, title: str) -> None:
         self.project.title = title
         self.title_changed.emit(title)
+
+    def apply_state(self, state: Project) -> None:
+        """Take every field of ``state`` but its folder (File ▸ Revert to…)."""
+        self.beginResetModel()
+        for name in (f.name for f in dataclasses.fields(Project) if f.name != "folder"):
+            setattr(self.project, name, getattr(state, name))
+        self.endResetModel()
+        self.title_changed.emit(self.project.title)
+        self.focus_row(0)
 
     def focus_row(self, row: int) -> None:
         scene = self.scene_at(row) or self.scene_at(0)

@@ -1,4 +1,5 @@
-"""The open project: where it lives, its undo history, saving (by hand and automatic) and recents.
+"""The open project: where it lives, its undo history, saving (by hand and automatic), recents,
+and the lock that keeps a second window or a command-line render from writing it at once.
 
 No dialogs here: the window asks the questions and shows errors; this only does the work and
 raises StudioError with a message the user can act on.
@@ -12,8 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
-from studio.errors import StudioError
+from studio.errors import ErrorCode, StudioError, io_error
 from studio.project import PROJECT_FILE, Project, Scene, copy_project
+from studio.project_lock import STUDIO, ProjectLock, read_owner
 from studio.settings import Settings
 from studio.ui.scene_model import SceneModel
 
@@ -44,6 +46,7 @@ class ProjectSession(QObject):
         self._documents_dir = documents_dir
         self.undo_stack = QUndoStack(self)
         self.model = SceneModel(self._untitled(), self.undo_stack)
+        self.lock: ProjectLock | None = None  # None until the project is opened or first saved
         self._autosave = QTimer(self, singleShot=True, interval=autosave_ms)
         self._autosave.timeout.connect(self._autosave_now)
         self.undo_stack.indexChanged.connect(self._schedule_autosave)
@@ -80,12 +83,28 @@ class ProjectSession(QObject):
         """A new Untitled project in the documents folder, written on the first save."""
         self._replace(self._untitled())
 
-    def open(self, folder: Path) -> None:
-        self._replace(Project.load(folder))
+    def open(self, folder: Path, take_over: bool = False) -> None:
+        """Open the project in ``folder``; ProjectLocked when another window or command has it
+        (``take_over``: open it anyway, and that one stops saving it)."""
+        folder = Path(folder)
+        lock = ProjectLock.acquire(folder, STUDIO, take_over) if folder.is_dir() else None
+        try:
+            project = Project.load(folder)
+        except StudioError:
+            if lock is not None:
+                lock.release()
+            raise
+        self._replace(project, lock)
         self._remember()
+
+    def close(self) -> None:
+        """The window closes: let other windows and commands have the project."""
+        self._autosave.stop()
+        self._set_lock(None)
 
     def save(self, autosave: bool = False) -> None:
         self._autosave.stop()
+        self._hold_lock()
         self.project.save()
         self.undo_stack.setClean()
         self._remember()
@@ -94,17 +113,53 @@ class ProjectSession(QObject):
     def save_as(self, folder: Path) -> None:
         """Copy the project (and its audio) into ``folder`` and carry on editing the copy."""
         self._autosave.stop()
-        copy = copy_project(self.project, folder)
+        lock = self._lock_folder(Path(folder))
+        try:
+            copy = copy_project(self.project, folder)
+        except StudioError:
+            lock.release()
+            raise
+        self._set_lock(lock)
         self.model.project = copy
         self.model.title_changed.emit(copy.title)
         self.undo_stack.setClean()
         self._remember()
         self.saved.emit(False)
 
-    def _replace(self, project: Project) -> None:
+    def _replace(self, project: Project, lock: ProjectLock | None = None) -> None:
         self._autosave.stop()
+        self._set_lock(lock)
         self.model.set_project(project)
         self.project_replaced.emit()
+
+    def _set_lock(self, lock: ProjectLock | None) -> None:
+        if self.lock is not None and self.lock is not lock:
+            self.lock.release()
+        self.lock = lock
+
+    def _hold_lock(self) -> None:
+        """Before writing: lock a new project's folder, and never write a project that another
+        window took over."""
+        if self.lock is None:
+            self.lock = self._lock_folder(self.project.folder)
+        elif not self.lock.still_held():
+            owner = read_owner(self.project.folder)
+            where = owner.describe() if owner else "another window"
+            raise StudioError(
+                ErrorCode.PROJECT_LOCKED,
+                f"“{self.project.title}” was opened in {where}, so this window no longer saves "
+                "it (that would overwrite the other's work).",
+                "Keep your changes from here with File ▸ Save As… (a new folder), or close "
+                "this window.",
+            )
+
+    @staticmethod
+    def _lock_folder(folder: Path) -> ProjectLock:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise io_error("create", folder, exc) from exc
+        return ProjectLock.acquire(folder, STUDIO)
 
     def _remember(self) -> None:
         self.settings.remember_project(self.project.folder)

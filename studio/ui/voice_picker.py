@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -145,10 +146,12 @@ class VoicePicker(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        # Every column as wide as its widest cell in any row (not only the rows in view), and
+        # the table at least as wide as its columns: no voice, language or grade is ever cut.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(-1)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.preview_button = QPushButton("▶  Preview")
         self.preview_button.setObjectName("previewVoice")
         self.preview_button.setToolTip("Hear a short sample in the selected voice")
@@ -180,6 +183,17 @@ class VoicePicker(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self._refilter()
+        self.table.setMinimumWidth(self.columns_width())
+
+    def columns_width(self) -> int:
+        """The table's width with every column as wide as its widest cell in any row."""
+        header = self.table.horizontalHeader()
+        columns = sum(
+            max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+            for c in range(header.count())
+        )
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return columns + scrollbar + 2 * self.table.frameWidth()
 
     def selected_spec(self) -> str | None:
         index = self.table.currentIndex()
@@ -203,7 +217,8 @@ class VoicePicker(QWidget):
         self.filter.set_filter(
             str(self.language.currentData()), str(self.gender.currentData()), self.search.text()
         )
-        self.count.setText(f"{self.filter.rowCount()} voices")
+        shown = self.filter.rowCount()
+        self.count.setText("1 voice" if shown == 1 else f"{shown} voices")
         if not self.table.currentIndex().isValid() and self.filter.rowCount():
             self.table.selectRow(0)
         self._update_buttons()

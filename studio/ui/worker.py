@@ -1,9 +1,11 @@
 """The engine's own thread: an EngineWorker QObject that owns the Engine, moved to a QThread.
 
 The GUI thread never imports torch, loads the model or synthesizes: it submits jobs and gets
-signals back, which Qt queues onto the GUI thread. Jobs run one at a time, in order. Cancelling
-sets a flag that is checked between the chunks (sentences) of the engine's generator, and a new
-``Speak`` replaces any older one that has not finished. This is superqt's ``_qthreading`` idiom:
+signals back, which Qt queues onto the GUI thread. Jobs run one at a time, in order, except that a
+``Speak`` (a preview) preempts an export: the export pauses after its current sentence, the
+preview runs, and the export resumes. Cancelling sets a flag that is checked between the chunks
+(sentences) of the engine's generator, and a new ``Speak`` replaces any older one that has not
+finished. This is superqt's ``_qthreading`` idiom:
 the worker is moved to its thread, driven by ``started`` and queued signals, deleted with
 ``deleteLater`` when the thread finishes, and exceptions are caught in the thread and sent back
 as ``failed`` with the StudioError's code and message. This is the only module that touches QThread.
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from studio.project import Project
 
 log = logging.getLogger(__name__)
+
+#: How long quitting waits for the engine's sentence under way before it leaves it behind.
+QUIT_WAIT_MS = 800
 
 #: Makes an (unloaded) engine for a model folder, or for the hub when the folder is None.
 EngineFactory = Callable[[str | None], "Engine"]
@@ -143,7 +148,7 @@ class EngineWorker(QObject):
         self._load_error: StudioError | None = None
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
-        self._current: _Job | None = None
+        self._running: list[_Job] = []  # the job under way; above it, a preview pausing an export
         self._ids = itertools.count(1)
         self._memory = MemoryKeeper()
         self._wake.connect(self._run_next)
@@ -159,8 +164,9 @@ class EngineWorker(QObject):
                 replaced = [j for j in self._pending if isinstance(j.request, Speak)]
                 for old in replaced:
                     self._pending.remove(old)
-                if self._current is not None and isinstance(self._current.request, Speak):
-                    self._current.cancelled.set()
+                for running in self._running:
+                    if isinstance(running.request, Speak):
+                        running.cancelled.set()
             self._pending.append(job)
         for old in replaced:
             self.failed.emit(old.id, ErrorCode.CANCELLED.value, "Replaced by a newer preview.")
@@ -179,8 +185,9 @@ class EngineWorker(QObject):
             dropped = [j for j in self._pending if job_id is None or j.id == job_id]
             for job in dropped:
                 self._pending.remove(job)
-            if self._current is not None and job_id in (None, self._current.id):
-                self._current.cancelled.set()
+            for running in self._running:
+                if job_id in (None, running.id):
+                    running.cancelled.set()
         for job in dropped:
             self.failed.emit(job.id, ErrorCode.CANCELLED.value, "Cancelled.")
 
@@ -191,10 +198,28 @@ class EngineWorker(QObject):
         with self._lock:
             if not self._pending:
                 return
-            job = self._current = self._pending.popleft()
+            job = self._pending.popleft()
+        self._run_reporting(job)
+
+    def _run_previews_waiting(self) -> None:
+        """Between two sentences of an export: run the previews that were asked for meanwhile."""
+        while True:
+            with self._lock:
+                job = next((j for j in self._pending if isinstance(j.request, Speak)), None)
+                if job is None:
+                    return
+                self._pending.remove(job)
+            self._run_reporting(job)
+
+    def _run_reporting(self, job: _Job) -> None:
+        """Run one job and report how it ended: exactly one ``finished`` or ``failed``."""
+        with self._lock:
+            self._running.append(job)
         try:
             result = self._run(job)
         except StudioError as exc:
+            if exc.code is not ErrorCode.CANCELLED:  # what the user is shown is in the log too
+                log.warning("%s failed: %s", type(job.request).__name__, exc.user_text())
             self.failed.emit(job.id, exc.code.value, exc.user_text())
         except Exception as exc:  # a bug: log it in full, show the user a message, not a traceback
             log.exception("Job %s (%s) failed", job.id, type(job.request).__name__)
@@ -208,8 +233,8 @@ class EngineWorker(QObject):
             self.finished.emit(job.id, result)
         finally:
             with self._lock:
-                self._current = None
-                idle = not self._pending
+                self._running.remove(job)
+                idle = not self._pending and not self._running
             self._memory.after_work(idle)  # a studio open all afternoon keeps its size
 
     def _run(self, job: _Job) -> Any:
@@ -280,19 +305,19 @@ class EngineWorker(QObject):
         from studio.render import SceneDone, render_project
 
         done = []
-        for event in _until_cancelled(
-            job,
-            render_project(
-                request.project,
-                engine,
-                request.scene_ids,
-                personal=request.personal,
-                settings=request.settings,
-            ),
-        ):
+        render = render_project(
+            request.project,
+            engine,
+            request.scene_ids,
+            keep_going=True,
+            personal=request.personal,
+            settings=request.settings,
+        )
+        for event in _until_cancelled(job, render):
             self.progress.emit(job.id, event)
             if isinstance(event, SceneDone):
                 done.append(event)
+            self._run_previews_waiting()
         return done
 
 
@@ -316,6 +341,7 @@ class EngineThread:
         self.worker = worker
         self._thread = QThread()
         self._thread.setObjectName("narration-studio-engine")
+        self._left_running = False
         worker.moveToThread(self._thread)
         self._thread.started.connect(worker._run_next)
         self._thread.finished.connect(worker.deleteLater)
@@ -326,10 +352,27 @@ class EngineThread:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        """Cancel everything, let the running sentence (or model load) finish, end the thread."""
+    def stop(self, wait_ms: int = QUIT_WAIT_MS) -> bool:
+        """Cancel everything and end the thread, waiting at most ``wait_ms`` for the sentence or
+        model load under way. False when the thread is still busy after that: quitting must not
+        hang on a download or a long sentence. The QThread then belongs to the application, so
+        that it outlives this object: Qt aborts when a running QThread is destroyed."""
         if not self._thread.isRunning():
-            return
+            return True
+        if self._left_running:  # asked again (the app's aboutToQuit): it was waited for once
+            return False
         self.worker.cancel()
         self._thread.quit()
-        self._thread.wait()
+        if self._thread.wait(wait_ms):
+            return True
+        self._left_running = True
+        self._thread.setParent(QCoreApplication.instance())
+        log.info("The engine is still busy (loading the model or a sentence); not waiting for it")
+        return False
+
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, ms: int) -> bool:
+        """Wait up to ``ms`` for the thread to end after ``stop``; True once it has."""
+        return self._thread.wait(ms)

@@ -68,6 +68,7 @@ def test_control_actions_parse(obj: dict[str, object], expected: protocol.Reques
         (line({**SEED_REQUEST, "text": ""}), ErrorCode.INVALID_INPUT, "Text is empty"),
         (line({**SEED_REQUEST, "text": " \n "}), ErrorCode.INVALID_INPUT, "Text is empty"),
         (line({**SEED_REQUEST, "text": "a" * 5001}), ErrorCode.INVALID_INPUT, "limit is 5000"),
+        (line({**SEED_REQUEST, "text": "😀 🎉"}), ErrorCode.INVALID_INPUT, "Nothing to voice"),
         (line({**SEED_REQUEST, "text": 5}), ErrorCode.INVALID_INPUT, "'text' must be a string"),
         (line({**SEED_REQUEST, "text": "ok\ud800"}), ErrorCode.INVALID_INPUT, "surrogate"),
         (line({**SEED_REQUEST, "speed": "fast"}), ErrorCode.INVALID_INPUT, "'speed' must be"),

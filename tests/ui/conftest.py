@@ -77,6 +77,8 @@ def make_window(qtbot: Any) -> Iterator[Callable[[StudioConfig], Any]]:
     for window in windows:
         window.session.undo_stack.setClean()  # closing must not stop at "Save changes?"
         window.close()
+        # Closing does not wait for a sentence under way; the next test shares the engine.
+        qtbot.waitUntil(lambda w=window: not w.engine_running(), timeout=120_000)
         window.deleteLater()
 
 
@@ -169,3 +171,34 @@ def no_audio_device(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     _restart_portaudio()
+
+
+BROKEN_VOICE = "af_nicole"
+
+
+@pytest.fixture
+def broken_voice_config(
+    studio_config: StudioConfig, engine: Any, model_dir: Path, tmp_path: Path
+) -> StudioConfig:
+    """The studio on a copy of the model folder whose af_nicole voice file is damaged: a real
+    failure on the engine thread, with the real error and its fix. The copy links the other files,
+    and its engine shares the session engine's loaded model (loading a second copy of Kokoro would
+    take a minute); only the voice files it reads differ."""
+    from studio.engine import Engine, LocalModelSource
+
+    copy = tmp_path / "model-copy"
+    (copy / "voices").mkdir(parents=True)
+    for name in ("config.json", "kokoro-v1_0.pth"):
+        (copy / name).symlink_to(model_dir / name)
+    for voice in (model_dir / "voices").glob("*.pt"):
+        target = copy / "voices" / voice.name
+        if voice.stem == BROKEN_VOICE:
+            target.write_bytes(b"a voice pack cut short by a failed download" * 64)
+        else:
+            target.symlink_to(voice)
+    broken = Engine(LocalModelSource(copy), backend=engine.backend)
+    broken._loaded = True  # its backend is the session engine's, loaded already
+    broken._phonemizers = engine._phonemizers
+    studio_config.model_dir = str(copy)
+    studio_config.engine_factory = lambda _folder: broken
+    return studio_config

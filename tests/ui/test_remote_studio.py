@@ -24,6 +24,7 @@ TEXT = "The boats come home at dusk."
 def export_all(qtbot: Any, window: Any) -> ExportDialog:
     click(qtbot, window.toolbar.widgetForAction(window.export_all_action))
     dialog: ExportDialog = window.export_dialog
+    click(qtbot, dialog.export_button)
     qtbot.waitUntil(lambda: dialog.outcome != "", timeout=300_000)
     return dialog
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from studio.errors import ErrorCode
 from studio.project import Project, Scene
+from studio.render import SceneProgress, ScenesChecked
 from studio.ui.worker import (
     EngineThread,
     EngineWorker,
@@ -36,6 +37,7 @@ class Events:
         worker.chunk_ready.connect(lambda job, chunk: self._add("chunk", job, chunk))
         worker.finished.connect(lambda job, result: self._add("finished", job, result))
         worker.failed.connect(lambda job, code, message: self._add("failed", job, (code, message)))
+        worker.progress.connect(lambda job, event: self._add("progress", job, event))
         worker.chunk_ready.connect(self._note_thread, Qt.ConnectionType.DirectConnection)
 
     def _add(self, kind: str, job: int, payload: Any) -> None:
@@ -58,7 +60,8 @@ def worker(qtbot: Any, engine: Any) -> Iterator[EngineWorker]:
     thread.start()
     worker.submit(LoadModel(None))
     yield worker
-    thread.stop()
+    if not thread.stop():  # a sentence was under way: the next test shares the engine
+        assert thread.wait(120_000)
 
 
 def test_jobs_run_in_order_off_the_gui_thread(qtbot: Any, worker: EngineWorker) -> None:
@@ -113,9 +116,12 @@ def test_errors_arrive_as_the_user_message_not_a_traceback(
     [(code, message)] = events.of(bad_voice)
     assert code == ErrorCode.INVALID_VOICE.value
     assert "Voice 'nobody' not found" in message and "Traceback" not in message
-    [(code, message)] = events.of(bad_scene)
-    assert code == ErrorCode.INVALID_INPUT.value
-    assert message.startswith("Scene 1 'Blank': Text is empty.")
+    # A scene that cannot be voiced fails alone, and is named before anything is rendered.
+    assert events.of(bad_scene, "finished") == [[]]
+    [checked] = [e for e in events.of(bad_scene, "progress") if isinstance(e, ScenesChecked)]
+    [failure] = checked.failing
+    assert failure.error.code is ErrorCode.INVALID_INPUT
+    assert failure.error.user_text().startswith("Scene 1 'Blank': Text is empty.")
 
 
 def test_a_failed_model_load_explains_every_later_request(qtbot: Any, tmp_path: Path) -> None:
@@ -131,3 +137,31 @@ def test_a_failed_model_load_explains_every_later_request(qtbot: Any, tmp_path: 
     [(code, message)] = events.of(load)
     assert code == ErrorCode.MODEL_NOT_FOUND.value and "does not exist" in message
     assert events.of(speak) == events.of(load)
+
+
+def test_a_preview_preempts_an_export_between_two_sentences(
+    qtbot: Any, worker: EngineWorker, tmp_path: Path
+) -> None:
+    events = Events(worker)
+    scenes = [Scene(text=FIVE_SENTENCES, title=f"Part {n}") for n in range(1, 4)]
+    project = Project.create(tmp_path / "p", "P", scenes)
+    export = worker.submit(Export(project))
+    qtbot.waitUntil(
+        lambda: any(isinstance(e, SceneProgress) for e in events.of(export, "progress")),
+        timeout=120_000,
+    )
+    asked_at = len(events.log)
+    speak = worker.submit(Speak("Hear this now.", "am_michael"))
+    qtbot.waitUntil(lambda: events.ended(export), timeout=300_000)
+
+    order = [(kind, job) for kind, job, _ in events.log]
+    heard_at = order.index(("finished", speak))
+    meanwhile = [o for o in order[asked_at:heard_at] if o[1] == export]
+    # The export paused after the sentence under way (and what was already on its way to the
+    # GUI): nowhere near its remaining thirteen sentences.
+    assert len(meanwhile) <= 3, meanwhile
+    assert [c.text for c in events.of(speak, "chunk")] == ["Hear this now."]
+    # Then it resumed and finished every scene.
+    [done] = events.of(export, "finished")
+    assert [d.scene.title for d in done] == ["Part 1", "Part 2", "Part 3"]
+    assert any(j == export for _, j in order[heard_at:])
