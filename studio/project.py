@@ -148,11 +148,12 @@ class Project:
     def _write(self) -> None:
         from studio.snapshots import keep_current  # it reads projects too: imported here
 
-        if self.migrated_from is not None:
+        if self.migrated_from is not None:  # the tagged snapshot is the version replaced
             write_migration_snapshot(self.folder, self.migrated_from)
             self.migrated_from = None
+        else:
+            keep_current(self.folder)
         data = (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        keep_current(self.folder)
         atomic_write(self.file, data)
 
     @classmethod

@@ -10,14 +10,14 @@ import pytest
 
 from studio.errors import ErrorCode, StudioError
 from studio.export_settings import ExportSettings
-from studio.project import Project, Scene
+from studio.project import SCHEMA_VERSION, Project, Scene
 from tests.conftest import run_cli
 
 
 def test_absent_means_the_defaults_and_the_file_is_unchanged(tmp_path: Path) -> None:
     project = Project.create(tmp_path / "p", "P", [Scene("Hello.")])
     raw = json.loads(project.file.read_text())
-    assert "export" not in raw and raw["version"] == 1
+    assert "export" not in raw and raw["version"] == SCHEMA_VERSION
     assert Project.load(project.folder).export == ExportSettings()
     assert ExportSettings().mp3_bitrate == 128 and ExportSettings().output_signature() == ""
 
@@ -33,7 +33,7 @@ def test_settings_round_trip_and_unknown_keys_are_kept(tmp_path: Path) -> None:
     loaded.save()
     saved = json.loads(project.file.read_text())["export"]
     assert saved["loudness_range"] == 7 and saved["preset"] == "acx"
-    assert json.loads(project.file.read_text())["version"] == 1  # no schema change
+    assert json.loads(project.file.read_text())["version"] == SCHEMA_VERSION  # no schema change
 
 
 def test_a_wrongly_typed_setting_is_a_damaged_file(tmp_path: Path) -> None:

@@ -86,12 +86,12 @@ def test_a_version_1_project_is_migrated_and_its_original_kept(tmp_path: Path) -
 def test_keys_of_other_versions_are_kept(tmp_path: Path) -> None:
     project = Project.create(tmp_path / "p", "Film", [Scene("Hi.")])
     raw = json.loads(project.file.read_text())
-    raw["export"] = {"loudness": -16, "captions": ["srt"]}
+    raw["chapters_v3"] = {"loudness": -16, "captions": ["srt"]}  # a later version's key
     project.file.write_text(json.dumps(raw))
     loaded = Project.load(project.folder)
     loaded.title = "Renamed"
     loaded.save()
-    assert json.loads(project.file.read_text())["export"] == raw["export"]
+    assert json.loads(project.file.read_text())["chapters_v3"] == raw["chapters_v3"]
 
 
 @pytest.mark.parametrize(

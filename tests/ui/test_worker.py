@@ -96,7 +96,9 @@ def test_a_new_preview_replaces_an_older_one(qtbot: Any, worker: EngineWorker) -
     qtbot.waitUntil(lambda: bool(events.of(running, "chunk")), timeout=120_000)
     pending = worker.submit(Speak("This one never plays.", "af_heart"))
     latest = worker.submit(Speak("The latest request wins.", "am_michael"))
-    qtbot.waitUntil(lambda: events.ended(latest), timeout=120_000)
+    # The replaced job's ``failed`` is emitted on this thread, but a plain function connected to
+    # a worker living on the engine thread is queued there: it may arrive after ``latest`` ends.
+    qtbot.waitUntil(lambda: events.ended(latest) and events.ended(pending), timeout=120_000)
 
     assert events.of(pending) == [(ErrorCode.CANCELLED.value, "Replaced by a newer preview.")]
     assert events.of(running, "failed") == [(ErrorCode.CANCELLED.value, "Cancelled.")]
