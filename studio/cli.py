@@ -321,6 +321,8 @@ def render(
                     label = (event.scene.title or event.scene.id)[:40]
                     progress.update(current, description=f"  {label} (failed)")
                 progress.advance(overall)
+    if voicer is not None and voicer.voiced_by:
+        console.print(f"Voiced on {len(set(voicer.voiced_by.values()))} worker(s) of the cluster")
     failed = f", {len(failures)} failed" if failures else ""
     console.print(
         Text(

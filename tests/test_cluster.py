@@ -1,0 +1,164 @@
+"""Rendering on a real local Ray cluster (started once by a fixture): the output is a local
+render's, scenes spread over the workers, and a worker killed mid-scene costs nothing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studio.engine import Engine
+from studio.errors import ErrorCode, StudioError
+from studio.project import Project, Scene
+from studio.render import SceneDone, SceneStarted, render_project
+from tests.audio_checks import assert_mp3_spec
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.model
+
+needs_ray = pytest.mark.skipif(
+    importlib.util.find_spec("ray") is None,
+    reason="Ray is not installed: pip install -e '.[cluster]' to test rendering on a cluster",
+)
+
+SCENES = [
+    ("Harbour", "The boats came home at dusk."),
+    ("Storm", "Then the wind rose over the hills."),
+    ("Morning", "By morning the sky was clear again."),
+]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[str]:
+    """A real local cluster of two workers' CPUs (local:2), shared by the module; its address."""
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray is not installed: pip install -e '.[cluster]'")
+    import ray
+
+    from studio.cluster import connected
+
+    with connected("local:2") as cpus:
+        assert cpus == 2
+        yield ray.get_runtime_context().gcs_address
+
+
+def _project(folder: Path) -> Project:
+    return Project.create(folder, "Cluster", [Scene(text, title) for title, text in SCENES])
+
+
+def _engine_options(model_dir: Path) -> dict[str, Any]:
+    return {"model_dir": str(model_dir), "backend": None, "onnx_model": None, "precision": None}
+
+
+def _manifest(project: Project) -> dict[str, Any]:
+    return json.loads((project.audio_dir / "manifest.json").read_text(encoding="utf-8"))["scenes"]
+
+
+def _assert_files_valid(project: Project) -> None:
+    """Every scene has its entry, and its file decodes to the entry's duration and hash."""
+    import hashlib
+
+    entries = _manifest(project)
+    assert list(entries) == [s.id for s in project.scenes]
+    for entry in entries.values():
+        path = project.folder / entry["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+        assert assert_mp3_spec(path) == pytest.approx(entry["duration"], abs=0.06)
+    assert not [p for p in project.audio_dir.iterdir() if p.name.startswith(".ns-")]
+
+
+@needs_ray
+def test_cli_cluster_render_matches_a_local_render(
+    ray_cluster: str, engine: Engine, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    local = _project(tmp_path / "local")
+    shutil.copytree(local.folder, tmp_path / "cluster")  # the same scenes, ids and all
+    statuses = [e.status for e in render_project(local, engine) if isinstance(e, SceneDone)]
+    assert statuses == ["rendered"] * 3
+
+    result = run_cli(["render", str(tmp_path / "cluster"), "--cluster", ray_cluster], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "Done: 3 rendered" in result.stderr
+    assert "Voiced on 2 worker(s)" in result.stderr  # scenes 1 and 2 went out at once
+
+    on_cluster = Project.load(tmp_path / "cluster")
+    _assert_files_valid(on_cluster)
+    local_entries, cluster_entries = _manifest(local), _manifest(on_cluster)
+    for scene_id, entry in local_entries.items():
+        theirs = cluster_entries[scene_id]
+        assert (theirs["file"], theirs["key"]) == (entry["file"], entry["key"])
+        assert theirs["duration"] == pytest.approx(entry["duration"], abs=0.06)
+    # the same cache keys: a local render of the cluster's output has nothing to do
+    again = [e.status for e in render_project(on_cluster, engine) if isinstance(e, SceneDone)]
+    assert again == ["cached"] * 3
+
+
+@needs_ray
+def test_a_worker_killed_mid_scene_has_its_scene_voiced_again(
+    ray_cluster: str, engine: Engine, model_dir: Path, tmp_path: Path
+) -> None:
+    import ray
+
+    from studio.cluster import ClusterVoicer
+
+    project = _project(tmp_path / "film")
+    voicer = ClusterVoicer(engine, _engine_options(model_dir), 2)
+    killed: list[str] = []
+    try:
+        assert len(set(voicer.ready())) == 2  # both loaded: the kill lands mid-scene
+        events = []
+        for event in render_project(project, engine, voicer=voicer):
+            events.append(event)
+            if isinstance(event, SceneStarted) and not killed:
+                ray.kill(voicer.in_flight()[event.scene.id])  # scenes 1 and 2 are being voiced
+                killed.append(event.scene.id)
+    finally:
+        voicer.close()
+    assert voicer.deaths == 1
+    assert [e.status for e in events if isinstance(e, SceneDone)] == ["rendered"] * 3
+    assert set(voicer.voiced_by) == {s.id for s in project.scenes}
+    _assert_files_valid(project)
+
+
+def test_cluster_without_ray_says_how_to_install_it(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _project(tmp_path / "film")
+    hide_ray = "import sys; sys.modules['ray'] = None; from studio.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", hide_ray, "render", str(tmp_path / "film"), "--cluster", "auto"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 7, result.stderr  # TTS_NOT_INSTALLED
+    assert "Rendering on a cluster needs Ray" in result.stderr
+    assert "pip install 'narration-studio[cluster]'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "film" / "audio").exists()
+
+
+@pytest.mark.parametrize("address", ["local:0", "local:two", "local:"])
+def test_a_bad_local_cluster_size_is_refused(address: str) -> None:
+    from studio.cluster import local_workers
+
+    with pytest.raises(StudioError) as caught:
+        local_workers(address)
+    assert caught.value.code == ErrorCode.INVALID_INPUT
+    assert "local:N" in caught.value.hint
+
+
+def test_a_ray_address_is_not_a_local_cluster() -> None:
+    from studio.cluster import local_workers
+
+    assert local_workers("ray://head:10001") is None
+    assert local_workers("auto") is None
+    assert local_workers("local:3") == 3
