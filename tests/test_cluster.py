@@ -6,8 +6,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,6 +127,63 @@ def test_a_worker_killed_mid_scene_has_its_scene_voiced_again(
     assert [e.status for e in events if isinstance(e, SceneDone)] == ["rendered"] * 3
     assert set(voicer.voiced_by) == {s.id for s in project.scenes}
     _assert_files_valid(project)
+
+
+@needs_ray
+def test_ctrl_c_mid_scene_ends_the_workers_and_the_local_cluster(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Its own local:2 cluster, in the CLI: Ctrl-C while a worker voices a scene exits 130, leaves
+    no partial file, and every process the render started (Ray's and the workers) ends."""
+    import psutil
+
+    project = _project(tmp_path / "film")
+    render = subprocess.Popen(
+        [sys.executable, "-m", "studio", "render", str(project.folder), "--cluster", "local:2"],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        started = psutil.Process(render.pid)
+        processes = _wait_for_a_worker_voicing(started)
+        render.send_signal(signal.SIGINT)
+        _, stderr = render.communicate(timeout=120)
+    finally:
+        if render.poll() is None:
+            render.kill()
+    assert render.returncode == 130, stderr
+    assert "Cancelled." in stderr and "Traceback" not in stderr
+    _, alive = psutil.wait_procs(processes, timeout=60)
+    assert not alive, f"still running after Ctrl-C: {[p.pid for p in alive]}"
+    audio = (
+        sorted(p.name for p in project.audio_dir.iterdir()) if project.audio_dir.exists() else []
+    )
+    entries = _manifest(project) if "manifest.json" in audio else {}
+    # nothing half-written: every scene file stands with its manifest entry
+    assert {n for n in audio if n.endswith(".mp3")} == {
+        Path(e["file"]).name for e in entries.values()
+    }
+    assert not [n for n in audio if n.startswith(".ns-")]
+
+
+def _wait_for_a_worker_voicing(render: Any) -> list[Any]:
+    """The render's processes once one of its workers is voicing a scene (its title says so)."""
+    import psutil
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert render.is_running(), "the render ended before any worker voiced a scene"
+        processes = render.children(recursive=True)
+        for process in processes:
+            try:
+                if "SceneWorker.voice" in " ".join(process.cmdline()):
+                    return processes
+            except psutil.Error:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("no worker started voicing within 300 s")
 
 
 def test_cluster_without_ray_says_how_to_install_it(
