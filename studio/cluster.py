@@ -165,8 +165,10 @@ class ClusterVoicer:
     """A ``studio.render.SceneVoicer`` whose scenes are voiced by workers on a Ray cluster.
 
     ``start`` queues the render's scenes and starts up to ``size`` workers (never more than
-    scenes); ``chunks`` waits for a scene's result, dispatching queued scenes to workers as they
-    free up. Use it inside ``connected`` (or an existing ``ray.init``).
+    scenes); ``chunks`` waits for a scene's result, giving queued scenes to workers as they free
+    up. A worker gets scenes only once it has loaded the model, so a worker that waits for a CPU
+    (or cannot start) holds no scene back. Use it inside ``connected`` (or an existing
+    ``ray.init``).
     """
 
     def __init__(
@@ -182,12 +184,14 @@ class ClusterVoicer:
         self._threads = threads
         self.size = max(1, size)
         self._worker_class = self._ray.remote(num_cpus=threads, max_restarts=0)(SceneWorker)
-        self._workers: list[Any] = []  # alive
+        self._workers: list[Any] = []  # alive: starting, idle or voicing
+        self._starting: dict[Any, Any] = {}  # its name() ref -> worker loading the model
         self._idle: list[Any] = []
         self._pending: deque[SceneJob] = deque()
         self._running: dict[Any, tuple[Any, SceneJob]] = {}  # result ref -> (worker, job)
         self._results: dict[str, Voiced] = {}
         self._attempts: Counter[str] = Counter()
+        self._failed_starts = 0
         self.deaths = 0  # workers lost mid-scene
         self.voiced_by: dict[str, str] = {}  # scene id -> worker (host:pid)
 
@@ -200,6 +204,8 @@ class ClusterVoicer:
         """Start all ``size`` workers now and wait until each has loaded the model; their names."""
         while len(self._workers) < self.size:
             self._add_worker()
+        while self._starting:
+            self._collect()
         return list(self._ray.get([worker.name.remote() for worker in self._workers]))
 
     def in_flight(self) -> dict[str, Any]:
@@ -232,19 +238,22 @@ class ClusterVoicer:
         for worker in self._workers:
             self._ray.kill(worker)
         self._workers.clear()
+        self._starting.clear()
         self._idle.clear()
         self._running.clear()
         self._pending.clear()
 
     def _grow(self) -> None:
+        """Workers for the scenes waiting or being voiced, up to ``size``; none once workers
+        have failed to start ``MAX_ATTEMPTS`` times (the cluster cannot run them)."""
         wanted = min(self.size, len(self._pending) + len(self._running))
-        while len(self._workers) < wanted:
+        while len(self._workers) < wanted and self._failed_starts < MAX_ATTEMPTS:
             self._add_worker()
 
     def _add_worker(self) -> None:
         worker = self._worker_class.remote(self._options, self._threads)
         self._workers.append(worker)
-        self._idle.append(worker)
+        self._starting[worker.name.remote()] = worker
 
     def _dispatch(self) -> None:
         while self._idle and self._pending:
@@ -252,20 +261,45 @@ class ClusterVoicer:
             self._running[worker.voice.remote(job)] = (worker, job)
 
     def _collect(self) -> None:
-        """Wait for the next scene to finish anywhere, and keep the workers busy."""
-        if not self._running:
-            raise RuntimeError("no scene is being voiced")  # chunks() queues before it waits
-        ready, _ = self._ray.wait(list(self._running), num_returns=1)
-        worker, job = self._running.pop(ready[0])
+        """Wait for the next worker to be ready or the next scene to finish, and keep the
+        workers busy."""
+        if not self._running and not self._starting:
+            self._grow()  # every worker died
+        waiting = [*self._running, *self._starting]
+        if not waiting:  # no worker could start: the scenes waiting fail
+            for job in self._pending:
+                self._results[job.scene_id] = _failed("No worker could start on the cluster.")
+            self._pending.clear()
+            return
+        ready, _ = self._ray.wait(waiting, num_returns=1)
+        if ready[0] in self._starting:
+            self._started(ready[0])
+        else:
+            self._finished(ready[0])
+        self._dispatch()
+
+    def _started(self, ref: Any) -> None:
+        worker = self._starting.pop(ref)
         try:
-            self._results[job.scene_id] = self._ray.get(ready[0])
+            self._ray.get(ref)
+        except self._ray.exceptions.RayError as exc:
+            log.warning("A worker could not start on the cluster: %s", exc)
+            self._workers.remove(worker)
+            self._failed_starts += 1
+            self._grow()
+        else:
+            self._idle.append(worker)
+
+    def _finished(self, ref: Any) -> None:
+        worker, job = self._running.pop(ref)
+        try:
+            self._results[job.scene_id] = self._ray.get(ref)
             self._idle.append(worker)
         except self._ray.exceptions.RayActorError as exc:
             self._lost(worker, job, exc)
         except self._ray.exceptions.RayError as exc:  # not the scene's error: a fault in the worker
             self._idle.append(worker)
             self._results[job.scene_id] = _failed(f"The worker failed on this scene ({exc}).")
-        self._dispatch()
 
     def _lost(self, worker: Any, job: SceneJob, exc: Exception) -> None:
         """A worker died: its scene goes back to the front of the queue, on a new worker."""
