@@ -260,6 +260,12 @@ def render(
     ctx.call_on_close(lock.release)
     console = _console()
     voicer = None
+    if workers is not None and cluster is None:
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            "--workers is the number of workers on a cluster, and no --cluster was given.",
+            "Add --cluster ADDRESS (or local:N), or leave out --workers.",
+        )
     if cluster is not None:
         engine, voicer = _cluster_voicer(ctx, cluster, workers)
         console.print(f"Voicing on the Ray cluster at {cluster} ({voicer.size} workers at most)")
@@ -340,15 +346,16 @@ def render(
 def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tuple[Any, Any]:
     """The local engine (for the cache keys) and a voicer on the cluster, which ends with the
     command; its workers use the same model options as this machine."""
-    from studio.cluster import cluster_voicer, import_ray
+    from studio.cluster import cluster_voicer, import_ray, local_workers
 
-    import_ray()  # says how to install Ray before anything else starts
     if ctx.meta.get(_SERVER_KEY, (None, None))[0] not in (None, "local"):
         raise StudioError(
             ErrorCode.INVALID_INPUT,
             "--server and --cluster both say where to voice the scenes.",
             "Choose one of them.",
         )
+    local_workers(address)  # a bad local:N
+    import_ray()  # says how to install Ray before anything else starts
     engine = make_engine(**ctx.obj)
     return engine, ctx.with_resource(cluster_voicer(address, engine, ctx.obj, workers))
 

@@ -74,7 +74,9 @@ def connected(address: str) -> Iterator[int]:
         )
     workers = local_workers(address)
     ray = import_ray()
-    options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
+    # Ray's own notices (token authentication…) only with --verbose; workers' logs stay theirs.
+    quiet = logging.WARNING if log.isEnabledFor(logging.INFO) else logging.ERROR
+    options: dict[str, Any] = {"log_to_driver": False, "logging_level": quiet}
     try:
         if workers is not None:
             # a modest object store: scenes' audio passes through it, a few MB each

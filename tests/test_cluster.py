@@ -216,6 +216,25 @@ def test_cluster_without_ray_says_how_to_install_it(
     assert not (tmp_path / "film" / "audio").exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--server", "http://127.0.0.1:9", "render", "FILM", "--cluster", "local:1"], "--server"),
+        (["render", "FILM", "--workers", "2"], "--workers"),
+        (["render", "FILM", "--cluster", "local:zero"], "local cluster size"),
+    ],
+)
+def test_cluster_options_that_cannot_work_are_refused(
+    options: list[str], message: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = _project(tmp_path / "film")
+    args = [str(project.folder) if arg == "FILM" else arg for arg in options]
+    result = run_cli(args, cli_env)
+    assert result.returncode == 3, result.stderr  # TTS_INVALID_INPUT
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not project.audio_dir.exists()
+
+
 @pytest.mark.parametrize("address", ["local:0", "local:two", "local:"])
 def test_a_bad_local_cluster_size_is_refused(address: str) -> None:
     from studio.cluster import local_workers
