@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -197,7 +197,7 @@ class ClusterVoicer:
         self.deaths = 0  # workers lost mid-scene
         self.voiced_by: dict[str, str] = {}  # scene id -> worker (host:pid)
 
-    def start(self, jobs: Sequence[SceneJob]) -> None:
+    def start(self, jobs: Iterable[SceneJob]) -> None:
         self._pending.extend(jobs)
         self._grow()
         self._dispatch()
@@ -217,7 +217,7 @@ class ClusterVoicer:
     def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
         queued = {j.scene_id for j in self._pending} | set(self.in_flight())
         if job.scene_id not in self._results and job.scene_id not in queued:
-            self.start([job])
+            self.start([job])  # not announced to start: voice it now
         while job.scene_id not in self._results:
             self._collect()
         voiced = self._results.pop(job.scene_id)

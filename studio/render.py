@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -139,8 +139,9 @@ class SceneJob:
 class SceneVoicer(Protocol):
     """Where a render gets each scene's audio chunks."""
 
-    def start(self, jobs: Sequence[SceneJob]) -> None:
-        """The scenes this render will voice, in order: a voicer may start on all of them now."""
+    def start(self, jobs: Iterable[SceneJob]) -> None:
+        """The scenes this render will voice, in order: a voicer may start on all of them now
+        (``jobs`` is lazy: working out which scenes need voicing costs a pass over the files)."""
         ...
 
     def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
@@ -154,7 +155,7 @@ class LocalVoicer:
     def __init__(self, engine: SpeechEngine) -> None:
         self.engine = engine
 
-    def start(self, jobs: Sequence[SceneJob]) -> None:
+    def start(self, jobs: Iterable[SceneJob]) -> None:
         """Nothing to start ahead: scenes are voiced one after the other."""
 
     def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
@@ -309,16 +310,14 @@ def render_project(
     if keep_going:
         failing = _check_scenes(project, engine, manifest, chosen, force, direction, settings)
         yield ScenesChecked(tuple(failing.values()))
-    voicer.start(
-        [
-            _job(project, scene, direction)
-            for scene in chosen
-            if scene.id not in failing
-            and (
-                force
-                or not _is_cached_or_failing(project, engine, manifest, scene, direction, settings)
-            )
-        ]
+    voicer.start(  # lazily: a local render never looks (no second pass over the files)
+        _job(project, scene, direction)
+        for scene in chosen
+        if scene.id not in failing
+        and (
+            force
+            or not _is_cached_or_failing(project, engine, manifest, scene, direction, settings)
+        )
     )
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))

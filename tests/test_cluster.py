@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,6 +36,36 @@ SCENES = [
     ("Storm", "Then the wind rose over the hills."),
     ("Morning", "By morning the sky was clear again."),
 ]
+
+
+@pytest.fixture(scope="module")
+def stable_model(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model folder as hard links (a copy on another file system): a rebuild of the shared
+    folder while a test runs (another session's prepare.sh) cannot change its files under the
+    test, where the workers' model identity would then differ from this process's."""
+
+    def link(source: str, destination: str) -> None:
+        try:
+            os.link(source, destination)
+        except OSError:
+            shutil.copy2(source, destination)
+
+    folder = tmp_path_factory.mktemp("cluster") / "model"
+    shutil.copytree(model_dir, folder, copy_function=link)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def stable_engine(stable_model: Path) -> Engine:
+    """The cache keys' engine on ``stable_model`` (keys need its files, not a loaded model)."""
+    from studio.engine import LocalModelSource
+
+    return Engine(LocalModelSource(stable_model))
+
+
+@pytest.fixture
+def cluster_env(cli_env: dict[str, str], stable_model: Path) -> dict[str, str]:
+    return {**cli_env, "NARRATION_STUDIO_MODEL_DIR": str(stable_model)}
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +109,10 @@ def _assert_files_valid(project: Project) -> None:
 
 @needs_ray
 def test_cli_cluster_render_is_what_a_local_render_makes(
-    ray_cluster: str, engine: Engine, cli_env: dict[str, str], tmp_path: Path
+    ray_cluster: str, stable_engine: Engine, cluster_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = _project(tmp_path / "film")
-    result = run_cli(["render", str(project.folder), "--cluster", ray_cluster], cli_env)
+    result = run_cli(["render", str(project.folder), "--cluster", ray_cluster], cluster_env)
     assert result.returncode == 0, result.stderr
     assert "Done: 3 rendered" in result.stderr
     assert "worker(s) of the cluster" in result.stderr
@@ -90,17 +122,17 @@ def test_cli_cluster_render_is_what_a_local_render_makes(
     # A local render keys, names and checks every file as the cluster render left it: the same
     # cache keys and files, so it has nothing to do.
     before = _manifest(project)
-    local = [e.status for e in render_project(project, engine) if isinstance(e, SceneDone)]
+    local = [e.status for e in render_project(project, stable_engine) if isinstance(e, SceneDone)]
     assert local == ["cached"] * 3
     assert _manifest(project) == before
 
 
 @pytest.fixture(scope="module")
-def voicer(ray_cluster: str, engine: Engine, model_dir: Path) -> Iterator[Any]:
+def voicer(ray_cluster: str, stable_engine: Engine, stable_model: Path) -> Iterator[Any]:
     """Two workers on the module's cluster, shared by the Python API tests."""
     from studio.cluster import ClusterVoicer
 
-    voicer = ClusterVoicer(engine, _engine_options(model_dir), 2)
+    voicer = ClusterVoicer(stable_engine, _engine_options(stable_model), 2)
     try:
         yield voicer
     finally:
@@ -109,11 +141,11 @@ def voicer(ray_cluster: str, engine: Engine, model_dir: Path) -> Iterator[Any]:
 
 @needs_ray
 def test_three_scenes_render_across_two_workers(
-    voicer: Any, engine: Engine, tmp_path: Path
+    voicer: Any, stable_engine: Engine, tmp_path: Path
 ) -> None:
     assert len(set(voicer.ready())) == 2  # both loaded: scenes 1 and 2 go out at once
     project = _project(tmp_path / "film")
-    events = list(render_project(project, engine, voicer=voicer))
+    events = list(render_project(project, stable_engine, voicer=voicer))
     assert [e.status for e in events if isinstance(e, SceneDone)] == ["rendered"] * 3
     assert len(set(voicer.voiced_by.values())) == 2
     _assert_files_valid(project)
@@ -121,7 +153,7 @@ def test_three_scenes_render_across_two_workers(
 
 @needs_ray
 def test_a_worker_killed_mid_scene_has_its_scene_voiced_again(
-    voicer: Any, engine: Engine, tmp_path: Path
+    voicer: Any, stable_engine: Engine, tmp_path: Path
 ) -> None:
     import ray
 
@@ -129,7 +161,7 @@ def test_a_worker_killed_mid_scene_has_its_scene_voiced_again(
     deaths = voicer.deaths
     assert len(set(voicer.ready())) == 2  # both loaded: the kill lands mid-scene
     events, killed = [], []
-    for event in render_project(project, engine, voicer=voicer):
+    for event in render_project(project, stable_engine, voicer=voicer):
         events.append(event)
         if isinstance(event, SceneStarted) and not killed:
             ray.kill(voicer.in_flight()[event.scene.id])  # scenes 1 and 2 are being voiced
@@ -142,7 +174,7 @@ def test_a_worker_killed_mid_scene_has_its_scene_voiced_again(
 
 @needs_ray
 def test_ctrl_c_mid_scene_ends_the_workers_and_the_local_cluster(
-    cli_env: dict[str, str], tmp_path: Path
+    cluster_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Its own local:2 cluster, in the CLI: Ctrl-C while a worker voices a scene exits 130, leaves
     no partial file, and every process the render started (Ray's and the workers) ends."""
@@ -151,7 +183,7 @@ def test_ctrl_c_mid_scene_ends_the_workers_and_the_local_cluster(
     project = _project(tmp_path / "film")
     render = subprocess.Popen(
         [sys.executable, "-m", "studio", "render", str(project.folder), "--cluster", "local:2"],
-        env=cli_env,
+        env=cluster_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
