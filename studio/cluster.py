@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import warnings
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -78,16 +79,18 @@ def connected(address: str) -> Iterator[int]:
     quiet = logging.WARNING if log.isEnabledFor(logging.INFO) else logging.ERROR
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": quiet}
     try:
-        if workers is not None:
-            # a modest object store: scenes' audio passes through it, a few MB each
-            ray.init(
-                num_cpus=workers,
-                include_dashboard=False,
-                object_store_memory=512 * 1024 * 1024,
-                **options,
-            )
-        else:
-            ray.init(address=address, **options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Ray Client's timeout: said below
+            if workers is not None:
+                # a modest object store: scenes' audio passes through it, a few MB each
+                ray.init(
+                    num_cpus=workers,
+                    include_dashboard=False,
+                    object_store_memory=512 * 1024 * 1024,
+                    **options,
+                )
+            else:
+                ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         raise StudioError(
             ErrorCode.SERVICE_ERROR,
