@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from studio.direction.lexicon import LexiconEntry
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
 from studio.project import Project, Scene
@@ -33,7 +34,7 @@ needs_ray = pytest.mark.skipif(
 
 SCENES = [
     ("Harbour", "The boats came home at dusk."),
-    ("Storm", "Then the wind rose over the hills."),
+    ("Storm", "ANNA: The wind rose over Worcester. [pause 0.3] Then it rained."),
     ("Morning", "By morning the sky was clear again."),
 ]
 
@@ -83,7 +84,13 @@ def ray_cluster() -> Iterator[str]:
 
 
 def _project(folder: Path) -> Project:
-    return Project.create(folder, "Cluster", [Scene(text, title) for title, text in SCENES])
+    """Three short scenes; the second is directed (a cast member, a lexicon word, a pause), so
+    the direction travels to the workers and into the cache keys."""
+    project = Project.create(folder, "Cluster", [Scene(text, title) for title, text in SCENES])
+    project.lexicon.add(LexiconEntry("Worcester", say="wuster"))
+    project.cast.set("ANNA", "af_bella")
+    project.save()
+    return project
 
 
 def _engine_options(model_dir: Path) -> dict[str, Any]:
