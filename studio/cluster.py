@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import warnings
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -41,10 +42,16 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError as exc:
+        bundled = getattr(sys, "frozen", False)  # the desktop installer leaves the extra out
         raise StudioError(
             ErrorCode.NOT_INSTALLED,
             f"Rendering on a cluster needs Ray, which is not installed ({exc}).",
-            INSTALL_HINT,
+            (
+                "The desktop installer has no Ray: install Narration Studio from PyPI instead. "
+                if bundled
+                else ""
+            )
+            + INSTALL_HINT,
         ) from exc
     return ray
 
