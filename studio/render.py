@@ -14,7 +14,9 @@ the two renames leaves an entry whose file is missing, which the next load drops
 
 The stages: synthesis (``studio.longform``: a scene of any length), the scene's file
 (``studio.audio.scene_file``: mastered, encoded, tagged, measured), then what the export adds
-(``studio.export_extras``: captions, the ACX report, the joined file).
+(``studio.export_extras``: captions, the ACX report, the joined file). Synthesis goes through a
+``SceneVoicer``: here, on this engine (``LocalVoicer``), or on a Ray cluster
+(``studio.cluster.ClusterVoicer``); everything else (keys, files, manifest) is the same loop.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from studio.audio.encode import join_audio, write_mp3
 from studio.audio.master import Measurement
@@ -121,6 +123,45 @@ RenderEvent = (
     | ReportWritten
     | JoinedWritten
 )
+
+
+@dataclass(frozen=True)
+class SceneJob:
+    """A scene to voice: what synthesis needs of it (picklable, for a cluster's workers)."""
+
+    scene_id: str
+    text: str
+    voice: str
+    speed: float
+    direction: Direction | None = None
+
+
+class SceneVoicer(Protocol):
+    """Where a render gets each scene's audio chunks."""
+
+    def start(self, jobs: Iterable[SceneJob]) -> None:
+        """The scenes this render will voice, in order: a voicer may start on all of them now
+        (``jobs`` is lazy: working out which scenes need voicing costs a pass over the files)."""
+        ...
+
+    def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
+        """The scene's chunks in order; raises StudioError as ``synthesize_scene`` does."""
+        ...
+
+
+class LocalVoicer:
+    """Voices each scene on ``engine`` when the render asks for it, streaming its chunks."""
+
+    def __init__(self, engine: SpeechEngine) -> None:
+        self.engine = engine
+
+    def start(self, jobs: Iterable[SceneJob]) -> None:
+        """Nothing to start ahead: scenes are voiced one after the other."""
+
+    def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
+        return synthesize_scene(self.engine, job.text, job.voice, job.speed, job.direction)
+
+
 #: Failures that are not the scene's own: every later scene would fail the same way.
 _STOPS_THE_RENDER = (ErrorCode.IO_ERROR, ErrorCode.CANCELLED)
 
@@ -234,6 +275,7 @@ def render_project(
     personal: Lexicon | None = None,
     settings: ExportSettings | None = None,
     keep_going: bool = False,
+    voicer: SceneVoicer | None = None,
 ) -> Iterator[RenderEvent]:
     """Render the chosen scenes (all by default), yielding events as work happens.
 
@@ -244,7 +286,10 @@ def render_project(
     naming the scene; with ``keep_going``, the scenes to render are checked first (a
     ScenesChecked event says which will fail and why), each failing scene is reported as
     SceneFailed, and the others are rendered. A full disk stops the render either way.
+    ``voicer`` voices the scenes (default: ``engine`` here, one scene after the other); keys,
+    files and manifest are made here either way, so the output is the same.
     """
+    voicer = voicer or LocalVoicer(engine)
     settings = (settings or project.export).validated()
     if settings.join and scene_ids and set(scene_ids) != {s.id for s in project.scenes}:
         raise StudioError(
@@ -265,6 +310,15 @@ def render_project(
     if keep_going:
         failing = _check_scenes(project, engine, manifest, chosen, force, direction, settings)
         yield ScenesChecked(tuple(failing.values()))
+    voicer.start(  # lazily: a local render never looks (no second pass over the files)
+        _job(project, scene, direction)
+        for scene in chosen
+        if scene.id not in failing
+        and (
+            force
+            or not _is_cached_or_failing(project, engine, manifest, scene, direction, settings)
+        )
+    )
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
         if scene.id in failing:
@@ -272,7 +326,7 @@ def render_project(
             continue
         try:
             for event in _render_scene(
-                project, engine, manifest, scene, force, order, direction, settings
+                project, engine, voicer, manifest, scene, force, order, direction, settings
             ):
                 yield event
                 if isinstance(event, SceneDone):
@@ -355,9 +409,30 @@ def _is_cached(
     )
 
 
+def _is_cached_or_failing(
+    project: Project,
+    engine: SpeechEngine,
+    manifest: Manifest,
+    scene: Scene,
+    direction: Direction | None,
+    settings: ExportSettings,
+) -> bool:
+    """Whether the scene needs no voicing: cached, or its key fails (``_render_scene`` says so)."""
+    try:
+        return _is_cached(project, engine, manifest, scene, direction, settings)
+    except StudioError:
+        return True
+
+
+def _job(project: Project, scene: Scene, direction: Direction | None) -> SceneJob:
+    voice = scene.voice_or(project.default_voice)
+    return SceneJob(scene.id, scene.text, voice, scene.speed, direction)
+
+
 def _render_scene(
     project: Project,
     engine: SpeechEngine,
+    voicer: SceneVoicer,
     manifest: Manifest,
     scene: Scene,
     force: bool,
@@ -385,7 +460,7 @@ def _render_scene(
     done = 0
     staged = temp_name_for(target)
     try:
-        for chunk in synthesize_scene(engine, scene.text, voice, scene.speed, direction):
+        for chunk in voicer.chunks(_job(project, scene, direction)):
             chunks.append(chunk)
             done = min(total, done + len(chunk.text) + 1)
             yield SceneProgress(scene, done, total, chunk)
