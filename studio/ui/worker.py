@@ -111,10 +111,13 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class SpeakProgress:
-    """How much of a Speak's text has been voiced so far."""
+    """How much of a Speak's text has been voiced so far, and what its latest chunk cost: its
+    characters and the seconds spent making it (studio.pacing learns the machine's pace)."""
 
     done_chars: int
     total_chars: int
+    chunk_chars: int = 0
+    chunk_seconds: float = 0.0
 
 
 Request = LoadModel | Speak | Export
@@ -294,11 +297,14 @@ class EngineWorker(QObject):
             request.start_at,
             request.sentences,
         )
+        made_since = time.perf_counter()
         for chunk in _until_cancelled(job, chunks):
+            spent = time.perf_counter() - made_since
             done = min(total, done + len(chunk.text) + 1)
             seconds += chunk.duration
             self.chunk_ready.emit(job.id, chunk)
-            self.progress.emit(job.id, SpeakProgress(done, total))
+            self.progress.emit(job.id, SpeakProgress(done, total, len(chunk.text), spent))
+            made_since = time.perf_counter()
         return seconds
 
     def _export(self, job: _Job, engine: SpeechEngine, request: Export) -> list[Any]:
