@@ -197,7 +197,10 @@ class Listener(QObject):
         self._made_at = time.perf_counter()
         self._done_chars = progress.done_chars
         chunk = self._chunks[-1]
-        self.pace.observe(progress.chunk_chars, progress.chunk_seconds, chunk.duration, self._speed)
+        if progress.made_by_model:  # a sentence from the engine's cache says nothing of the pace
+            self.pace.observe(
+                progress.chunk_chars, progress.chunk_seconds, chunk.duration, self._speed
+            )
         if not self._started:
             self._start_when_safe()
 
