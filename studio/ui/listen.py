@@ -3,8 +3,9 @@
 A streamed sound starts when what is synthesized, plus what is expected to arrive while it plays
 (studio.pacing, from this machine's measured pace), covers the rest without a stall; until then
 ``preparing`` says how long it expects to wait. The whole sound is kept in a small in-memory
-cache, so a second click on the same text, voice, speed and direction plays at once. Every chunk fed to the speakers is announced (``chunk_heard``), with its times counted from
-the start of the sound, so that the editor can follow along.
+cache, so a second click on the same text, voice, speed and direction plays at once. Every chunk
+fed to the speakers is announced (``chunk_heard``), with its times counted from the start of the
+sound, so that the editor can follow along.
 """
 
 from __future__ import annotations
