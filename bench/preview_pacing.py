@@ -14,7 +14,9 @@ recorded. Two players are then replayed on those arrivals:
   takes the exact moment).
 
 A stall is silence while the next chunk has not arrived. Then the same scene is exported after
-its preview, with the sentence cache and without it (the model calls and seconds of each).
+its preview, with the sentence cache and without it (the model calls and seconds of each), and
+the 10-sentence bench/inputs/scene_900.txt is exported, edited in one sentence, and exported
+again (model calls and seconds, against that sentence's own synthesis).
 Figures go to stdout and bench/results/preview_pacing.json; on a shared machine they are
 provisional.
 """
@@ -117,6 +119,48 @@ def export_after_preview(engine: Any, text: str, cached: bool) -> dict[str, floa
         del engine.backend.infer
 
 
+def reexport_after_an_edit(engine: Any) -> dict[str, float]:
+    """Export bench/inputs/scene_900.txt (10 sentences), change its third sentence, export it
+    again: the second export's model calls and seconds, and that sentence's own synthesis."""
+    from studio.engine.sentence_cache import SentenceCache
+    from studio.project import Project, Scene
+    from studio.render import render_project
+
+    text = (Path(__file__).resolve().parent / "inputs" / "scene_900.txt").read_text().strip()
+    old = split_sentences(text)[2].strip()
+    new = "At the top, the old lamp still waited under its green brass hood."
+    engine.sentence_cache = SentenceCache()
+    calls: list[float] = []
+    infer = engine.backend.infer
+
+    def timed(p: str, s: Any, v: float) -> Any:
+        started = time.perf_counter()
+        try:
+            return infer(p, s, v)
+        finally:
+            calls.append(time.perf_counter() - started)
+
+    engine.backend.infer = timed
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            scene = Scene(text, "Lighthouse")
+            scene.voice = "af_heart"
+            project = Project.create(Path(folder) / "p", "P", [scene])
+            list(render_project(project, engine))
+            calls.clear()
+            project.scenes[0].text = text.replace(old, new)
+            project.save()
+            started = time.perf_counter()
+            list(render_project(project, engine))
+            return {
+                "seconds": time.perf_counter() - started,
+                "model_calls": len(calls),
+                "edited_sentence_synthesis": sum(calls),
+            }
+    finally:
+        del engine.backend.infer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", required=True)
@@ -153,9 +197,12 @@ def main() -> None:
         "uncached": export_after_preview(engine, TEXTS["four sentences"], cached=False),
     }
     print(json.dumps({"export after preview (four sentences)": exports}))
+    edit = reexport_after_an_edit(engine)
+    print(json.dumps({"re-export after a one-sentence edit (scene_900)": edit}))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "preview_pacing.json"
-    out.write_text(json.dumps({"previews": rows, "export_after_preview": exports}, indent=2))
+    results = {"previews": rows, "export_after_preview": exports, "reexport_after_edit": edit}
+    out.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
