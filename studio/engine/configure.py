@@ -9,6 +9,7 @@ from pathlib import Path
 
 from studio.engine.backends import BACKEND_ENV, PRECISION_ENV, make_backend
 from studio.engine.core import Engine
+from studio.engine.sentence_cache import CACHE_MB_ENV, max_bytes_from
 from studio.engine.source import MODEL_DIR_ENV, ONNX_MODEL_ENV, resolve_model_source
 from studio.settings import Settings
 
@@ -33,4 +34,5 @@ def configured_engine(
             settings.device,
             precision or os.environ.get(PRECISION_ENV) or settings.precision,
         ),
+        max_bytes_from(os.environ.get(CACHE_MB_ENV)),
     )

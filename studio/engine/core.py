@@ -28,6 +28,7 @@ from studio import __version__
 from studio.direction.grammar import Speech
 from studio.direction.plan import Direction, Passage, ReadPlan, Respelling, Silence, plan_read
 from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
+from studio.engine.sentence_cache import DEFAULT_MAX_BYTES, SentenceCache
 from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
 from studio.errors import ErrorCode, StudioError
 from studio.text import nothing_to_voice, validate_text
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24_000  # Kokoro's output rate
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 #: Bump when a change to splitting, synthesis or encoding changes the audio, to refresh caches.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 #: Harmless deprecation notices torch prints while building Kokoro's layers.
 _KNOWN_LOAD_WARNINGS = (
     "dropout option adds dropout after all but last recurrent layer",
@@ -120,11 +121,22 @@ def validate_speed(speed: object) -> float:
 
 
 class Engine:
-    """Loads Kokoro once and turns text into audio chunks. Use it from one thread at a time."""
+    """Loads Kokoro once and turns text into audio chunks. Use it from one thread at a time.
 
-    def __init__(self, source: ModelSource, backend: Backend | None = None) -> None:
+    Each piece the model makes is kept in ``sentence_cache`` (at most ``cache_bytes``; 0 keeps
+    none), so a preview's sentences are not made again by the export after it, nor a long
+    scene's unchanged sentences after an edit.
+    """
+
+    def __init__(
+        self,
+        source: ModelSource,
+        backend: Backend | None = None,
+        cache_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self.source = source
         self._backend = backend
+        self.sentence_cache = SentenceCache(cache_bytes)
         self._phonemizers: dict[str, Phonemizer] = {}
         self._voice_packs: dict[str, np.ndarray] = {}
         self._fingerprints: dict[Path, str] = {}
@@ -283,6 +295,7 @@ class Engine:
         spec = parse_voice(passage.voice)
         style_pack = self._style_pack(spec)
         phonemizer = self._phonemizer(spec.lang)
+        made_by = self._made_by(passage.voice, speed)
         text = passage.text
         for first, last in passage.sentences:
             sentence = text[first:last]
@@ -290,7 +303,7 @@ class Engine:
             locate = _Locator(passage.speech, first)
             for piece in phonemizer.chunks(sentence, overrides):
                 style = style_pack[len(piece.phonemes) - 1]
-                audio, durations = self.backend.infer(piece.phonemes, style, speed)
+                audio, durations = self._infer(made_by, piece.phonemes, style, speed)
                 piece_start = locate.cursor
                 found = locate.find(piece.text)
                 source = passage.speech.source_span(*found) if found else None
@@ -307,6 +320,22 @@ class Engine:
                     voice=passage.voice,
                     speaker=passage.speaker,
                 )
+
+    def _made_by(self, voice: str, speed: float) -> tuple[str, ...]:
+        """Everything but the phonemes that decides a piece's audio (the sentence cache's key)."""
+        precision = str(getattr(self.backend, "precision", ""))
+        return (self.identity(voice), precision, voice, repr(speed))
+
+    def _infer(
+        self, made_by: tuple[str, ...], phonemes: str, style: np.ndarray, speed: float
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The model's raw output for one piece, from the sentence cache when it was made."""
+        key = (*made_by, phonemes)
+        found = self.sentence_cache.get(key)
+        if found is None:
+            found = self.backend.infer(phonemes, style, speed)
+            self.sentence_cache.put(key, *found)
+        return found
 
     def _overrides(
         self, passage: Passage, first: int, last: int, phonemizer: Phonemizer

@@ -20,6 +20,8 @@ from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
 from studio.errors import ErrorCode, StudioError
 
 log = logging.getLogger(__name__)
+#: The seed of the vocoder's noise for every piece (see ``infer``).
+NOISE_SEED = 0
 
 
 class TorchBackend:
@@ -90,7 +92,11 @@ class TorchBackend:
         with (
             torch.inference_mode(),
             torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
+            torch.random.fork_rng(devices=[]),
         ):
+            # Kokoro's vocoder draws noise: a fixed seed makes a piece's audio the same every
+            # time, so a sentence heard in a preview is the sentence the export keeps.
+            torch.manual_seed(NOISE_SEED)
             ref = torch.from_numpy(np.ascontiguousarray(style))
             output = self._model(phonemes, ref, speed, return_output=True)
         audio = output.audio.float().numpy()

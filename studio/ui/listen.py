@@ -1,9 +1,11 @@
 """Listening: play a scene or a voice sample now, from the cache or streamed from the engine.
 
-The first chunk goes to the speakers as soon as it is synthesized; the whole sound is kept in a
-small in-memory cache, so a second click on the same text, voice, speed and direction plays at
-once. Every chunk fed to the speakers is announced (``chunk_heard``), with its times counted from
-the start of the sound, so that the editor can follow along.
+A streamed sound starts when what is synthesized, plus what is expected to arrive while it plays
+(studio.pacing, from this machine's measured pace), covers the rest without a stall; until then
+``preparing`` says how long it expects to wait. The whole sound is kept in a small in-memory
+cache, so a second click on the same text, voice, speed and direction plays at once. Every chunk
+fed to the speakers is announced (``chunk_heard``), with its times counted from the start of the
+sound, so that the editor can follow along.
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.errors import ErrorCode
+from studio.pacing import SynthesisPace, remaining_pieces
+from studio.text import split_sentences
 from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
-from studio.ui.worker import EngineWorker, Speak
+from studio.ui.worker import EngineWorker, Speak, SpeakProgress
 
 if TYPE_CHECKING:
     from studio.direction.plan import Direction
 
 CacheKey = tuple[Any, ...]  # text, voice, speed, and what directs the read
+#: How often a waiting sound checks again whether it can start.
+PACING_CHECK_MS = 100
 _NO_PLAYBACK = "NO_PLAYBACK"  # the error code the Listener reports when no device can play
 
 
@@ -65,6 +71,8 @@ class Listener(QObject):
     state_changed = Signal(object)  # Listening, or None when silent
     first_audio = Signal(float)  # seconds from the request to its first audio
     chunk_heard = Signal(object)  # an AudioChunk sent to the speakers, timed from the sound's start
+    #: Synthesized audio is held back so the sound will not stall: the seconds still expected.
+    preparing = Signal(float)
     #: Something could not be heard: what (None before anything started), error code, message.
     error = Signal(object, str, str)
 
@@ -79,8 +87,18 @@ class Listener(QObject):
         self._job: int | None = None
         self._key: CacheKey | None = None
         self._chunks: list[Any] = []
+        self._held: list[Any] = []  # synthesized, not yet sent to the speakers
+        self._started = False
         self._asked_at = 0.0
+        self.pace = SynthesisPace()
+        self._speed = 1.0
+        self._sentences: list[int] = []  # the characters of each sentence of the request
+        self._done_chars = 0
+        self._made_at = 0.0  # when the latest chunk arrived
+        self._pacing = QTimer(self, interval=PACING_CHECK_MS)
+        self._pacing.timeout.connect(self._start_when_safe)
         worker.chunk_ready.connect(self._on_chunk)
+        worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         player.stopped.connect(self._on_player_stopped)
@@ -131,7 +149,9 @@ class Listener(QObject):
                 self._player.end_of_input()
                 self.first_audio.emit(time.perf_counter() - self._asked_at)
             return
-        self._chunks = []
+        self._chunks, self._held, self._started = [], [], False
+        self._speed, self._done_chars, self._made_at = float(speed), 0, self._asked_at
+        self._sentences = [len(s) for s in split_sentences(text[start_at:])][:sentences]
         request = Speak(text, voice, speed, direction, start_at, sentences)
         self._job = self._worker.submit(request)
         self._set_state(what)
@@ -142,6 +162,8 @@ class Listener(QObject):
 
     def _silence(self) -> None:
         job, self._job = self._job, None  # cleared first: cancelling reports back synchronously
+        self._pacing.stop()
+        self._held = []
         if job is not None:
             self._worker.cancel(job)
         self._player.stop()
@@ -162,12 +184,59 @@ class Listener(QObject):
     def _on_chunk(self, job: int, chunk: object) -> None:
         if job != self._job:
             return
-        if not self._chunks:
-            if not self._start_player():
-                return
-            self.first_audio.emit(time.perf_counter() - self._asked_at)
         self._chunks.append(chunk)
-        self._player.feed(chunk.audio)  # type: ignore[attr-defined]
+        if self._started:
+            self._hear(chunk)
+        else:
+            self._held.append(chunk)
+
+    @Slot(int, object)
+    def _on_progress(self, job: int, progress: object) -> None:
+        """Learn this machine's pace from the chunk just made, then start if that is now safe."""
+        if job != self._job or not isinstance(progress, SpeakProgress) or not self._chunks:
+            return
+        self._made_at = time.perf_counter()
+        self._done_chars = progress.done_chars
+        chunk = self._chunks[-1]
+        if progress.made_by_model:  # a sentence from the engine's cache says nothing of the pace
+            self.pace.observe(
+                progress.chunk_chars, progress.chunk_seconds, chunk.duration, self._speed
+            )
+        if not self._started:
+            self._start_when_safe()
+
+    @Slot()
+    def _start_when_safe(self) -> None:
+        """Start the sound once the pace says it will not stall; else say how long it expects."""
+        if self._started or self._job is None or not self._held:
+            return
+        wait = self.pace.wait_before_start(
+            sum(c.duration for c in self._held),
+            time.perf_counter() - self._made_at,
+            remaining_pieces(self._sentences, self._done_chars),
+            self._speed,
+        )
+        if wait > 0:
+            self.preparing.emit(wait)
+            if not self._pacing.isActive():
+                self._pacing.start()
+            return
+        self._start_held()
+
+    def _start_held(self) -> bool:
+        """Send what was held back to the speakers; later chunks follow as they come."""
+        self._pacing.stop()
+        if not self._start_player():
+            return False
+        self._started = True
+        self.first_audio.emit(time.perf_counter() - self._asked_at)
+        held, self._held = self._held, []
+        for chunk in held:
+            self._hear(chunk)
+        return True
+
+    def _hear(self, chunk: Any) -> None:
+        self._player.feed(chunk.audio)
         self.chunk_heard.emit(chunk)
 
     @Slot(int, object)
@@ -177,6 +246,8 @@ class Listener(QObject):
         self._job = None
         if self._key is not None:
             self._cache.put(self._key, self._chunks)
+        if not self._started and not self._start_held():
+            return
         self._player.end_of_input()
 
     @Slot(int, str, str)
@@ -184,6 +255,8 @@ class Listener(QObject):
         if job != self._job:
             return
         self._job = None
+        self._pacing.stop()
+        self._held = []
         what = self._current
         self._player.stop()
         self._set_state(None)

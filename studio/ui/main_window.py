@@ -263,6 +263,9 @@ class MainWindow(QMainWindow):
         self.listener.first_audio.connect(
             lambda s: log.info("First audio %.2f s after the request", s)
         )
+        self.listener.preparing.connect(  # refreshed while it waits; gone soon after it plays
+            lambda s: self.status.note(f"Preparing… {s:.1f} s", "busy", 300)
+        )
         self.direction.changed.connect(self._direction_changed)
         self.lexicon_panel.listen_requested.connect(self.audition)
         self.lexicon_panel.error.connect(lambda text: self.status.note(text, "error", 12000))

@@ -49,6 +49,8 @@ class ChunkBuffer:
         self._closed = False
         self.queued_frames = 0
         self.played_frames = 0
+        #: Frames of silence played mid-sound because the next audio had not arrived: a stall.
+        self.underrun_frames = 0
 
     def push(self, audio: np.ndarray) -> None:
         data = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
@@ -74,6 +76,8 @@ class ChunkBuffer:
                 if self._offset == len(head):
                     self._chunks.popleft()
                     self._offset = 0
+            if filled < len(out) and self.played_frames and not self._closed:
+                self.underrun_frames += len(out) - filled
             self.played_frames += filled
             out[filled:] = 0.0
             return self._closed and not self._chunks
@@ -94,6 +98,8 @@ class Player(QObject):
         self._rate = SOURCE_RATE
         self._needs_rescan = False
         self._serial = 0  # which stream is current; a finished stream's late news is ignored
+        #: Seconds the last sound stalled (silence mid-sound while waiting for audio).
+        self.last_stall_seconds = 0.0
         self._stream_finished.connect(self._on_stream_finished)
 
     @property
@@ -190,6 +196,8 @@ class Player(QObject):
             self._finish(completed=True)
 
     def _finish(self, completed: bool) -> None:
+        if self._buffer is not None:
+            self.last_stall_seconds = self._buffer.underrun_frames / self._rate
         stream, self._stream, self._buffer = self._stream, None, None
         if stream is not None:
             try:

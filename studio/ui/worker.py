@@ -111,10 +111,15 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class SpeakProgress:
-    """How much of a Speak's text has been voiced so far."""
+    """How much of a Speak's text has been voiced so far, and what its latest chunk cost: its
+    characters and the seconds spent making it (studio.pacing learns the machine's pace), and
+    whether the model made it (False when it came from the engine's sentence cache)."""
 
     done_chars: int
     total_chars: int
+    chunk_chars: int = 0
+    chunk_seconds: float = 0.0
+    made_by_model: bool = True
 
 
 Request = LoadModel | Speak | Export
@@ -294,11 +299,19 @@ class EngineWorker(QObject):
             request.start_at,
             request.sentences,
         )
+        cache = getattr(engine, "sentence_cache", None)  # a remote engine has none
+        made = cache.misses if cache is not None else 0
+        made_since = time.perf_counter()
         for chunk in _until_cancelled(job, chunks):
+            spent = time.perf_counter() - made_since
             done = min(total, done + len(chunk.text) + 1)
             seconds += chunk.duration
+            by_model = cache is None or cache.misses > made
+            made = cache.misses if cache is not None else 0
             self.chunk_ready.emit(job.id, chunk)
-            self.progress.emit(job.id, SpeakProgress(done, total))
+            progress = SpeakProgress(done, total, len(chunk.text), spent, by_model)
+            self.progress.emit(job.id, progress)
+            made_since = time.perf_counter()
         return seconds
 
     def _export(self, job: _Job, engine: SpeechEngine, request: Export) -> list[Any]:

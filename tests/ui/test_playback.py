@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.ui.playback import SOURCE_RATE, Player
+from studio.ui.playback import SOURCE_RATE, ChunkBuffer, Player
 from tests.ui.conftest import PulseServer
 
 
@@ -49,3 +49,17 @@ def test_stopping_early_reports_once_and_a_new_sound_can_follow(
     assert stopped.args == [True]
     qtbot.wait(300)  # a late callback from the aborted stream must not report again
     assert reports == [False, True]
+
+
+def test_the_buffer_counts_silence_mid_sound_as_a_stall_but_not_before_or_at_the_end() -> None:
+    buffer = ChunkBuffer()
+    out = np.empty(100, dtype=np.float32)
+    buffer.read_into(out)  # nothing fed yet: the sound has not begun
+    buffer.push(np.ones(150, dtype=np.float32))
+    buffer.read_into(out)
+    buffer.read_into(out)  # 50 frames of sound, then 50 of waiting for the next chunk
+    assert buffer.underrun_frames == 50
+    buffer.push(np.ones(30, dtype=np.float32))
+    buffer.close()
+    assert buffer.read_into(out)  # the end: the rest is silence after the sound, not a stall
+    assert buffer.underrun_frames == 50

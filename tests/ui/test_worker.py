@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.engine.sentence_cache import SentenceCache
 from studio.errors import ErrorCode
 from studio.project import Project, Scene
 from studio.render import SceneProgress, ScenesChecked
@@ -167,3 +168,23 @@ def test_a_preview_preempts_an_export_between_two_sentences(
     [done] = events.of(export, "finished")
     assert [d.scene.title for d in done] == ["Part 1", "Part 2", "Part 3"]
     assert any(j == export for _, j in order[heard_at:])
+
+
+def test_a_preview_again_or_after_an_edit_makes_only_the_new_sentence(
+    qtbot: Any, worker: EngineWorker, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Previews share the engine's sentence cache: each chunk's progress says whether the model
+    made it, so the Listener learns the machine's pace from made sentences only."""
+    monkeypatch.setattr(engine, "sentence_cache", SentenceCache())
+    events = Events(worker)
+    made = []
+    for text in (
+        "The lamp was lit at dusk. A dog barked twice.",
+        "The lamp was lit at dusk. A dog barked twice.",
+        "The lamp was lit at dusk. A cat slept on the wall.",
+    ):
+        job = worker.submit(Speak(text, "af_heart"))
+        qtbot.waitUntil(lambda job=job: events.ended(job), timeout=120_000)
+        assert events.of(job, "finished")
+        made.append([p.made_by_model for p in events.of(job, "progress")])
+    assert made == [[True, True], [False, False], [False, True]]
