@@ -162,8 +162,9 @@ class LocalVoicer:
         return synthesize_scene(self.engine, job.text, job.voice, job.speed, job.direction)
 
 
-#: Failures that are not the scene's own: every later scene would fail the same way.
-_STOPS_THE_RENDER = (ErrorCode.IO_ERROR, ErrorCode.CANCELLED)
+#: Failures that are not the scene's own: every later scene would fail the same way (a full
+#: disk, a cancel, a server or service that has gone away). A damaged voice file is the scene's.
+_STOPS_THE_RENDER = (ErrorCode.IO_ERROR, ErrorCode.CANCELLED, ErrorCode.SERVICE_ERROR)
 
 
 @dataclass

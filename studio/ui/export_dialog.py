@@ -54,6 +54,7 @@ _WIDEST_STATUSES = ("Unchanged · 999.9 s", "Rendering 100 %", "Not exported", "
 _SCENE_COLUMN_MIN = 200
 _COLUMNS = ("#", "Scene", "Status", "Loudness", "Peak", "File")
 _STATUS_COLUMN, _LOUDNESS_COLUMN, _PEAK_COLUMN, _FILE_COLUMN = 2, 3, 4, 5
+_NBSP = "\u00a0"
 
 
 class ExportDialog(QDialog):
@@ -286,10 +287,9 @@ class ExportDialog(QDialog):
             loudness = f"{m.integrated_lufs:.1f} LUFS"
             if self._preset == "acx":
                 loudness += f" · RMS {m.rms_dbfs:.1f} dB"
-            self._set_cells(
-                row,
-                [(_LOUDNESS_COLUMN, loudness), (_PEAK_COLUMN, f"{m.true_peak_dbtp:.1f} dBTP")],
-            )
+            peak = f"{m.true_peak_dbtp:.1f} dBTP"
+            unbroken = [loudness.replace(" ", _NBSP), peak.replace(" ", _NBSP)]  # a figure per line
+            self._set_cells(row, list(zip((_LOUDNESS_COLUMN, _PEAK_COLUMN), unbroken, strict=True)))
         self.overall.setValue(len(self._finished_rows) * 100)
 
     @Slot(int, object)

@@ -254,11 +254,11 @@ class SceneEditor(QWidget):
         """The length, and whether the scene is voiced in several requests (a long chapter is
         fine: the studio renders it in pieces of up to 5,000 characters)."""
         used = len(self.text.toPlainText().strip())
+        over = used > MAX_TEXT_CHARS
         self.count.setText(
             f"{used:,} characters"
-            + (
-                f" — long scene, voiced in parts of up to {MAX_TEXT_CHARS:,}"
-                if used > MAX_TEXT_CHARS
-                else ""
-            )
+            + (f" — long scene, voiced in parts of up to {MAX_TEXT_CHARS:,}" if over else "")
         )
+        self.count.setProperty("over", over)
+        # a long scene is fine, but one split at its paragraphs is easier to direct and preview
+        self.split_button.setVisible(over and self.split_button.defaultAction() is not None)

@@ -46,7 +46,8 @@ def test_export_settings_are_chosen_remembered_and_measured(
     qtbot.waitUntil(lambda: dialog.outcome != "", timeout=300_000)
     assert dialog.outcome == "finished", dialog.message.text()
 
-    loudness, peak = dialog.table.item(0, 3).text(), dialog.table.item(0, 4).text()
+    cells = (dialog.table.item(0, 3).text(), dialog.table.item(0, 4).text())
+    loudness, peak = (cell.replace("\u00a0", " ") for cell in cells)  # kept on one line
     assert loudness.endswith(" dB") and " LUFS · RMS " in loudness
     rms = float(loudness.split("RMS ")[1].split()[0])
     assert -23 <= rms <= -18
