@@ -13,36 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 from studio.direction.grammar import parse, speaker_at
 from studio.direction.plan import Direction
 from studio.engine.core import AudioChunk, WordTiming
+from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
 from studio.text import MAX_TEXT_CHARS, has_words, nothing_to_voice, split_in_two, split_sentences
 from studio.voices import parse_voice
-
-
-class Synthesizer(Protocol):
-    """What a long scene needs of the engine (studio.engine.speaker.SpeechEngine has it)."""
-
-    def check(
-        self,
-        text: str,
-        voice: str = ...,
-        speed: float = ...,
-        direction: Direction | None = ...,
-    ) -> None: ...
-
-    def synthesize(
-        self,
-        text: str,
-        voice: str = ...,
-        speed: float = ...,
-        direction: Direction | None = ...,
-        start_at: int = ...,
-        sentences: int | None = ...,
-    ) -> Iterator[AudioChunk]: ...
 
 
 @dataclass(frozen=True)
@@ -113,7 +91,7 @@ def _sentences_within(
 
 
 def check_scene(
-    engine: Synthesizer,
+    engine: SpeechEngine,
     text: str,
     voice: str,
     speed: float,
@@ -126,7 +104,7 @@ def check_scene(
 
 
 def synthesize_scene(
-    engine: Synthesizer,
+    engine: SpeechEngine,
     text: str,
     voice: str,
     speed: float,
@@ -184,7 +162,7 @@ def _speaker_prefix(text: str, start: int, names: tuple[str, ...]) -> str:
 
 
 def _chain(
-    engine: Synthesizer,
+    engine: SpeechEngine,
     text: str,
     pieces: list[Piece],
     voice: str,
