@@ -46,6 +46,14 @@ def engine(model_dir: Path) -> Any:
     return engine
 
 
+@pytest.fixture(autouse=True)
+def fresh_sentence_cache(request: pytest.FixtureRequest) -> None:
+    """Each test starts with the session engine's sentence cache empty, so that what it hears is
+    made by the model unless the test itself heard it before: no test depends on the order."""
+    if "engine" in request.fixturenames:
+        request.getfixturevalue("engine").sentence_cache.clear()
+
+
 @pytest.fixture(scope="session")
 def transcribe() -> Callable[[Path], str]:
     return _asr_module().transcribe
