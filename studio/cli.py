@@ -256,7 +256,7 @@ def render(
     settings = project.export.with_overrides(
         preset=preset, captions=captions, join=join, m4b=m4b, format=fmt, bitrate=bitrate
     )
-    lock = _lock(project_dir, "narration-studio render")
+    lock = lock_project(project_dir, "narration-studio render")
     ctx.call_on_close(lock.release)
     console = _console()
     voicer = None
@@ -443,7 +443,7 @@ def revert(project_dir: Path, snapshot: str) -> None:
     from studio import snapshots as kept_versions
 
     chosen = kept_versions.find_snapshot(project_dir, snapshot)
-    with _lock(project_dir, "narration-studio revert"):
+    with lock_project(project_dir, "narration-studio revert"):
         replaced = kept_versions.revert(project_dir, chosen)
     click.echo(f"{project_dir} is back to {chosen.label}.")
     if replaced is not None:
@@ -460,10 +460,14 @@ def _scene_count(path: Path) -> str:
     return "1 scene" if count == 1 else f"{count} scenes"
 
 
-def _lock(project_dir: Path, app: str) -> Any:
-    """Lock the project for this command, or fail with who holds it and what to do."""
+def lock_project(project_dir: Path, app: str) -> Any:
+    """Lock the project for this command, or fail with who holds it and what to do (or with
+    PROJECT_NOT_FOUND when there is no project to lock)."""
+    from studio.project import PROJECT_FILE, Project
     from studio.project_lock import STUDIO, ProjectLock, ProjectLocked
 
+    if not (project_dir / PROJECT_FILE).is_file():
+        Project.load(project_dir)  # says what is missing, as every command does
     try:
         return ProjectLock.acquire(project_dir, app)
     except ProjectLocked as exc:

@@ -9,7 +9,8 @@
     narration-studio cast list PROJECT
 
 Every change checks everything first and saves the project once, atomically: a refused entry,
-file or voice changes nothing.
+file or voice changes nothing. A change takes the project's lock, as ``render`` does, so it is
+refused while the studio has the project open (the studio would write over it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import click
 
-from studio.cli import make_engine, reports_errors
+from studio.cli import lock_project, make_engine, reports_errors
 from studio.errors import ErrorCode, StudioError
 
 _PROJECT = click.Path(file_okay=False, path_type=Path)
@@ -78,12 +79,13 @@ def lexicon_add(
             "Give exactly one of --say TEXT and --ipa PHONEMES.",
             "For example: narration-studio lexicon add FILM Worcester --say wuster",
         )
-    project = Project.load(project_dir)
-    language = language_of_voice(parse_voice(project.default_voice).lang)
-    entry = LexiconEntry(word, say_text, ipa, case_sensitive, language)
-    symbols = make_engine(**ctx.obj).phoneme_symbols() if ipa is not None else None
-    replaced = project.lexicon.add_checked([entry], symbols)
-    project.save()
+    with lock_project(project_dir, "narration-studio lexicon add"):
+        project = Project.load(project_dir)
+        language = language_of_voice(parse_voice(project.default_voice).lang)
+        entry = LexiconEntry(word, say_text, ipa, case_sensitive, language)
+        symbols = make_engine(**ctx.obj).phoneme_symbols() if ipa is not None else None
+        replaced = project.lexicon.add_checked([entry], symbols)
+        project.save()
     verb = "Replaced" if replaced else "Added"
     click.echo(f"{verb} {_describe(entry)}")
 
@@ -111,16 +113,17 @@ def lexicon_remove(project_dir: Path, word: str) -> None:
     from studio.errors import did_you_mean
     from studio.project import Project
 
-    project = Project.load(project_dir)
-    removed = project.lexicon.remove(word)
-    if not removed:
-        words = [e.word for e in project.lexicon]
-        raise StudioError(
-            ErrorCode.INVALID_INPUT,
-            f"'{word}' is not in the lexicon.{did_you_mean(word, words)}",
-            "See the entries with: narration-studio lexicon list PROJECT",
-        )
-    project.save()
+    with lock_project(project_dir, "narration-studio lexicon remove"):
+        project = Project.load(project_dir)
+        removed = project.lexicon.remove(word)
+        if not removed:
+            words = [e.word for e in project.lexicon]
+            raise StudioError(
+                ErrorCode.INVALID_INPUT,
+                f"'{word}' is not in the lexicon.{did_you_mean(word, words)}",
+                "See the entries with: narration-studio lexicon list PROJECT",
+            )
+        project.save()
     for entry in removed:
         click.echo(f"Removed {_describe(entry)}")
 
@@ -135,11 +138,12 @@ def lexicon_import(ctx: click.Context, project_dir: Path, pls_file: Path) -> Non
     from studio.direction.pls import read_pls
     from studio.project import Project
 
-    project = Project.load(project_dir)
-    entries = read_pls(pls_file)
-    symbols = make_engine(**ctx.obj).phoneme_symbols() if any(e.ipa for e in entries) else None
-    replaced = project.lexicon.add_checked(entries, symbols)
-    project.save()
+    with lock_project(project_dir, "narration-studio lexicon import"):
+        project = Project.load(project_dir)
+        entries = read_pls(pls_file)
+        symbols = make_engine(**ctx.obj).phoneme_symbols() if any(e.ipa for e in entries) else None
+        replaced = project.lexicon.add_checked(entries, symbols)
+        project.save()
     click.echo(
         f"Imported {len(entries)} entries from {pls_file} ({len(replaced)} replaced existing ones)."
     )
@@ -180,9 +184,10 @@ def cast_set(project_dir: Path, name: str, voice: str) -> None:
     """Voice NAME's lines with VOICE (a voice id, profile or blend)."""
     from studio.project import Project
 
-    project = Project.load(project_dir)
-    project.cast.set(name, voice)
-    project.save()
+    with lock_project(project_dir, "narration-studio cast set"):
+        project = Project.load(project_dir)
+        project.cast.set(name, voice)
+        project.save()
     clean = project.cast.name_of(name)
     click.echo(f"{clean}: {project.cast.members[clean or name]}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from studio.errors import EXIT_CODES, ErrorCode
-from studio.project import Project, Scene
+from studio.project import PROJECT_FILE, Project, Scene
 from studio.project_lock import LOCK_FILE, STUDIO, ProjectLock, ProjectLocked, read_owner
 from tests.conftest import run_cli
 
@@ -92,12 +92,20 @@ def test_a_lock_held_on_another_host_is_respected_and_says_how_to_clear_it(folde
     assert str(folder / LOCK_FILE) in caught.value.hint
 
 
-def test_the_cli_refuses_to_render_or_revert_a_project_open_in_the_studio(
+def test_the_cli_refuses_to_change_a_project_open_in_the_studio(
     folder: Path, cli_env: dict[str, str]
 ) -> None:
+    changes = (
+        ["render", str(folder)],
+        ["revert", str(folder), "1"],
+        ["lexicon", "add", str(folder), "Nguyen", "--say", "win"],
+        ["lexicon", "remove", str(folder), "Nguyen"],
+        ["cast", "set", str(folder), "ANNA", "af_bella"],
+    )
     with ProjectLock.acquire(folder, STUDIO):  # as the studio holds it (a live process: ours)
-        for args in (["render", str(folder)], ["revert", str(folder), "1"]):
-            Project.load(folder).save()  # something to revert to
+        Project.load(folder).save()  # something to revert to
+        before = (folder / PROJECT_FILE).read_bytes()
+        for args in changes:
             result = run_cli(args, cli_env)
             assert result.returncode == EXIT_CODES[ErrorCode.PROJECT_LOCKED], result.stderr
             said = " ".join(result.stderr.split())
@@ -105,3 +113,4 @@ def test_the_cli_refuses_to_render_or_revert_a_project_open_in_the_studio(
             assert "Close the project in the studio first" in said
             assert "Traceback" not in said
     assert not (folder / "audio").exists()
+    assert (folder / PROJECT_FILE).read_bytes() == before  # nothing was written over
