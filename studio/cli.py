@@ -92,9 +92,10 @@ _SERVER_KEY = "narration_studio.server"
 )
 @click.option(
     "--backend",
-    type=click.Choice(["torch", "onnx"], case_sensitive=False),
+    type=click.Choice(["auto", "torch", "onnx"], case_sensitive=False),
     envvar="NARRATION_STUDIO_BACKEND",
-    help="How to run the model: torch (default) or onnx (onnxruntime, Kokoro's ONNX export).",
+    help="How to run the model: auto (default: the faster of the two on this machine), torch, "
+    "or onnx (onnxruntime, Kokoro's int8 ONNX export).",
 )
 @click.option(
     "--onnx-model",

@@ -27,7 +27,7 @@ class Settings:
     model_dir: str | None = None
     recent_projects: list[str] = field(default_factory=list)
     device: str | None = None
-    backend: str | None = None  # "torch" (default) or "onnx"
+    backend: str | None = None  # "auto" (default), "torch" or "onnx"
     onnx_model: str | None = None  # an explicit .onnx file for the onnx backend
     precision: str | None = None  # the torch backend on the CPU: "auto" (default), "fp32", "bf16"
     server: str | None = None  # an HTTP TTS server (http://host:11435) to speak with, or None

@@ -60,6 +60,7 @@ class _BrokenBackend:
     name = "broken"
     device = "cpu"
     gives_durations = False
+    chosen_because = "a test"
 
     def load(self) -> None:
         raise OSError("libtorch_cpu.so: cannot open shared object file")

@@ -1,10 +1,13 @@
-"""Choosing how Kokoro runs: PyTorch (the default) or onnxruntime (smaller, cheaper on the CPU)."""
+"""Choosing how Kokoro runs: PyTorch or onnxruntime, or ``auto`` (the default), the faster of the
+two on this machine (studio.engine.auto)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
+from studio.engine.auto import choose_backend, onnx_export_of, this_machine
 from studio.engine.core import Backend
 from studio.engine.onnx_backend import OnnxBackend
 from studio.engine.precision import PRECISIONS
@@ -12,8 +15,10 @@ from studio.engine.source import ModelSource
 from studio.engine.torch_backend import TorchBackend
 from studio.errors import ErrorCode, StudioError
 
-BACKENDS = ("torch", "onnx")
-DEFAULT_BACKEND = "torch"
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "torch", "onnx")
+DEFAULT_BACKEND = "auto"
 BACKEND_ENV = "NARRATION_STUDIO_BACKEND"
 PRECISION_ENV = "NARRATION_STUDIO_PRECISION"
 
@@ -29,6 +34,12 @@ def make_backend(
     ``device`` a torch device ("cpu", "cuda") overriding the automatic choice, ``precision``
     the torch backend's arithmetic on the CPU ("auto", "fp32", "bf16")."""
     chosen = (name or DEFAULT_BACKEND).strip().lower()
+    path = Path(onnx_model).expanduser().resolve() if onnx_model else None
+    reason = "chosen in the settings or on the command line"
+    if chosen == "auto":
+        choice = choose_backend(this_machine(device), onnx_export_of(source, path))
+        log.info("Backend auto: %s, because %s", choice.name, choice.reason)
+        chosen, reason = choice.name, choice.reason
     if chosen == "torch":
         wanted = (precision or "auto").strip().lower()
         if wanted not in PRECISIONS:
@@ -38,10 +49,9 @@ def make_backend(
                 f"Choose one of: {', '.join(PRECISIONS)} (the setting 'precision', --precision "
                 f"or ${PRECISION_ENV}).",
             )
-        return TorchBackend(source, device=device, precision=wanted)
+        return TorchBackend(source, device=device, precision=wanted, chosen_because=reason)
     if chosen == "onnx":
-        path = Path(onnx_model).expanduser().resolve() if onnx_model else None
-        return OnnxBackend(source, path)
+        return OnnxBackend(source, path, chosen_because=reason)
     raise StudioError(
         ErrorCode.INVALID_INPUT,
         f"Unknown backend '{name}'.",

@@ -53,6 +53,7 @@ class Backend(Protocol):
     name: str
     device: str
     gives_durations: bool
+    chosen_because: str  # why this backend runs: the setting, or auto's reason
 
     def weights_file(self) -> Path:
         """The model file it runs; found without loading it (the render cache keys on it)."""
@@ -180,11 +181,12 @@ class Engine:
             self._loaded = True
             self.load_seconds = time.perf_counter() - started
             log.info(
-                "Model loaded from %s with the %s backend on %s in %.2f s",
+                "Model loaded from %s with the %s backend on %s in %.2f s (%s)",
                 self.source.description,
                 self.backend.name,
                 self.device,
                 self.load_seconds,
+                self.backend.chosen_because,
             )
             return self.load_seconds
 

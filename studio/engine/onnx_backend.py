@@ -22,9 +22,15 @@ from studio.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
 
-INPUTS = {"tokens", "style", "speed"}
+#: The two namings of Kokoro's export: kokoro-onnx's release files, and onnx-community's on the
+#: hub (the same graph): (phoneme ids input, audio output).
+_NAMINGS = {"tokens": "audio", "input_ids": "waveform"}
+_OTHER_INPUTS = {"style", "speed"}
 _INT64 = 7  # onnx.TensorProto.INT64
-_NOT_KOKORO_HINT = "Use Kokoro-82M v1.0's ONNX export (kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx)."
+_NOT_KOKORO_HINT = (
+    "Use Kokoro-82M v1.0's ONNX export (kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx, or "
+    "onnx/model_quantized.onnx of onnx-community/Kokoro-82M-v1.0-ONNX)."
+)
 
 
 class OnnxBackend:
@@ -38,13 +44,16 @@ class OnnxBackend:
         source: ModelSource,
         model_path: Path | None = None,
         cache_dir: Path | None = None,
+        chosen_because: str = "",
     ) -> None:
         self._source = source
+        self.chosen_because = chosen_because
         self._model_path = model_path
         self._cache_dir = cache_dir
         self._session: Any = None
         self._vocab: dict[str, int] = {}
         self._durations_output: str | None = None
+        self._ids_input, self._audio_output = "tokens", "audio"
         self.gives_durations = False
 
     def weights_file(self) -> Path:
@@ -80,7 +89,8 @@ class OnnxBackend:
             ) from exc
         inputs = {i.name for i in session.get_inputs()}
         outputs = {o.name: o.type for o in session.get_outputs()}
-        if inputs != INPUTS or "audio" not in outputs:
+        ids = next((name for name in _NAMINGS if inputs == {name, *_OTHER_INPUTS}), None)
+        if ids is None or _NAMINGS[ids] not in outputs:
             raise StudioError(
                 ErrorCode.MODEL_NOT_FOUND,
                 f"{model.name} is not a Kokoro ONNX export: its inputs are {sorted(inputs)} "
@@ -89,6 +99,7 @@ class OnnxBackend:
             )
         extra = [name for name, kind in outputs.items() if kind == "tensor(int64)"]
         self._session = session
+        self._ids_input, self._audio_output = ids, _NAMINGS[ids]
         self._durations_output = extra[0] if extra else None
         self.gives_durations = self._durations_output is not None
 
@@ -109,11 +120,13 @@ class OnnxBackend:
         """24 kHz float32 audio for ``phonemes``, and the predicted frames per phoneme if known."""
         ids = [self._vocab[p] for p in phonemes if p in self._vocab]
         tokens = np.array([[0, *ids, 0]], dtype=np.int64)
-        outputs = ["audio"] + ([self._durations_output] if self._durations_output else [])
+        outputs = [self._audio_output]
+        if self._durations_output:
+            outputs.append(self._durations_output)
         results = self._session.run(
             outputs,
             {
-                "tokens": tokens,
+                self._ids_input: tokens,
                 "style": np.asarray(style, dtype=np.float32).reshape(1, -1),
                 "speed": np.array([speed], dtype=np.float32),
             },
@@ -199,6 +212,6 @@ def _import_onnxruntime() -> Any:
         raise StudioError(
             ErrorCode.NOT_INSTALLED,
             "onnxruntime is not installed, so the ONNX backend cannot run.",
-            "Install it with: pip install 'narration-studio[onnx]'  (or use --backend torch)",
+            "Reinstall Narration Studio (pip install onnxruntime), or use --backend torch.",
         ) from exc
     return onnxruntime

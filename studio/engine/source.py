@@ -21,6 +21,9 @@ HUB_REPO_ID = "hexgrad/Kokoro-82M"
 WEIGHTS_NAME = "kokoro-v1_0.pth"
 #: Kokoro's ONNX exports, the one looked for first: fp32 (as the weights are), then int8.
 ONNX_NAMES = ("kokoro-v1.0.onnx", "kokoro-v1.0.int8.onnx")
+#: Where a model from the hub takes its ONNX export: the int8 one (dynamic quantization, 92 MB).
+ONNX_HUB_REPO = "onnx-community/Kokoro-82M-v1.0-ONNX"
+ONNX_HUB_FILE = "onnx/model_quantized.onnx"
 MODEL_DIR_ENV = "NARRATION_STUDIO_MODEL_DIR"
 ONNX_MODEL_ENV = "NARRATION_STUDIO_ONNX_MODEL"
 
@@ -28,6 +31,10 @@ _ONNX_HINT = (
     f"Put {ONNX_NAMES[1]} (or the fp32 {ONNX_NAMES[0]}) from the kokoro-onnx releases into the "
     f"model folder, or give its path with --onnx-model or ${ONNX_MODEL_ENV}; "
     "or use the torch backend."
+)
+_ONNX_DOWNLOAD_HINT = (
+    "Or run the torch backend, which needs no ONNX export (the setting 'backend', --backend "
+    "torch or $NARRATION_STUDIO_BACKEND)."
 )
 _LOCAL_HINT = (
     f"Choose a folder holding config.json, {WEIGHTS_NAME} and voices/ "
@@ -71,15 +78,22 @@ class LocalModelSource:
 
     def onnx_path(self) -> Path:
         """The ONNX export in the folder (for the ONNX backend)."""
-        for name in ONNX_NAMES:
-            path = self.folder / name
-            if path.is_file() and path.stat().st_size > 0:
-                return path
+        found = self.find_onnx()
+        if found is not None:
+            return found
         raise StudioError(
             ErrorCode.MODEL_NOT_FOUND,
             f"No ONNX model ({' or '.join(ONNX_NAMES)}) in {self.folder}.",
             _ONNX_HINT,
         )
+
+    def find_onnx(self) -> Path | None:
+        """The folder's ONNX export, fp32 first, or None."""
+        for name in ONNX_NAMES:
+            path = self.folder / name
+            if path.is_file() and path.stat().st_size > 0:
+                return path
+        return None
 
     def _existing(self, path: Path) -> Path:
         if not self.folder.is_dir():
@@ -117,14 +131,13 @@ class HubModelSource:
         return self._download(f"voices/{voice_id}.pt")
 
     def onnx_path(self) -> Path:
-        raise StudioError(
-            ErrorCode.MODEL_NOT_FOUND,
-            f"{self.repo_id} on the hub has no ONNX export in the layout the studio reads.",
-            _ONNX_HINT,
-        )
+        """The int8 ONNX export, from its own repository (hexgrad's has none); the config and
+        voices still come from this one."""
+        return self._download(ONNX_HUB_FILE, ONNX_HUB_REPO)
 
     @functools.cache  # noqa: B019 - one source per app; saves a hub round trip per call
-    def _download(self, filename: str) -> Path:
+    def _download(self, filename: str, repo_id: str | None = None) -> Path:
+        repo_id = repo_id or self.repo_id
         try:
             from huggingface_hub import hf_hub_download
         except ImportError as exc:
@@ -135,13 +148,13 @@ class HubModelSource:
             ) from exc
         use_app_handlers("huggingface_hub")  # its retry warnings, once each
         try:
-            return Path(hf_hub_download(repo_id=self.repo_id, filename=filename))
+            return Path(hf_hub_download(repo_id=repo_id, filename=filename))
         except Exception as exc:  # the hub raises many types: offline, 404, proxy, disk
             raise StudioError(
                 ErrorCode.MODEL_NOT_FOUND,
-                f"Could not download {filename} of {self.repo_id} ({type(exc).__name__}).",
+                f"Could not download {filename} of {repo_id} ({type(exc).__name__}).",
                 "Check the internet connection, or use a local model folder instead. "
-                + _LOCAL_HINT,
+                + (_ONNX_DOWNLOAD_HINT if repo_id == ONNX_HUB_REPO else _LOCAL_HINT),
             ) from exc
 
 

@@ -31,9 +31,14 @@ class TorchBackend:
     gives_durations = True
 
     def __init__(
-        self, source: ModelSource, device: str | None = None, precision: str = "auto"
+        self,
+        source: ModelSource,
+        device: str | None = None,
+        precision: str = "auto",
+        chosen_because: str = "",
     ) -> None:
         self._source = source
+        self.chosen_because = chosen_because
         self._requested_device = device
         self._requested_precision = precision
         self._model: Any = None

@@ -12,24 +12,34 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 
+from studio.engine.source import HUB_REPO_ID, ONNX_HUB_REPO
 from studio.errors import StudioError
 from studio.service.remote import is_server_failure, resolve_server, resolve_token
 from studio.settings import Settings
 from studio.ui.status import StatusPanel
-from studio.ui.worker import EngineWorker, LoadModel, ModelInfo
+from studio.ui.worker import BackendChosen, EngineWorker, LoadModel, ModelInfo
 
 log = logging.getLogger(__name__)
 
-#: The hub's Kokoro-82M weights and config, roughly: for "120 of ≈330 MB".
-HUB_DOWNLOAD_BYTES = 330_000_000
+#: What a first run downloads per backend, roughly, for "120 of ≈330 MB": the weights (torch's
+#: .pth, or the int8 ONNX export) with the config and a voice.
+HUB_DOWNLOAD_BYTES = {"torch": 330_000_000, "onnx": 95_000_000}
 POLL_MS = 500
 
 
-def hub_model_cache() -> Path:
-    """Where huggingface_hub keeps the downloaded model (its own rules: HF_HUB_CACHE, HF_HOME)."""
+def hub_model_folders() -> tuple[Path, ...]:
+    """Where huggingface_hub keeps the model (its own rules: HF_HUB_CACHE, HF_HOME): the weights,
+    config and voices in one repository's folder, the ONNX export in another's."""
     from huggingface_hub.constants import HF_HUB_CACHE
 
-    return Path(HF_HUB_CACHE) / "models--hexgrad--Kokoro-82M"
+    return tuple(
+        Path(HF_HUB_CACHE) / ("models--" + repo.replace("/", "--"))
+        for repo in (HUB_REPO_ID, ONNX_HUB_REPO)
+    )
+
+
+def folders_size(folders: tuple[Path, ...]) -> int:
+    return sum(folder_size(folder) for folder in folders)
 
 
 def folder_size(folder: Path) -> int:
@@ -47,10 +57,10 @@ class DownloadWatch(QObject):
     """Shows download progress by watching the hub's cache folder grow: the hub's own progress
     bars only write to a terminal."""
 
-    def __init__(self, status: StatusPanel, folder: Path, expected: int = HUB_DOWNLOAD_BYTES):
+    def __init__(self, status: StatusPanel, folders: tuple[Path, ...], expected: int):
         super().__init__(status)
-        self._status, self._folder, self._expected = status, folder, expected
-        self._start = folder_size(folder)
+        self._status, self._folders, self._expected = status, folders, expected
+        self._start = folders_size(folders)
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self.poll)
 
@@ -60,9 +70,13 @@ class DownloadWatch(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    def expect(self, expected: int) -> None:
+        """The download's size, once the backend (and so the files) is known."""
+        self._expected = expected
+
     def remove_partial_files(self) -> None:
-        """Delete the hub's half-downloaded files (``*.incomplete``) in the watched folder."""
-        for partial in self._folder.rglob("*.incomplete"):
+        """Delete the hub's half-downloaded files (``*.incomplete``) in the watched folders."""
+        for partial in (p for folder in self._folders for p in folder.rglob("*.incomplete")):
             try:
                 partial.unlink()
                 log.info("Removed the partial download %s", partial)
@@ -71,7 +85,7 @@ class DownloadWatch(QObject):
 
     @Slot()
     def poll(self) -> None:
-        arrived = folder_size(self._folder) - self._start
+        arrived = folders_size(self._folders) - self._start
         if arrived > 0:
             mb, of = arrived // 1_000_000, self._expected // 1_000_000
             self._status.busy(
@@ -104,6 +118,7 @@ class ModelLoader(QObject):
         self._watch: DownloadWatch | None = None
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
+        worker.progress.connect(self._on_progress)
 
     def server_of(self, option: str | None) -> str | None:
         """The server that --server, the environment or the setting chooses (None: the local
@@ -125,8 +140,10 @@ class ModelLoader(QObject):
         if model_dir:
             self._status.busy(f"Loading model… from {model_dir}")
         else:
-            self._status.busy("Loading model… (downloading it on first use, ≈330 MB)")
-            self._watch = DownloadWatch(self._status, hub_model_cache())
+            self._status.busy("Loading model… (downloading it on first use)")
+            self._watch = DownloadWatch(
+                self._status, hub_model_folders(), HUB_DOWNLOAD_BYTES["torch"]
+            )
             self._watch.start()
         self._status.detail.setText("")
         self.job = self._worker.submit(LoadModel(model_dir))
@@ -157,6 +174,15 @@ class ModelLoader(QObject):
             self._watch = None
 
     @Slot(int, object)
+    def _on_progress(self, job: int, event: object) -> None:
+        if job == self.job and isinstance(event, BackendChosen) and self._watch is not None:
+            expected = HUB_DOWNLOAD_BYTES.get(event.backend, HUB_DOWNLOAD_BYTES["torch"])
+            self._watch.expect(expected)
+            self._status.busy(
+                f"Loading model… (downloading it on first use, ≈{expected // 1_000_000} MB)"
+            )
+
+    @Slot(int, object)
     def _on_finished(self, job: int, info: object) -> None:
         if job != self.job or not isinstance(info, ModelInfo):
             return
@@ -168,9 +194,14 @@ class ModelLoader(QObject):
             self.ready.emit(info.seconds)
             return
         self._status.ready(f"Ready — model loaded in {info.seconds:.1f} s")
-        self._status.detail.setText(f"Kokoro-82M · {info.device.upper()}")
-        self._status.detail.setToolTip(f"Model: {self.model_dir or 'hexgrad/Kokoro-82M (hub)'}")
-        log.info("Model ready on %s, cold start %.2f s", info.device, info.seconds)
+        self._status.detail.setText(f"Kokoro-82M · {info.device.upper()} · {info.backend}")
+        self._status.detail.setToolTip(
+            f"Model: {self.model_dir or 'hexgrad/Kokoro-82M (hub)'}\n"
+            f"Backend: {info.backend}, {info.chosen_because}"
+        )
+        log.info(
+            "Model ready on %s (%s), cold start %.2f s", info.device, info.backend, info.seconds
+        )
         self.ready.emit(info.seconds)
 
     @Slot(int, str, str)

@@ -107,6 +107,16 @@ class ModelInfo:
 
     seconds: float  # the cold start: loading and warming up
     device: str
+    backend: str = ""  # "torch bf16", "onnx"; empty for a server
+    chosen_because: str = ""
+
+
+@dataclass(frozen=True)
+class BackendChosen:
+    """A LoadModel job's progress before the (possibly downloading) load: which backend will
+    run, so that the status bar can say how much a first download brings."""
+
+    backend: str
 
 
 @dataclass(frozen=True)
@@ -245,17 +255,20 @@ class EngineWorker(QObject):
     def _run(self, job: _Job) -> Any:
         request = job.request
         if isinstance(request, LoadModel):
-            return self._load(request)
+            return self._load(job, request)
         engine = self._require_engine()
         if isinstance(request, Speak):
             return self._speak(job, engine, request)
         return self._export(job, engine, request)
 
-    def _load(self, request: LoadModel) -> ModelInfo:
+    def _load(self, job: _Job, request: LoadModel) -> ModelInfo:
         self._engine, self._load_error = None, None
         started = time.perf_counter()
         try:
             engine = self._make_engine(request)
+            backend = getattr(engine, "backend", None)  # a remote engine runs none here
+            if backend is not None:
+                self.progress.emit(job.id, BackendChosen(backend.name))
             engine.load()
             if request.warm_up and request.server is None:  # a server warms up its own model
                 for _chunk in engine.synthesize("Ready.", DEFAULT_VOICE):
@@ -264,7 +277,15 @@ class EngineWorker(QObject):
             self._load_error = exc
             raise
         self._engine = engine
-        return ModelInfo(time.perf_counter() - started, engine.device)
+        if backend is None:
+            return ModelInfo(time.perf_counter() - started, engine.device)
+        precision = getattr(backend, "precision", "")  # torch's, decided at load
+        return ModelInfo(
+            time.perf_counter() - started,
+            engine.device,
+            f"{backend.name} {precision}".strip(),
+            backend.chosen_because,
+        )
 
     def _make_engine(self, request: LoadModel) -> SpeechEngine:
         if request.server is None:

@@ -9,17 +9,24 @@ from studio.ui.model_loader import DownloadWatch, folder_size
 from studio.ui.status import StatusPanel
 
 
-def test_download_progress_follows_the_cache_folder(qtbot: Any, tmp_path: Path) -> None:
+def test_download_progress_follows_the_cache_folders(qtbot: Any, tmp_path: Path) -> None:
     status = StatusPanel()
     qtbot.addWidget(status)
-    (tmp_path / "blobs").mkdir()
-    (tmp_path / "blobs" / "old").write_bytes(b"\0" * 1_000_000)  # cached before: not counted
+    weights, export = tmp_path / "models--weights", tmp_path / "models--export"
+    (weights / "blobs").mkdir(parents=True)
+    (weights / "blobs" / "old").write_bytes(bytes(1_000_000))  # cached before: not counted
     status.busy("Loading model…")
-    watch = DownloadWatch(status, tmp_path, expected=10_000_000)
+    watch = DownloadWatch(status, (weights, export), expected=10_000_000)
     watch.start()
-    (tmp_path / "blobs" / "weights.incomplete").write_bytes(b"\0" * 4_000_000)
+    (weights / "blobs" / "config.incomplete").write_bytes(bytes(1_000_000))
+    (export / "blobs").mkdir(parents=True)  # the second repository appears during the download
+    (export / "blobs" / "weights.incomplete").write_bytes(bytes(3_000_000))
     qtbot.waitUntil(lambda: "4 of ≈10 MB" in status.text(), timeout=5000)
     assert status.state == "busy"
     assert (status.busy_bar.value(), status.busy_bar.maximum()) == (4_000_000, 10_000_000)
+    watch.expect(8_000_000)  # the backend, hence the files to download, became known
+    qtbot.waitUntil(lambda: "4 of ≈8 MB" in status.text(), timeout=5000)
     watch.stop()
-    assert folder_size(tmp_path) == 5_000_000
+    assert folder_size(weights) == 2_000_000
+    watch.remove_partial_files()
+    assert not list(tmp_path.rglob("*.incomplete"))

@@ -15,6 +15,7 @@ from studio.errors import ErrorCode
 from studio.project import Project, Scene
 from studio.render import SceneProgress, ScenesChecked
 from studio.ui.worker import (
+    BackendChosen,
     EngineThread,
     EngineWorker,
     Export,
@@ -71,7 +72,8 @@ def test_jobs_run_in_order_off_the_gui_thread(qtbot: Any, worker: EngineWorker) 
     speak = worker.submit(Speak("Hello there. This is the worker.", "af_heart"))
     qtbot.waitUntil(lambda: events.ended(speak), timeout=120_000)
 
-    assert [k for k, j, _ in events.log if j == load] == ["finished"]
+    assert [k for k, j, _ in events.log if j == load] == ["progress", "finished"]
+    assert events.of(load, "progress") == [BackendChosen("torch")]  # said before loading
     order = [(k, j) for k, j, _ in events.log]
     assert order.index(("finished", load)) < order.index(("chunk", speak))
     chunks = events.of(speak, "chunk")
@@ -137,9 +139,9 @@ def test_a_failed_model_load_explains_every_later_request(qtbot: Any, tmp_path: 
     qtbot.waitUntil(lambda: events.ended(speak), timeout=60_000)
     thread.stop()
 
-    [(code, message)] = events.of(load)
+    [(code, message)] = events.of(load, "failed")
     assert code == ErrorCode.MODEL_NOT_FOUND.value and "does not exist" in message
-    assert events.of(speak) == events.of(load)
+    assert events.of(speak) == events.of(load, "failed")
 
 
 def test_a_preview_preempts_an_export_between_two_sentences(

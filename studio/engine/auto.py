@@ -1,0 +1,148 @@
+"""The ``auto`` backend: the fastest way to run Kokoro on this machine, chosen by rules.
+
+The rules come from bench/ (README, "Which backend"), measured side by side in one run:
+
+1. An NVIDIA GPU that torch can use: torch on CUDA.
+2. A CPU with native bf16 (AVX512-BF16 or AMX) that oneDNN may use: torch under bf16 autocast,
+   the fastest on such CPUs (RTF 0.25 against 0.35 for the int8 ONNX export).
+3. Elsewhere (AVX2-only x86, most laptops, ARM): the int8 ONNX export under onnxruntime, faster
+   than torch in fp32 (0.36 against 0.43 here; 0.53 against 0.75 on an AVX2-only EPYC), with a
+   third of the memory and a 2-second cold start. It needs onnxruntime and the export: in the
+   model folder, given as a file, or downloaded from the hub (``onnx-community``) on first use.
+4. Without either: torch in fp32, with the reason logged.
+
+Rules rather than a measurement at start-up: measuring both backends would load both (seconds,
+and a gigabyte for torch) on every first run, to learn what the CPU's flags already say.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.engine.precision import cpu_has_native_bf16
+from studio.engine.source import (
+    ONNX_HUB_FILE,
+    ONNX_HUB_REPO,
+    HubModelSource,
+    LocalModelSource,
+    ModelSource,
+)
+
+#: oneDNN's instruction-set caps (``ONEDNN_MAX_CPU_ISA``) below the first one with bf16.
+_ISA_CAPS_WITHOUT_BF16 = {
+    "SSE41",
+    "AVX",
+    "AVX2",
+    "AVX2_VNNI",
+    "AVX2_VNNI_2",
+    "AVX512_CORE",
+    "AVX512_CORE_VNNI",
+}
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What the choice depends on, found once per engine."""
+
+    cuda: bool
+    native_bf16: bool
+    onnxruntime: bool
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """The backend ``auto`` chose, and why, in words for the log and the status bar."""
+
+    name: str
+    reason: str
+
+
+def choose_backend(machine: Machine, onnx_export: str | None) -> BackendChoice:
+    """The rules above. ``onnx_export`` says where the ONNX export would come from ("the model
+    folder", "the hub"), or is None when there is none to be had without breaking a promise
+    (a local model folder never touches the network)."""
+    if machine.cuda:
+        return BackendChoice("torch", "an NVIDIA GPU is available: torch on CUDA")
+    if machine.native_bf16:
+        return BackendChoice("torch", "this CPU computes bf16 natively: torch in bf16")
+    if not machine.onnxruntime:
+        return BackendChoice(
+            "torch",
+            "this CPU has no native bf16, and onnxruntime is not installed: torch in fp32 "
+            "(pip install onnxruntime onnx would make it faster)",
+        )
+    if onnx_export is None:
+        return BackendChoice(
+            "torch",
+            "this CPU has no native bf16, but the model folder has no ONNX export: torch in fp32 "
+            "(put kokoro-v1.0.int8.onnx into the folder for the faster int8 backend)",
+        )
+    return BackendChoice(
+        "onnx", f"this CPU has no native bf16: the int8 ONNX export from {onnx_export}"
+    )
+
+
+def this_machine(device: str | None = None) -> Machine:
+    """The facts for :func:`choose_backend`. ``device`` is the device setting: "cpu" rules out
+    CUDA without looking. Costs a few milliseconds, except on a machine with an NVIDIA driver,
+    where torch is imported to ask whether it can use the GPU."""
+    return Machine(
+        cuda=device != "cpu" and (device == "cuda" or _torch_sees_a_gpu()),
+        native_bf16=cpu_has_native_bf16() and not _onednn_capped_below_bf16(),
+        onnxruntime=importlib.util.find_spec("onnxruntime") is not None,
+    )
+
+
+def onnx_export_of(source: ModelSource, explicit: Path | None) -> str | None:
+    """Where the ONNX backend would take the export from without breaking the offline promise,
+    or None."""
+    if explicit is not None:
+        return str(explicit)
+    if isinstance(source, LocalModelSource):
+        found = source.find_onnx()
+        return f"the model folder ({found.name})" if found else None
+    if isinstance(source, HubModelSource):
+        if _cached_on_this_machine() or not _hub_offline():
+            return f"the hub ({ONNX_HUB_REPO})"
+        return None
+    return None
+
+
+def _torch_sees_a_gpu() -> bool:
+    if not _nvidia_driver_present() or importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def _nvidia_driver_present() -> bool:
+    """Whether an NVIDIA driver is installed: without one, torch cannot use CUDA, and importing
+    torch (4 s) to hear so would double the cold start."""
+    if sys.platform.startswith("linux"):
+        return Path("/proc/driver/nvidia/version").exists()
+    if sys.platform == "win32":
+        return shutil.which("nvidia-smi") is not None
+    return False  # macOS: no CUDA
+
+
+def _onednn_capped_below_bf16() -> bool:
+    """Whether oneDNN is told to stay below bf16 (``ONEDNN_MAX_CPU_ISA``, also how tests imitate
+    an AVX2-only CPU): then torch would run in fp32 however capable the CPU."""
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
+    return cap.strip().upper() in _ISA_CAPS_WITHOUT_BF16
+
+
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "on", "yes", "true"}
+
+
+def _cached_on_this_machine() -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(ONNX_HUB_REPO, ONNX_HUB_FILE), str)
