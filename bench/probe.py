@@ -85,6 +85,36 @@ class Baseline:
                 yield len(result.audio)
 
 
+class KokoroOnnxPackage:
+    """The kokoro-onnx package (not a dependency: ``pip install --no-deps kokoro-onnx``, since
+    its phonemizer pin clashes with misaki's fork of the same module) on the same int8 export,
+    with its own espeak G2P and sentence batching, as its users run it."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    def import_libraries(self) -> None:
+        import kokoro_onnx  # noqa: F401
+
+    def load(self) -> None:
+        import tempfile
+
+        import numpy as np
+        from kokoro_onnx import Kokoro
+
+        from studio.engine.voicepack import read_voice_pack
+
+        model_dir = Path(self.args.model_dir)
+        voices = Path(tempfile.mkdtemp(prefix="ns-bench-")) / "voices.npz"
+        pack = read_voice_pack(model_dir / "voices" / f"{self.args.voice}.pt")
+        np.savez(voices, **{self.args.voice: pack})
+        self.kokoro = Kokoro(str(self.args.onnx_model), str(voices))
+
+    def stream(self, text: str) -> Iterator[int]:
+        audio, _rate = self.kokoro.create(text, voice=self.args.voice)
+        yield len(audio)
+
+
 class StudioEngine:
     """The studio's Engine with the torch or the onnx backend (sentence-level streaming)."""
 
@@ -121,9 +151,11 @@ def _variant(args: argparse.Namespace) -> Any:
     config = args.config
     if config == "baseline":
         return Baseline(args)
-    if config in ("torch", "onnx"):
+    if config in ("auto", "torch", "onnx"):
         args.backend = config
         return StudioEngine(args)
+    if config == "kokoro-onnx":
+        return KokoroOnnxPackage(args)
     if config in ("torch-fp32", "torch-bf16"):
         args.backend, args.precision = config.split("-")
         return StudioEngine(args)
