@@ -134,7 +134,8 @@ class StudioEngine:
         from studio.engine import Engine, LocalModelSource
 
         source = LocalModelSource(Path(self.args.model_dir))
-        self.engine = Engine(source, self.make_backend(source))
+        # no sentence cache: every run must synthesize (a repeated scene would come from it)
+        self.engine = Engine(source, self.make_backend(source), cache_bytes=0)
 
     def load(self) -> None:
         if not hasattr(self, "engine"):

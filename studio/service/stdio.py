@@ -502,7 +502,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--parent-pid", type=int, help="Exit when this parent process dies.")
     parser.add_argument(
-        "--backend", help="torch or onnx (default: $NARRATION_STUDIO_BACKEND, the setting, torch)."
+        "--backend",
+        help="auto, torch or onnx (default: $NARRATION_STUDIO_BACKEND, the setting, auto).",
     )
     parser.add_argument("--onnx-model", help="The .onnx file for the onnx backend.")
     parser.add_argument("--precision", help="Torch on the CPU: auto, fp32 or bf16.")
