@@ -40,7 +40,7 @@ AVX2_CPU_WITHOUT_ORT = Machine(cuda=False, native_bf16=False, onnxruntime=False)
         (BF16_CPU, "the hub", "torch", "bf16 natively"),
         (AVX2_CPU, "the hub", "onnx", "from the hub"),
         (AVX2_CPU, "the model folder", "onnx", "from the model folder"),
-        (AVX2_CPU, None, "torch", "put kokoro-v1.0.int8.onnx into the folder"),
+        (AVX2_CPU, None, "torch", "put kokoro-v1.0.int8.onnx into the model folder"),
         (AVX2_CPU_WITHOUT_ORT, "the hub", "torch", "onnxruntime is not installed"),
     ],
 )
@@ -73,7 +73,7 @@ def test_auto_on_a_cpu_without_bf16_runs_the_folders_export_and_says_why(
     # a folder without the export stays offline: torch, and the user is told how to go faster
     without = make_backend(None, LocalModelSource(model_dir))
     assert without.name == "torch"
-    assert "put kokoro-v1.0.int8.onnx into the folder" in without.chosen_because
+    assert "put kokoro-v1.0.int8.onnx into the model folder" in without.chosen_because
 
 
 @pytest.fixture(scope="session")

@@ -79,8 +79,9 @@ def choose_backend(machine: Machine, onnx_export: str | None) -> BackendChoice:
     if onnx_export is None:
         return BackendChoice(
             "torch",
-            "this CPU has no native bf16, but the model folder has no ONNX export: torch in fp32 "
-            "(put kokoro-v1.0.int8.onnx into the folder for the faster int8 backend)",
+            "this CPU has no native bf16, but no ONNX export is at hand offline: torch in fp32 "
+            "(put kokoro-v1.0.int8.onnx into the model folder, or go online once without one, "
+            "for the faster int8 backend)",
         )
     return BackendChoice(
         "onnx", f"this CPU has no native bf16: the int8 ONNX export from {onnx_export}"
