@@ -14,7 +14,9 @@ by a hard clipper, and pyloudnorm only measures and applies plain gain.
 
 from __future__ import annotations
 
+import importlib
 import math
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -244,6 +246,16 @@ def measure(audio: np.ndarray, rate: int) -> Measurement:
         speech_tail=float(max(0.0, duration - offset)),
         duration=duration,
     )
+
+
+def import_meter_in_background() -> None:
+    """Import pyloudnorm now, on a daemon thread: it imports scipy.signal (0.8 s), which the first
+    export would otherwise wait for; with it imported, exporting a scene just previewed takes
+    0.18 s instead of 0.97 s (README, Performance). An export that starts sooner waits for this
+    import under Python's import lock, never imports twice."""
+    threading.Thread(
+        target=importlib.import_module, args=("pyloudnorm",), name="import-meter", daemon=True
+    ).start()
 
 
 def integrated_lufs(audio: np.ndarray, rate: int) -> float:

@@ -277,6 +277,9 @@ class EngineWorker(QObject):
             self._load_error = exc
             raise
         self._engine = engine
+        from studio.audio.master import import_meter_in_background  # numpy: loaded by now
+
+        import_meter_in_background()  # the first export's loudness meter, while the user reads
         if backend is None:
             return ModelInfo(time.perf_counter() - started, engine.device)
         precision = getattr(backend, "precision", "")  # torch's, decided at load
