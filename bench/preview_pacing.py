@@ -174,6 +174,7 @@ def main() -> None:
     for _chunk in engine.synthesize("Ready.", "af_heart"):  # warm, as the studio's LoadModel
         pass
     import pyloudnorm  # noqa: F401  # as the studio's LoadModel does, in the background
+
     pace = SynthesisPace()
     rows = []
     for run in range(args.runs):
