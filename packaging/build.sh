@@ -3,11 +3,14 @@
 #   dist/narration-studio/                              the one-folder app bundle (PyInstaller)
 #   dist/narration-studio-VERSION-linux-ARCH.tar.gz     the bundle as a tarball
 #   dist/narration-studio_VERSION_ARCH.deb              the bundle in /opt/narration-studio
+#   dist/narration-studio-lean/ and dist/narration-studio-lean-VERSION-linux-ARCH.tar.gz
+#                                                       the lean bundle: no torch, the ONNX backend only
 # Work files go to build/ and are reused by the next build. Needs Linux with dpkg-deb for the .deb.
 #
 # Uses .venv (set up by scripts/setup.sh, plus the "packaging" extra), or the virtualenv named by
 # NARRATION_STUDIO_VENV, which must already have PyInstaller. Set NARRATION_STUDIO_SKIP_DEB=1 to
-# build only the bundle and tarball.
+# build only the bundle and tarball,
+# NARRATION_STUDIO_SKIP_LEAN=1 to leave out the lean bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -56,5 +59,15 @@ if [[ ${NARRATION_STUDIO_SKIP_DEB:-0} != 1 ]]; then
   bash packaging/linux/make-deb.sh "$bundle" "$version" "$arch" "$icons" \
     "dist/narration-studio_${version}_$arch.deb"
 fi
+lean_tarball=dist/narration-studio-lean-$version-linux-$arch.tar.gz
+if [[ ${NARRATION_STUDIO_SKIP_LEAN:-0} != 1 ]]; then
+  log "lean bundle (no torch: the ONNX backend only)"
+  NARRATION_STUDIO_LEAN=1 "$python" -m PyInstaller --noconfirm --log-level WARN \
+    --distpath dist --workpath build/pyinstaller-lean packaging/narration-studio.spec
+  log "lean bundle: $(du -sh "$bundle-lean" | cut -f1) in $bundle-lean"
+  tar -C dist -cf - narration-studio-lean | gzip -1 > "$lean_tarball.part"
+  mv "$lean_tarball.part" "$lean_tarball"
+fi
 log "done in $(($(seconds) - started)) s:"
-ls -l --block-size=M "$tarball" dist/*.deb 2>/dev/null | awk '{print "  " $5 "  " $9}' >&2
+ls -l --block-size=M "$tarball" "$lean_tarball" dist/*.deb 2>/dev/null |
+  awk '{print "  " $5 "  " $9}' >&2

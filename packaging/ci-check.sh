@@ -10,6 +10,8 @@
 #      chapters and an M4B (pyloudnorm, scipy, pysubs2, mutagen, PyAV's AAC encoder inside it)
 #   5. the .deb installed with apt/dpkg (as root), its /usr/bin/narration-studio --self-test with
 #      no Python on PATH, a Japanese and a Mandarin line, its launcher and icon, then removed
+#   6. the lean bundle (no torch inside), offline: --self-test on a model folder with Kokoro's int8
+#      ONNX export and no .pth, which it runs with the onnx backend (auto, as torch is absent)
 # Usage: packaging/ci-check.sh [MODEL_DIR]   (default: the offline test model folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -146,5 +148,22 @@ else
   dpkg -r narration-studio >/dev/null
   [[ ! -e /opt/narration-studio/narration-studio ]]
   log "   installed, self-tested and removed $deb"
+fi
+
+log "6. the lean bundle"
+lean=$PWD/dist/narration-studio-lean
+if [[ ${NARRATION_STUDIO_SKIP_LEAN:-0} == 1 ]]; then
+  log "   skipped (NARRATION_STUDIO_SKIP_LEAN=1)"
+else
+  [[ -x $lean/narration-studio ]] || { log "   no lean bundle at $lean: run packaging/build.sh"; exit 1; }
+  [[ ! -e $lean/_internal/torch ]] || { log "   the lean bundle carries torch"; exit 1; }
+  onnx_export=${NARRATION_STUDIO_SHARED:-$PWD/../shared}/kokoro-offline/kokoro-v1.0.int8.onnx
+  mkdir -p "$work/onnx-model"
+  ln -s "$model/config.json" "$model/voices" "$onnx_export" "$work/onnx-model/"
+  offline env -i PATH=/usr/bin:/bin HOME="$HOME" XDG_CONFIG_HOME="$work/config" \
+    XDG_CACHE_HOME="$work/cache" LANG=C.UTF-8 HF_HUB_OFFLINE=1 \
+    "$lean/narration-studio" --self-test --model-dir "$work/onnx-model" | tee "$work/lean.txt"
+  grep -q '^self-test ok: .*onnxruntime' "$work/lean.txt"
+  log "   $(du -sh "$lean" | cut -f1), self-tested on the ONNX export without torch"
 fi
 log "all checks passed"

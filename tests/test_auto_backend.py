@@ -31,6 +31,7 @@ GPU = Machine(cuda=True, native_bf16=False, onnxruntime=True)
 BF16_CPU = Machine(cuda=False, native_bf16=True, onnxruntime=True)
 AVX2_CPU = Machine(cuda=False, native_bf16=False, onnxruntime=True)
 AVX2_CPU_WITHOUT_ORT = Machine(cuda=False, native_bf16=False, onnxruntime=False)
+BF16_CPU_WITHOUT_TORCH = Machine(cuda=False, native_bf16=True, onnxruntime=True, torch=False)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +43,7 @@ AVX2_CPU_WITHOUT_ORT = Machine(cuda=False, native_bf16=False, onnxruntime=False)
         (AVX2_CPU, "the model folder", "onnx", "from the model folder"),
         (AVX2_CPU, None, "torch", "put kokoro-v1.0.int8.onnx into the model folder"),
         (AVX2_CPU_WITHOUT_ORT, "the hub", "torch", "onnxruntime is not installed"),
+        (BF16_CPU_WITHOUT_TORCH, None, "onnx", "torch is not installed"),
     ],
 )
 def test_auto_chooses_by_the_machine(

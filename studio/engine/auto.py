@@ -2,6 +2,7 @@
 
 The rules come from bench/ (README, "Which backend"), measured side by side in one run:
 
+0. Without torch (the lean desktop bundle): the ONNX export, wherever it comes from.
 1. An NVIDIA GPU that torch can use: torch on CUDA.
 2. A CPU with native bf16 (AVX512-BF16 or AMX) that oneDNN may use: torch under bf16 autocast,
    the fastest on such CPUs (RTF 0.25 against 0.35 for the int8 ONNX export).
@@ -52,6 +53,7 @@ class Machine:
     cuda: bool
     native_bf16: bool
     onnxruntime: bool
+    torch: bool = True  # False in the lean desktop bundle, which leaves torch out
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def choose_backend(machine: Machine, onnx_export: str | None) -> BackendChoice:
     """The rules above. ``onnx_export`` says where the ONNX export would come from ("the model
     folder", "the hub"), or is None when there is none to be had without breaking a promise
     (a local model folder never touches the network)."""
+    if not machine.torch:
+        return BackendChoice("onnx", "torch is not installed: the ONNX export under onnxruntime")
     if machine.cuda:
         return BackendChoice("torch", "an NVIDIA GPU is available: torch on CUDA")
     if machine.native_bf16:
@@ -92,10 +96,12 @@ def this_machine(device: str | None = None) -> Machine:
     """The facts for :func:`choose_backend`. ``device`` is the device setting: "cpu" rules out
     CUDA without looking. Costs a few milliseconds, except on a machine with an NVIDIA driver,
     where torch is imported to ask whether it can use the GPU."""
+    torch = importlib.util.find_spec("torch") is not None
     return Machine(
-        cuda=device != "cpu" and (device == "cuda" or _torch_sees_a_gpu()),
+        cuda=torch and device != "cpu" and (device == "cuda" or _torch_sees_a_gpu()),
         native_bf16=cpu_has_native_bf16() and not _onednn_capped_below_bf16(),
         onnxruntime=importlib.util.find_spec("onnxruntime") is not None,
+        torch=torch,
     )
 
 
@@ -115,7 +121,7 @@ def onnx_export_of(source: ModelSource, explicit: Path | None) -> str | None:
 
 
 def _torch_sees_a_gpu() -> bool:
-    if not _nvidia_driver_present() or importlib.util.find_spec("torch") is None:
+    if not _nvidia_driver_present():
         return False
     import torch
 
