@@ -146,7 +146,9 @@ def _onednn_capped_below_bf16() -> bool:
 
 
 def _hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "on", "yes", "true"}
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)
 
 
 def _cached_on_this_machine() -> bool:

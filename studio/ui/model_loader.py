@@ -31,9 +31,10 @@ def hub_model_folders() -> tuple[Path, ...]:
     """Where huggingface_hub keeps the model (its own rules: HF_HUB_CACHE, HF_HOME): the weights,
     config and voices in one repository's folder, the ONNX export in another's."""
     from huggingface_hub.constants import HF_HUB_CACHE
+    from huggingface_hub.file_download import repo_folder_name
 
     return tuple(
-        Path(HF_HUB_CACHE) / ("models--" + repo.replace("/", "--"))
+        Path(HF_HUB_CACHE) / repo_folder_name(repo_id=repo, repo_type="model")
         for repo in (HUB_REPO_ID, ONNX_HUB_REPO)
     )
 
