@@ -23,6 +23,16 @@ class FakeHub:
     downloaded: list[str] = field(default_factory=list)
 
 
+def send_hub_headers(handler: BaseHTTPRequestHandler, name: str, size: int | None) -> None:
+    """The status and headers huggingface_hub reads before a download: a file of ``size``
+    bytes (None: not found), at a fixed commit, with an ETag that names it."""
+    handler.send_response(200 if size is not None else 404)
+    handler.send_header("X-Repo-Commit", "0" * 40)
+    handler.send_header("ETag", '"' + hashlib.sha1(name.encode()).hexdigest() + '"')
+    handler.send_header("Content-Length", str(size or 0))
+    handler.end_headers()
+
+
 @contextmanager
 def running_hub(files: dict[str, Path]) -> Iterator[FakeHub]:
     hub = FakeHub(files)
@@ -34,11 +44,7 @@ def running_hub(files: dict[str, Path]) -> Iterator[FakeHub]:
             return key, hub.files.get(key)
 
         def _headers(self, path: Path | None, key: str) -> None:
-            self.send_response(200 if path else 404)
-            self.send_header("X-Repo-Commit", "0" * 40)
-            self.send_header("ETag", '"' + hashlib.sha1(key.encode()).hexdigest() + '"')
-            self.send_header("Content-Length", str(path.stat().st_size if path else 0))
-            self.end_headers()
+            send_hub_headers(self, key, path.stat().st_size if path else None)
 
         def do_HEAD(self) -> None:
             key, path = self._file()

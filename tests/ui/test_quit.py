@@ -4,7 +4,6 @@ downloading is not waited for (issue 15, item 7; issue 13, "quitting can hang").
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from studio.render import SceneProgress
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 from tests.audio_checks import assert_mp3_spec
+from tests.fake_hub import send_hub_headers
 from tests.ui.drive import click, press
 
 LONG = (
@@ -91,14 +91,12 @@ class StalledHub(BaseHTTPRequestHandler):
     release = threading.Event()
     weights_requested = threading.Event()
 
-    def _headers(self, name: str) -> int:
-        size = self.weights_size if name.endswith(".pth") else len(self.files.get(name, b""))
-        self.send_response(200 if name.endswith(".pth") or name in self.files else 404)
-        self.send_header("X-Repo-Commit", "0" * 40)
-        self.send_header("ETag", '"' + hashlib.sha1(name.encode()).hexdigest() + '"')
-        self.send_header("Content-Length", str(size))
-        self.end_headers()
-        return size
+    def _headers(self, name: str) -> None:
+        if name.endswith(".pth"):
+            send_hub_headers(self, name, self.weights_size)
+        else:
+            data = self.files.get(name)
+            send_hub_headers(self, name, None if data is None else len(data))
 
     def do_HEAD(self) -> None:
         self._headers(self.path.rsplit("/resolve/main/", 1)[-1])
