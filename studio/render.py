@@ -308,17 +308,14 @@ def render_project(
     _rename_moved_files(project, manifest, chosen)
     exported: list[ExportedScene] = []
     failing: dict[str, SceneFailed] = {}
+    cached = _CachedScenes(project, engine, manifest, direction, settings)
     if keep_going:
-        failing = _check_scenes(project, engine, manifest, chosen, force, direction, settings)
+        failing = _check_scenes(project, engine, chosen, force, direction, cached)
         yield ScenesChecked(tuple(failing.values()))
-    voicer.start(  # lazily: a local render never looks (no second pass over the files)
+    voicer.start(  # lazily: a local render never looks
         _job(project, scene, direction)
         for scene in chosen
-        if scene.id not in failing
-        and (
-            force
-            or not _is_cached_or_failing(project, engine, manifest, scene, direction, settings)
-        )
+        if scene.id not in failing and (force or not cached.or_failing(scene))
     )
     for position, scene in enumerate(chosen, 1):
         yield SceneStarted(scene, position, len(chosen))
@@ -327,7 +324,7 @@ def render_project(
             continue
         try:
             for event in _render_scene(
-                project, engine, voicer, manifest, scene, force, order, direction, settings
+                project, engine, voicer, manifest, scene, force, order, direction, settings, cached
             ):
                 yield event
                 if isinstance(event, SceneDone):
@@ -367,18 +364,17 @@ def _finish(
 def _check_scenes(
     project: Project,
     engine: SpeechEngine,
-    manifest: Manifest,
     chosen: list[Scene],
     force: bool,
     direction: Direction | None,
-    settings: ExportSettings,
+    cached: _CachedScenes,
 ) -> dict[str, SceneFailed]:
     """The scenes that need rendering and will fail, by id (cached scenes cost nothing here)."""
     failing = {}
     for scene in chosen:
         voice = scene.voice_or(project.default_voice)
         try:
-            if not force and _is_cached(project, engine, manifest, scene, direction, settings):
+            if not force and cached(scene):
                 continue
             check_scene(engine, scene.text, voice, scene.speed, direction)
         except StudioError as exc:
@@ -388,41 +384,54 @@ def _check_scenes(
     return failing
 
 
-def _is_cached(
-    project: Project,
-    engine: SpeechEngine,
-    manifest: Manifest,
-    scene: Scene,
-    direction: Direction | None,
-    settings: ExportSettings,
-) -> bool:
-    """Whether the scene's file is already what this export would write."""
-    voice = scene.voice_or(project.default_voice)
-    target_name = _file_name(project, scene, settings)
-    key = output_key(scene_key(scene, voice, engine, direction), settings)
-    entry = manifest.scenes.get(scene.id)
-    return bool(
-        entry
-        and entry.key == key
-        and entry.file == target_name
-        and _intact(project.folder / target_name, entry)
-        and (not settings.captions or has_words(project, scene.id, key))
-    )
+class _CachedScenes:
+    """Whether each scene's file is already what this export would write: its key and the
+    file's SHA-256, checked once per render however many passes ask (the cluster's job list,
+    ``keep_going``'s check, the render itself). A key that fails is remembered and raised again."""
 
+    def __init__(
+        self,
+        project: Project,
+        engine: SpeechEngine,
+        manifest: Manifest,
+        direction: Direction | None,
+        settings: ExportSettings,
+    ) -> None:
+        self._project, self._engine, self._manifest = project, engine, manifest
+        self._direction, self._settings = direction, settings
+        self._answers: dict[str, bool | StudioError] = {}
 
-def _is_cached_or_failing(
-    project: Project,
-    engine: SpeechEngine,
-    manifest: Manifest,
-    scene: Scene,
-    direction: Direction | None,
-    settings: ExportSettings,
-) -> bool:
-    """Whether the scene needs no voicing: cached, or its key fails (``_render_scene`` says so)."""
-    try:
-        return _is_cached(project, engine, manifest, scene, direction, settings)
-    except StudioError:
-        return True
+    def __call__(self, scene: Scene) -> bool:
+        if scene.id not in self._answers:
+            try:
+                self._answers[scene.id] = self._check(scene)
+            except StudioError as exc:
+                self._answers[scene.id] = exc
+        answer = self._answers[scene.id]
+        if isinstance(answer, StudioError):
+            raise answer
+        return answer
+
+    def or_failing(self, scene: Scene) -> bool:
+        """Whether the scene needs no voicing: cached, or its key fails (the render says so)."""
+        try:
+            return self(scene)
+        except StudioError:
+            return True
+
+    def _check(self, scene: Scene) -> bool:
+        project, settings = self._project, self._settings
+        voice = scene.voice_or(project.default_voice)
+        target_name = _file_name(project, scene, settings)
+        key = output_key(scene_key(scene, voice, self._engine, self._direction), settings)
+        entry = self._manifest.scenes.get(scene.id)
+        return bool(
+            entry
+            and entry.key == key
+            and entry.file == target_name
+            and _intact(project.folder / target_name, entry)
+            and (not settings.captions or has_words(project, scene.id, key))
+        )
 
 
 def _job(project: Project, scene: Scene, direction: Direction | None) -> SceneJob:
@@ -440,6 +449,7 @@ def _render_scene(
     order: list[str],
     direction: Direction | None,
     settings: ExportSettings,
+    cached: _CachedScenes,
 ) -> Iterator[RenderEvent]:
     voice = scene.voice_or(project.default_voice)
     target_name = _file_name(project, scene, settings)
@@ -450,7 +460,7 @@ def _render_scene(
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)
-    if not force and entry and _is_cached(project, engine, manifest, scene, direction, settings):
+    if not force and entry and cached(scene):
         if retag(target, settings.format, tags):  # its track number or title changed
             entry.sha256 = _sha256(target)
         yield SceneDone(scene, "cached", target, entry.duration, entry.measurement())
