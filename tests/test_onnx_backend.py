@@ -188,6 +188,39 @@ def test_an_onnx_model_that_is_not_kokoro(model_dir: Path, tmp_path: Path) -> No
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
+def _without_spacy_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if en_core_web_sm were not installed: a phonemizer fault the venv cannot produce."""
+    import spacy.util
+
+    monkeypatch.setattr(spacy.util, "is_package", lambda name: False)
+
+
+def test_a_phonemizer_failure_beside_a_good_model_is_reported(
+    model_dir: Path, tmp_path: Path, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The model loads on a second thread beside the phonemizer: the phonemizer's error still
+    # reaches the caller, and the engine is not taken for loaded.
+    _without_spacy_model(monkeypatch)
+    source = LocalModelSource(_onnx_folder(model_dir, tmp_path / "model"))
+    engine = Engine(source, OnnxBackend(source, cache_dir=onnx_cache))
+    with pytest.raises(StudioError, match="en_core_web_sm") as caught:
+        engine.load()
+    assert caught.value.code is ErrorCode.NOT_INSTALLED
+    assert not engine.loaded
+
+
+def test_when_model_and_phonemizer_both_fail_the_model_error_comes_first(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without_spacy_model(monkeypatch)
+    folder = _onnx_folder(model_dir, tmp_path / "model", onnx=None)
+    (folder / "kokoro-v1.0.int8.onnx").write_bytes(b"not an onnx model" * 1000)
+    source = LocalModelSource(folder)
+    with pytest.raises(StudioError, match="corrupt") as caught:
+        Engine(source, OnnxBackend(source, cache_dir=tmp_path / "cache")).load()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+
+
 def test_the_fp32_export_is_found_first_by_name(model_dir: Path, tmp_path: Path) -> None:
     folder = _onnx_folder(model_dir, tmp_path / "model")
     assert LocalModelSource(folder).onnx_path().name == "kokoro-v1.0.int8.onnx"

@@ -61,6 +61,7 @@ class _BrokenBackend:
     device = "cpu"
     gives_durations = False
     chosen_because = "a test"
+    needs_torch = True
 
     def load(self) -> None:
         raise OSError("libtorch_cpu.so: cannot open shared object file")

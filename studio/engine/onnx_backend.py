@@ -38,6 +38,7 @@ class OnnxBackend:
 
     name = "onnx"
     device = "cpu"
+    needs_torch = False
 
     def __init__(
         self,

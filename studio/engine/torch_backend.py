@@ -29,6 +29,7 @@ class TorchBackend:
 
     name = "torch"
     gives_durations = True
+    needs_torch = True
 
     def __init__(
         self,
