@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from studio.engine.backends import make_backend
 from studio.engine.configure import configured_engine
 from studio.engine.precision import bf16_failure, cpu_has_native_bf16
 from studio.errors import ErrorCode, StudioError
+from studio.voices import parse_voice
 from tests.conftest import REPO, run_cli
 from tests.service.helpers import RawService, service_env
 
@@ -87,6 +89,45 @@ def test_bf16_and_fp32_say_the_same_words_at_the_same_pace_and_loudness(
     assert bf16["rms"] == pytest.approx(fp32["rms"], rel=0.15)
     assert bf16["words"] == fp32["words"]
     assert bf16["wer"] <= fp32["wer"] + 0.15, (bf16["wer"], fp32["wer"])
+
+
+def _plain_kokoro_audio(model_dir: Path, phonemes: str, style: np.ndarray, bf16: bool) -> Any:
+    """What kokoro's own KModel, as it loads, makes of ``phonemes`` in this precision."""
+    import torch
+    from kokoro import KModel
+
+    from studio.engine.torch_backend import NOISE_SEED
+
+    model = KModel(
+        repo_id="hexgrad/Kokoro-82M",
+        config=str(model_dir / "config.json"),
+        model=str(model_dir / "kokoro-v1_0.pth"),
+    ).eval()
+    with (
+        torch.inference_mode(),
+        torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
+        torch.random.fork_rng(devices=[]),
+    ):
+        torch.manual_seed(NOISE_SEED)
+        output = model(phonemes, torch.from_numpy(style), 1.0, return_output=True)
+    return output.audio.float().numpy()
+
+
+@pytest.mark.parametrize("which", ["session", "other"])
+def test_the_backend_makes_the_very_samples_kokoro_makes(
+    which: str, engine: Engine, model_dir: Path, request: pytest.FixtureRequest
+) -> None:
+    # The backend folds weight normalisation and, in bf16, stores the weights autocast would
+    # cast on every call: a speed-up that must not change a single sample.
+    chosen = engine if which == "session" else request.getfixturevalue("other_precision_engine")
+    backend = chosen.backend
+    phonemes = "ðə wˈɛðəɹ ɪz nˈIs tədˈA."
+    style = chosen._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]
+    ours, _ = backend.infer(phonemes, style, 1.0)
+    bf16 = backend.precision == "bf16"  # type: ignore[attr-defined]
+    theirs = _plain_kokoro_audio(model_dir, phonemes, style, bf16)
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours, theirs)
 
 
 def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:

@@ -77,6 +77,7 @@ class TorchBackend:
         if choice.warning:
             log.warning("%s", choice.warning)
         self.precision = choice.precision
+        _ready_for_inference(self._model, torch, bf16=self.precision == "bf16")
         log.info("Torch backend on %s in %s", self.device, self.precision)
 
     def load_voice(self, path: Path) -> np.ndarray:
@@ -108,6 +109,27 @@ class TorchBackend:
         audio = output.audio.float().numpy()
         durations = None if output.pred_dur is None else output.pred_dur.numpy()
         return audio, durations
+
+
+def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
+    """Do once what Kokoro's forward would redo on every call, with the very same numbers.
+
+    Its vocoder keeps weight normalisation, a training-time form (weight = g·v/‖v‖, computed
+    again before each of its 89 convolutions on every call): folding it into plain weights
+    gives bit-identical audio. Under bf16 autocast, every convolution and linear layer casts its
+    fp32 weights to bf16 on every call: storing those weights in bf16 once gives bit-identical
+    audio too, and halves them in memory. The other layers (LSTMs, norms, embeddings) keep
+    fp32, which autocast gives them anyway. tests/test_precision.py compares the samples.
+    """
+    from torch.nn.utils import remove_weight_norm
+    from torch.nn.utils.weight_norm import WeightNorm
+
+    with_lower_precision = (torch.nn.Conv1d, torch.nn.ConvTranspose1d, torch.nn.Linear)
+    for module in model.modules():
+        if any(isinstance(hook, WeightNorm) for hook in module._forward_pre_hooks.values()):
+            remove_weight_norm(module)
+        if bf16 and isinstance(module, with_lower_precision):
+            module.to(torch.bfloat16)
 
 
 def _import_torch() -> Any:
