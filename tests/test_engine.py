@@ -168,6 +168,17 @@ def test_corrupt_weights_file(model_dir: Path, tmp_path: Path) -> None:
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
+def test_a_config_without_a_phoneme_vocabulary_is_named(tmp_path: Path) -> None:
+    # The respelling check and the ONNX backend read the same list, and say the same thing.
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"n_token": 178}', encoding="utf-8")
+    with pytest.raises(StudioError, match="no phoneme vocabulary") as caught:
+        Engine(LocalModelSource(folder)).phoneme_symbols()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+    assert "config.json" in caught.value.message
+
+
 def test_missing_voice_file(model_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "model"
     folder.mkdir()

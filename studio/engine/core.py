@@ -29,7 +29,12 @@ from studio.direction.grammar import Speech
 from studio.direction.plan import Direction, Passage, ReadPlan, Respelling, Silence, plan_read
 from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
 from studio.engine.sentence_cache import DEFAULT_MAX_BYTES, SentenceCache
-from studio.engine.source import HubModelSource, ModelSource, file_fingerprint
+from studio.engine.source import (
+    HubModelSource,
+    ModelSource,
+    file_fingerprint,
+    read_phoneme_vocab,
+)
 from studio.errors import ErrorCode, StudioError
 from studio.text import nothing_to_voice, validate_text
 from studio.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
@@ -404,17 +409,7 @@ class Engine:
     def phoneme_symbols(self) -> frozenset[str]:
         """The model's phoneme symbols (its config.json's vocab); read once, without loading."""
         if self._symbols is None:
-            import json
-
-            try:
-                config = json.loads(self.source.config_path().read_text(encoding="utf-8"))
-                self._symbols = frozenset(config["vocab"])
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise StudioError(
-                    ErrorCode.MODEL_NOT_FOUND,
-                    f"The model's config.json has no readable phoneme list ({exc}).",
-                    "Choose a complete Kokoro model folder.",
-                ) from exc
+            self._symbols = frozenset(read_phoneme_vocab(self.source.config_path()))
         return self._symbols
 
     def identity(self, voice: str) -> str:

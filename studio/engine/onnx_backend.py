@@ -8,14 +8,13 @@ the user's cache folder. Without ``onnx`` the backend still speaks, without word
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from studio.engine.source import ModelSource, file_fingerprint
+from studio.engine.source import ModelSource, file_fingerprint, read_phoneme_vocab
 from studio.engine.voicepack import read_voice_pack
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import atomic_path
@@ -73,7 +72,7 @@ class OnnxBackend:
 
     def load(self) -> None:
         model = self.weights_file()
-        self._vocab = _read_vocab(self._source.config_path())
+        self._vocab = read_phoneme_vocab(self._source.config_path())
         ort = _import_onnxruntime()
         try:
             session = ort.InferenceSession(
@@ -186,18 +185,6 @@ def _find_durations(proto: Any) -> str | None:
         if rounded is not None and rounded.op_type == "Round":
             return str(node.output[0])
     return None
-
-
-def _read_vocab(config: Path) -> dict[str, int]:
-    try:
-        vocab = json.loads(config.read_text(encoding="utf-8"))["vocab"]
-        return {str(k): int(v) for k, v in vocab.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise StudioError(
-            ErrorCode.MODEL_NOT_FOUND,
-            f"{config} is not Kokoro's config.json (no phoneme vocabulary).",
-            "Download the model's config.json again.",
-        ) from exc
 
 
 def _default_cache_dir() -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,19 @@ def resolve_model_source(model_dir: str | os.PathLike[str] | None = None) -> Mod
     if chosen:
         return LocalModelSource(Path(chosen).expanduser().resolve())
     return HubModelSource()
+
+
+def read_phoneme_vocab(config: Path) -> dict[str, int]:
+    """The model's phoneme symbols and their ids, from its config.json's ``vocab``."""
+    try:
+        vocab = json.loads(config.read_text(encoding="utf-8"))["vocab"]
+        return {str(k): int(v) for k, v in vocab.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StudioError(
+            ErrorCode.MODEL_NOT_FOUND,
+            f"{config} is not Kokoro's config.json (no phoneme vocabulary).",
+            "Download the model's config.json again, or choose a complete Kokoro model folder.",
+        ) from exc
 
 
 def file_fingerprint(path: Path) -> str:
