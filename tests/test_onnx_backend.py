@@ -160,7 +160,21 @@ def test_an_explicit_onnx_path_that_does_not_exist(model_dir: Path, tmp_path: Pa
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
-def test_a_corrupt_onnx_file(model_dir: Path, tmp_path: Path) -> None:
+def _without_spacy_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if en_core_web_sm were not installed: a phonemizer fault the venv cannot produce."""
+    import spacy.util
+
+    monkeypatch.setattr(spacy.util, "is_package", lambda name: False)
+
+
+@pytest.mark.parametrize("phonemizer_fails_too", [False, True])
+def test_a_corrupt_onnx_file(
+    phonemizer_fails_too: bool, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The model loads beside the phonemizer; when both fail, the model's error comes first, as
+    # when they loaded one after the other.
+    if phonemizer_fails_too:
+        _without_spacy_model(monkeypatch)
     folder = _onnx_folder(model_dir, tmp_path / "model", onnx=None)
     (folder / "kokoro-v1.0.int8.onnx").write_bytes(b"not an onnx model" * 1000)
     source = LocalModelSource(folder)
@@ -188,13 +202,6 @@ def test_an_onnx_model_that_is_not_kokoro(model_dir: Path, tmp_path: Path) -> No
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
-def _without_spacy_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As if en_core_web_sm were not installed: a phonemizer fault the venv cannot produce."""
-    import spacy.util
-
-    monkeypatch.setattr(spacy.util, "is_package", lambda name: False)
-
-
 def test_a_phonemizer_failure_beside_a_good_model_is_reported(
     model_dir: Path, tmp_path: Path, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,18 +214,6 @@ def test_a_phonemizer_failure_beside_a_good_model_is_reported(
         engine.load()
     assert caught.value.code is ErrorCode.NOT_INSTALLED
     assert not engine.loaded
-
-
-def test_when_model_and_phonemizer_both_fail_the_model_error_comes_first(
-    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _without_spacy_model(monkeypatch)
-    folder = _onnx_folder(model_dir, tmp_path / "model", onnx=None)
-    (folder / "kokoro-v1.0.int8.onnx").write_bytes(b"not an onnx model" * 1000)
-    source = LocalModelSource(folder)
-    with pytest.raises(StudioError, match="corrupt") as caught:
-        Engine(source, OnnxBackend(source, cache_dir=tmp_path / "cache")).load()
-    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
 def test_the_fp32_export_is_found_first_by_name(model_dir: Path, tmp_path: Path) -> None:
