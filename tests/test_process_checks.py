@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from studio.fsutil import process_alive
+
+_HOLDS_A_BLOCK = """
+import json
+import numpy as np
 from studio.service.stdio import memory_usage
+
+before = memory_usage()
+block = np.ones(200 * 2**20, dtype=np.uint8)  # 200 MiB, every page touched
+during = memory_usage()
+print(json.dumps([before, during]))
+"""
 
 
 def test_memory_usage_follows_what_this_process_holds() -> None:
-    before = memory_usage()
-    block = np.ones(200 * 2**20, dtype=np.uint8)  # 200 MiB, every page touched
-    during = memory_usage()
+    """Run in a fresh process: in the test process, glibc may serve the block from memory that
+    other tests freed and it kept resident, so RSS would rightly not move."""
+
+    result = subprocess.run(
+        [sys.executable, "-c", _HOLDS_A_BLOCK], capture_output=True, text=True, check=True
+    )
+    before, during = json.loads(result.stdout)
     assert before["rssBytes"] and during["rssBytes"] and during["peakRssBytes"]
     assert during["rssBytes"] - before["rssBytes"] > 150 * 2**20
     assert during["peakRssBytes"] >= during["rssBytes"]
-    del block
 
 
 def test_a_finished_process_is_not_alive_and_this_one_is() -> None:
@@ -70,7 +83,6 @@ def test_memory_freed_by_a_thread_goes_back_to_the_os() -> None:
     """What a synthesis frees stays with glibc's thread arena until it is handed back. Run in a
     fresh process, as the service is: a test process's own arenas (the model, other tests) would
     decide how much of it the arena can give back."""
-    import json
 
     result = subprocess.run(
         [sys.executable, "-c", _FREED_BY_A_THREAD], capture_output=True, text=True, check=True
