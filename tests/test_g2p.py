@@ -3,13 +3,17 @@ that phonemizing needs no torch."""
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from studio.engine.g2p import MAX_PHONEMES, Phonemizer, _model_sized, word_timings
+from studio.errors import ErrorCode, StudioError
 
 pytestmark = pytest.mark.model
 
@@ -65,3 +69,41 @@ def test_word_timings_match_kokoros_join_timestamps(
         ]
         assert ours == theirs
         assert ours and all(end > start for _, start, end in ours)
+
+
+def test_the_espeak_fallback_is_made_when_a_rare_word_first_needs_it() -> None:
+    # It costs 0.3 s of imports, so a start-up does not pay for it; the rare word still speaks.
+    code = """
+import json, sys
+from studio.engine.g2p import Phonemizer
+phonemizer = Phonemizer("a", allow_downloads=False)
+deferred = "phonemizer" not in sys.modules
+chunks = list(phonemizer.chunks("Vrendhal smiled."))
+print(json.dumps({"deferred": deferred, "phonemes": [c.phonemes for c in chunks],
+                  "made": "phonemizer" in sys.modules}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["deferred"] and result["made"]
+    [phonemes] = result["phonemes"]
+    assert phonemes.endswith("smˈIld.") and len(phonemes) > len("smˈIld.") + 4
+
+
+def test_a_rare_word_without_espeak_fails_by_name_instead_of_vanishing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from misaki import espeak
+
+    def missing_library(*args: object, **kwargs: object) -> None:
+        raise OSError("libespeak-ng.so.1: cannot open shared object file")
+
+    # A fault the venv cannot produce: espeak-ng's library missing from the user's system.
+    monkeypatch.setattr(espeak, "EspeakFallback", missing_library)
+    phonemizer = Phonemizer("a", allow_downloads=False)
+    assert [c.phonemes for c in phonemizer.chunks("She smiled.")] == ["ʃˌi smˈIld."]
+    with pytest.raises(StudioError, match="Cannot pronounce: 'Vrendhal'") as caught:
+        list(phonemizer.chunks("Vrendhal smiled."))
+    assert caught.value.code is ErrorCode.INVALID_INPUT

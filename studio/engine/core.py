@@ -190,6 +190,7 @@ class Engine:
                     self._phonemizer(lang)
                 else:
                     self._load_beside_phonemizer(lang)
+            self._phonemizer(lang).prepare_in_background()
             self._loaded = True
             self.load_seconds = time.perf_counter() - started
             log.info(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,12 @@ class Phonemizer:
                 f"Reinstall Narration Studio, or install it with: pip install {extra}",
             ) from exc
 
+    def prepare_in_background(self) -> None:
+        """Make what this phonemizer defers (English: the espeak-ng fallback) on a daemon thread."""
+        fallback = getattr(self._g2p, "fallback", None)
+        if isinstance(fallback, EspeakFallbackOnFirstUse):
+            fallback.prepare_in_background()
+
     def chunks(self, sentence: str, overrides: Sequence[Override] = ()) -> Iterator[PhonemeChunk]:
         """Model-sized phoneme chunks covering every word of ``sentence``, in order.
 
@@ -113,7 +120,15 @@ class Phonemizer:
 
     @staticmethod
     def _refuse_unknown(tokens: Sequence[Any]) -> None:
-        unknown = [t.text for t in tokens if t.phonemes and _UNKNOWN in t.phonemes]
+        """A word misaki could not pronounce fails the request by name. misaki marks it ❓
+        inside a compound, but leaves a lone word without phonemes when no fallback could
+        say it (espeak-ng unavailable), which would otherwise vanish from the audio."""
+        unknown = [
+            t.text
+            for t in tokens
+            if (t.phonemes is None and any(c.isalnum() for c in t.text))
+            or (t.phonemes and _UNKNOWN in t.phonemes)
+        ]
         if unknown:
             raise StudioError(
                 ErrorCode.INVALID_INPUT,
@@ -223,15 +238,9 @@ def word_timings(tokens: Sequence[Any], durations: np.ndarray) -> list[tuple[str
 def _make_g2p(lang: str) -> Any:
     """misaki's G2P for a voice language, as kokoro's KPipeline builds it."""
     if lang in "ab":
-        from misaki import en, espeak
+        from misaki import en
 
-        try:
-            fallback = espeak.EspeakFallback(british=lang == "b")
-        except Exception as exc:  # espeak-ng missing or broken: misaki's lexicon still works
-            log.warning(
-                "espeak-ng fallback unavailable (%s): rare words may not be pronounced", exc
-            )
-            fallback = None
+        fallback = EspeakFallbackOnFirstUse(british=lang == "b")
         return en.G2P(trf=False, british=lang == "b", fallback=fallback, unk=_UNKNOWN)
     if lang == "j":
         # What kokoro's ja.JAG2P() runs in its default mode, without misaki.ja's unused import of
@@ -292,6 +301,45 @@ def _tokens_phonemes(tokens: Sequence[Any]) -> str:
 
 def _tokens_text(tokens: Sequence[Any]) -> str:
     return "".join(t.text + t.whitespace for t in tokens).strip()
+
+
+class EspeakFallbackOnFirstUse:
+    """misaki's espeak-ng fallback for English words outside its lexicon, made when first needed.
+
+    Making it imports phonemizer (with segments and csvw), 0.26–0.30 s that every start would
+    otherwise pay before the model is ready; ``prepare_in_background`` makes it on a daemon
+    thread once the engine is ready, so the first rare word rarely waits for it. Thread-safe:
+    a word that comes while it is being made waits for it.
+    """
+
+    def __init__(self, british: bool) -> None:
+        self._british = british
+        self._lock = threading.Lock()
+        self._fallback: Any = None
+        self._made = False
+
+    def __call__(self, token: Any) -> tuple[str | None, int | None]:
+        fallback = self.prepare()
+        return (None, None) if fallback is None else fallback(token)
+
+    def prepare(self) -> Any:
+        """The fallback, made now if it was not yet; None where espeak-ng cannot run."""
+        with self._lock:
+            if not self._made:
+                self._made = True
+                try:
+                    from misaki import espeak
+
+                    self._fallback = espeak.EspeakFallback(british=self._british)
+                except Exception as exc:  # espeak-ng missing or broken: the lexicon still works
+                    log.warning(
+                        "espeak-ng fallback unavailable (%s): rare words may not be pronounced",
+                        exc,
+                    )
+            return self._fallback
+
+    def prepare_in_background(self) -> None:
+        threading.Thread(target=self.prepare, name="studio-espeak-fallback", daemon=True).start()
 
 
 @contextmanager
