@@ -4,6 +4,7 @@ engine, and the offline speech recogniser used to check that audio says the righ
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -94,6 +95,16 @@ def run_cli(
         text=True,
         timeout=600,
     )
+
+
+def python_json(code: str) -> Any:
+    """Run ``code`` in a fresh interpreter of this environment; the JSON of its last output
+    line. The test fails with the child's stderr if it exits with an error."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,7 @@ that phonemizing needs no torch."""
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +11,7 @@ import pytest
 
 from studio.engine.g2p import MAX_PHONEMES, Phonemizer, _model_sized, word_timings
 from studio.errors import ErrorCode, StudioError
+from tests.conftest import python_json
 
 pytestmark = pytest.mark.model
 
@@ -82,11 +80,7 @@ chunks = list(phonemizer.chunks("Vrendhal smiled."))
 print(json.dumps({"deferred": deferred, "phonemes": [c.phonemes for c in chunks],
                   "made": "phonemizer" in sys.modules}))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = python_json(code)
     assert result["deferred"] and result["made"]
     [phonemes] = result["phonemes"]
     assert phonemes.endswith("smˈIld.") and len(phonemes) > len("smˈIld.") + 4

@@ -21,7 +21,7 @@ from studio.engine.backends import make_backend
 from studio.engine.onnx_backend import OnnxBackend
 from studio.engine.source import ONNX_NAMES
 from studio.errors import ErrorCode, StudioError
-from tests.conftest import SHARED, run_cli
+from tests.conftest import SHARED, python_json, run_cli
 
 pytestmark = pytest.mark.model
 
@@ -112,11 +112,7 @@ import torch  # still importable: it was only hidden while spaCy loaded
 print(json.dumps({{"chunks": len(chunks), "words": sum(len(c.words) for c in chunks),
                   "loaded": loaded, "torch": torch.ones(2).sum().item()}}))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = python_json(code)
     assert result == {"chunks": 2, "words": 5, "loaded": [], "torch": 2.0}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import sys
 import pytest
 
 from studio.fsutil import process_alive
+from tests.conftest import python_json
 
 _HOLDS_A_BLOCK = """
 import json
@@ -26,11 +26,7 @@ print(json.dumps([before, during]))
 def test_memory_usage_follows_what_this_process_holds() -> None:
     """Run in a fresh process: in the test process, glibc may serve the block from memory that
     other tests freed and it kept resident, so RSS would rightly not move."""
-
-    result = subprocess.run(
-        [sys.executable, "-c", _HOLDS_A_BLOCK], capture_output=True, text=True, check=True
-    )
-    before, during = json.loads(result.stdout)
+    before, during = python_json(_HOLDS_A_BLOCK)
     assert before["rssBytes"] and during["rssBytes"] and during["peakRssBytes"]
     assert during["rssBytes"] - before["rssBytes"] > 150 * 2**20
     assert during["peakRssBytes"] >= during["rssBytes"]
@@ -83,11 +79,7 @@ def test_memory_freed_by_a_thread_goes_back_to_the_os() -> None:
     """What a synthesis frees stays with glibc's thread arena until it is handed back. Run in a
     fresh process, as the service is: a test process's own arenas (the model, other tests) would
     decide how much of it the arena can give back."""
-
-    result = subprocess.run(
-        [sys.executable, "-c", _FREED_BY_A_THREAD], capture_output=True, text=True, check=True
-    )
-    figures = json.loads(result.stdout)
+    figures = python_json(_FREED_BY_A_THREAD)
     if figures is None:
         pytest.skip("not glibc: its allocator returns large freed blocks by itself")
     retained, released = figures
