@@ -100,8 +100,27 @@ class PulseServer:
             ["parec", "-d", "nullsink.monitor", "--file-format=wav", str(path)],
             env={**os.environ, "PULSE_SERVER": self.server},
         )
-        time.sleep(0.3)  # let parec connect before anything plays
+        self._wait_until_recording(process)
         return Recording(process, path)
+
+    def _wait_until_recording(self, process: subprocess.Popen[bytes]) -> None:
+        """Return once this parec's stream is on the monitor. A fixed pause was not enough on a
+        busy CI machine: a late connection cuts the start of the sound, and a cut word is
+        misheard."""
+        deadline = time.monotonic() + 20
+        while f'application.process.id = "{process.pid}"' not in self._source_outputs():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("parec did not start recording the null sink's monitor")
+            time.sleep(0.05)
+
+    def _source_outputs(self) -> str:
+        return subprocess.run(
+            ["pactl", "list", "source-outputs"],
+            env={**os.environ, "PULSE_SERVER": self.server},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
 
 @dataclass
@@ -127,7 +146,7 @@ def _restart_portaudio() -> None:
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
     """A PulseAudio server of our own (its own socket, so it never meets another test run's)."""
-    if shutil.which("pulseaudio") is None or shutil.which("parec") is None:
+    if not all(shutil.which(tool) for tool in ("pulseaudio", "parec", "pactl")):
         pytest.fail("pulseaudio and parec are needed: apt-get install pulseaudio pulseaudio-utils")
     folder = tmp_path_factory.mktemp("pulse")
     socket = folder / "native"
@@ -161,6 +180,37 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
     daemon.terminate()
     daemon.wait(timeout=10)
     _restart_portaudio()
+
+
+ALSA_DROPOUT = "underrun occurred"  # alsa-lib's words on stderr when the device ran dry
+
+
+@pytest.fixture
+def hear(
+    qtbot: Any,
+    window: Any,
+    pulse: PulseServer,
+    transcribe: Callable[[Path], str],
+    capfd: pytest.CaptureFixture[str],
+) -> Callable[[Callable[[], None]], str]:
+    """What the speakers said while ``play()`` ran, until the window's player stopped.
+
+    When alsa-lib reports an underrun, this machine was too busy to feed the sound device and
+    the recording is not what the app played (a CI run once heard "tomorrow" as "ten miles"
+    after one): the sound is played once more. A wrong sound is wrong both times."""
+
+    def listen(play: Callable[[], None]) -> str:
+        for attempt in range(2):
+            capfd.readouterr()
+            recording = pulse.record(f"heard-{attempt}.wav")
+            with qtbot.waitSignal(window.player.stopped, timeout=180_000):
+                play()
+            path = recording.stop()
+            if ALSA_DROPOUT not in capfd.readouterr().err:
+                break
+        return transcribe(path)
+
+    return listen
 
 
 @pytest.fixture

@@ -46,10 +46,7 @@ def show_dock(window: Any, name: str) -> None:
 
 
 def test_lexicon_panel_adds_edits_searches_listens_and_deletes(
-    qtbot: Any,
-    window: Any,
-    pulse: PulseServer,
-    transcribe: Callable[[Path], str],
+    qtbot: Any, window: Any, hear: Callable[[Callable[[], None]], str]
 ) -> None:
     panel = window.lexicon_panel
     show_dock(window, "lexiconDock")
@@ -82,10 +79,7 @@ def test_lexicon_panel_adds_edits_searches_listens_and_deletes(
     panel.search.clear()
     assert not panel.table.isRowHidden(0)
     panel.table.selectRow(0)
-    recording = pulse.record("entry.wav")
-    with qtbot.waitSignal(window.player.stopped, timeout=180_000):
-        click(qtbot, panel.listen_button)
-    heard = transcribe(recording.stop())
+    heard = hear(lambda: click(qtbot, panel.listen_button))
     assert "tomorrow" in heard.split(), heard
     synthesized: list[Any] = []
     window.worker.chunk_ready.connect(lambda _job, chunk: synthesized.append(chunk))
@@ -105,10 +99,7 @@ def test_lexicon_panel_adds_edits_searches_listens_and_deletes(
 
 
 def test_fix_pronunciation_from_a_selected_word_adds_the_entry_and_plays_its_sentence(
-    qtbot: Any,
-    window: Any,
-    pulse: PulseServer,
-    transcribe: Callable[[Path], str],
+    qtbot: Any, window: Any, hear: Callable[[Callable[[], None]], str]
 ) -> None:
     text = "Pick up the vexnor. The weather was cold and grey all day long."
     type_into(qtbot, window.editor.text, text)
@@ -118,11 +109,13 @@ def test_fix_pronunciation_from_a_selected_word_adds_the_entry_and_plays_its_sen
     window.editor.text.setTextCursor(cursor)
     heard_chunks: list[Any] = []
     window.listener.chunk_heard.connect(heard_chunks.append)
-    fill_entry(qtbot, "tˈɛləfˌOn", phonemes=True, shot="fix_pronunciation.png")
-    recording = pulse.record("fixed.wav")
-    with qtbot.waitSignal(window.player.stopped, timeout=180_000):
+
+    def fix_and_play() -> None:
+        heard_chunks.clear()
+        fill_entry(qtbot, "tˈɛləfˌOn", phonemes=True, shot="fix_pronunciation.png")
         press(qtbot, window.editor.text, "Ctrl+Shift+P")
-    heard = transcribe(recording.stop())
+
+    heard = hear(fix_and_play)
     (entry,) = window.session.project.lexicon
     assert (entry.word, entry.ipa) == ("vexnor", "tˈɛləfˌOn")
     assert "telephone" in heard.split(), heard
