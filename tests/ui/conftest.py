@@ -147,7 +147,9 @@ def _restart_portaudio() -> None:
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
     """A PulseAudio server of our own (its own socket, so it never meets another test run's)."""
     if not all(shutil.which(tool) for tool in ("pulseaudio", "parec", "pactl")):
-        pytest.fail("pulseaudio and parec are needed: apt-get install pulseaudio pulseaudio-utils")
+        pytest.fail(
+            "pulseaudio, parec and pactl are needed: apt-get install pulseaudio pulseaudio-utils"
+        )
     folder = tmp_path_factory.mktemp("pulse")
     socket = folder / "native"
     daemon = subprocess.Popen(
