@@ -29,7 +29,6 @@ asserts a time.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import time
@@ -44,10 +43,10 @@ from bench.run import (
     DEFAULT_MODEL_DIR,
     LEVER_SCENE,
     SCENE,
-    SHARED,
     SHARED_ONNX,
     machine_info,
 )
+from tests.conftest import shared_asr
 
 SAMPLE_RATE = 24_000
 VOICE = "af_heart"
@@ -162,9 +161,7 @@ def quantize(
     prepared.unlink()
 
 
-def voiced(
-    engine: Any, backend: Any, inputs: list[dict[str, Any]]
-) -> tuple[float, list[np.ndarray]]:
+def voiced(backend: Any, inputs: list[dict[str, Any]]) -> tuple[float, list[np.ndarray]]:
     """The warm real-time factor (best of three passes) and each piece's audio (the last pass)."""
     session = backend._session
     run = [backend._audio_output]
@@ -195,19 +192,13 @@ def log_spectral_distance(a: np.ndarray, b: np.ndarray) -> float | None:
     return float(np.sqrt((difference**2).mean(axis=1)).mean())
 
 
-def asr() -> Any:
-    spec = importlib.util.spec_from_file_location("shared_asr", SHARED / "asr" / "transcribe.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def word_error_rate(pieces: list[np.ndarray], texts: list[str], work: Path) -> float:
+def word_error_rate(
+    recogniser: Any, pieces: list[np.ndarray], texts: list[str], work: Path
+) -> float:
     """The recogniser's errors over all pieces, per word of the text."""
     import soundfile
 
-    recogniser, errors, words = asr(), 0.0, 0
+    errors, words = 0.0, 0
     for number, (audio, text) in enumerate(zip(pieces, texts, strict=True)):
         path = work / f"piece-{number}.wav"
         soundfile.write(path, audio, SAMPLE_RATE)
@@ -264,23 +255,24 @@ def main() -> None:
         models[name] = target
         print(f"{name}: quantized in {time.perf_counter() - started:.0f} s", flush=True)
 
+    recogniser = shared_asr()
     results: dict[str, Any] = {"machine": machine_info(), "sentences": len(inputs), "models": {}}
     reference: list[np.ndarray] = []
     for name, model in models.items():
-        engine, backend = engine_on(model)
+        _, backend = engine_on(model)
         feeds = [
             {backend._ids_input: one["input_ids"], **{k: one[k] for k in ("style", "speed")}}
             for one in inputs
         ]
-        rtf, pieces = voiced(engine, backend, feeds)
+        rtf, pieces = voiced(backend, feeds)
         if not reference:
             reference = pieces
-            _, pieces = voiced(engine, backend, feeds)  # the floor: the same model again
+            _, pieces = voiced(backend, feeds)  # the floor: the same model again
         distance = log_spectral_distance(np.concatenate(reference), np.concatenate(pieces))
         row = {
             "file_mb": round(model.stat().st_size / 1e6, 1),
             "rtf": round(rtf, 3),
-            "wer": round(word_error_rate(pieces, texts, args.work), 3),
+            "wer": round(word_error_rate(recogniser, pieces, texts, args.work), 3),
             "lsd_db_from_fp32": None if distance is None else round(distance, 2),
         }
         results["models"][name] = row

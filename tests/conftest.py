@@ -57,15 +57,16 @@ def fresh_sentence_cache(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="session")
 def transcribe() -> Callable[[Path], str]:
-    return _asr_module().transcribe
+    return shared_asr().transcribe
 
 
 @pytest.fixture(scope="session")
 def word_error_rate() -> Callable[[str, str], float]:
-    return _asr_module().word_error_rate
+    return shared_asr().word_error_rate
 
 
-def _asr_module() -> Any:
+def shared_asr() -> Any:
+    """../shared/asr/transcribe.py as a module: transcribe(path), word_error_rate(ref, heard)."""
     spec = importlib.util.spec_from_file_location("shared_asr", SHARED / "asr" / "transcribe.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
