@@ -117,10 +117,15 @@ def _plain_kokoro_audio(model_dir: Path, phonemes: str, style: np.ndarray, bf16:
 def test_the_backend_makes_the_very_samples_kokoro_makes(
     which: str, engine: Engine, model_dir: Path, request: pytest.FixtureRequest
 ) -> None:
-    # The backend folds weight normalisation and, in bf16, stores the weights autocast would
-    # cast on every call: a speed-up that must not change a single sample.
+    # The backend folds weight normalisation, in bf16 stores the weights autocast would cast on
+    # every call, and runs the vocoder's residual blocks in place: speed-ups that must not
+    # change a single sample.
+    from kokoro.istftnet import AdaINResBlock1
+
     chosen = engine if which == "session" else request.getfixturevalue("other_precision_engine")
     backend = chosen.backend
+    blocks = [m for m in backend._model.modules() if isinstance(m, AdaINResBlock1)]  # type: ignore[attr-defined]
+    assert len(blocks) == 8 and all("forward" in vars(block) for block in blocks)
     phonemes = "ðə wˈɛðəɹ ɪz nˈIs tədˈA."
     style = chosen._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]
     ours, _ = backend.infer(phonemes, style, 1.0)

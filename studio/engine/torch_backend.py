@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.engine.inplace_blocks import run_in_place
 from studio.engine.precision import choose_precision
 from studio.engine.source import HUB_REPO_ID, ModelSource
 from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
@@ -119,7 +120,8 @@ def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
     gives bit-identical audio. Under bf16 autocast, every convolution and linear layer casts its
     fp32 weights to bf16 on every call: storing those weights in bf16 once gives bit-identical
     audio too, and halves them in memory. The other layers (LSTMs, norms, embeddings) keep
-    fp32, which autocast gives them anyway. tests/test_precision.py compares the samples.
+    fp32, which autocast gives them anyway. Its residual blocks then run in place
+    (studio.engine.inplace_blocks). tests/test_precision.py compares the samples.
     """
     from torch.nn.utils import remove_weight_norm
     from torch.nn.utils.weight_norm import WeightNorm
@@ -130,6 +132,7 @@ def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
             remove_weight_norm(module)
         if bf16 and isinstance(module, with_lower_precision):
             module.to(torch.bfloat16)
+    run_in_place(model)
 
 
 def _import_torch() -> Any:
