@@ -2,7 +2,7 @@
 
 Each of the vocoder's 48 AdaIN + Snake steps allocates a fresh full-length tensor for every one
 of its eight elementwise operations, on every call. On a sentence of a few seconds those tensors
-outgrow the CPU's caches, and writing them costs about a tenth of the synthesis time.
+outgrow the CPU's caches, and writing them costs 6–10 % of a scene's synthesis time.
 ``run_in_place`` gives each residual block a forward that does the very same operations, in the
 same order and precision, into tensors it already owns. The samples are bit-identical to
 Kokoro's (tests/test_precision.py compares them); the time saved is measured in bench/ (README,
@@ -16,17 +16,16 @@ import types
 from typing import Any
 
 
-def run_in_place(model: Any) -> int:
-    """Give every ``AdaINResBlock1`` in ``model`` the in-place forward; returns how many.
+def run_in_place(model: Any) -> None:
+    """Give every ``AdaINResBlock1`` in ``model`` the in-place forward.
 
     Per instance, not per class: another KModel in the same process keeps Kokoro's own code.
     """
     from kokoro.istftnet import AdaINResBlock1
 
-    blocks = [module for module in model.modules() if isinstance(module, AdaINResBlock1)]
-    for block in blocks:
-        block.forward = types.MethodType(_residual_block_forward, block)
-    return len(blocks)
+    for module in model.modules():
+        if isinstance(module, AdaINResBlock1):
+            module.forward = types.MethodType(_residual_block_forward, module)
 
 
 def _residual_block_forward(self: Any, x: Any, s: Any) -> Any:
@@ -57,7 +56,7 @@ def _adain(adain: Any, x: Any, s: Any) -> Any:
 
 def _snake(xt: Any, alpha: Any) -> Any:
     """Snake1D, ``xt + (1 / alpha) * sin(alpha * xt) ** 2``, in the one tensor ``alpha * xt``
-    makes (alpha is fp32, so that tensor already has the sum's dtype)."""
+    makes (Kokoro's alpha is fp32, so that tensor already has the sum's dtype)."""
     wave = (alpha * xt).sin_().pow_(2).mul_(1 / alpha)
     return wave.add_(xt) if _fits(wave, xt) else wave + xt
 
