@@ -1,0 +1,61 @@
+"""The in-place residual blocks against Kokoro's own forward, on one block with random weights:
+the same bits for every mix of dtypes the backend can meet (fp32; bf16 autocast with fp32 or
+bf16 weights; a bf16 input), so the shortcuts never change the sound."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+import torch
+
+from studio.engine.inplace_blocks import run_in_place
+
+
+def _block(channels: int, kernel: int) -> torch.nn.Module:
+    from kokoro.istftnet import AdaINResBlock1
+
+    torch.manual_seed(1)
+    block = AdaINResBlock1(channels, kernel, (1, 3, 5), style_dim=64).eval()
+    with torch.no_grad():  # Kokoro's trained alphas and norms are not 1 and 0
+        for parameter in block.parameters():
+            parameter.add_(0.3 * torch.randn_like(parameter))
+    return block
+
+
+@pytest.mark.parametrize(
+    ("autocast", "bf16_weights", "input_dtype"),
+    [
+        (False, False, torch.float32),
+        (True, False, torch.float32),
+        (True, True, torch.float32),
+        (True, True, torch.bfloat16),
+        (False, False, torch.bfloat16),
+    ],
+)
+def test_in_place_blocks_give_kokoros_very_samples(
+    autocast: bool, bf16_weights: bool, input_dtype: torch.dtype
+) -> None:
+    from kokoro.istftnet import AdaINResBlock1
+
+    block = _block(16, 7)
+    if bf16_weights:
+        for module in block.modules():
+            if isinstance(module, (torch.nn.Conv1d, torch.nn.Linear)):
+                module.to(torch.bfloat16)
+    holder = torch.nn.Sequential(block)
+    run_in_place(holder)
+    assert "forward" in vars(block)
+    kokoro = types.MethodType(AdaINResBlock1.forward, block)
+    x = torch.randn(1, 16, 300).to(input_dtype)
+    s = torch.randn(1, 64)
+    if input_dtype == torch.bfloat16 and not autocast:
+        block.to(torch.bfloat16)
+        s = s.to(torch.bfloat16)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        theirs = kokoro(x, s)
+        given = x.clone()
+        ours = block(x, s)
+    assert torch.equal(x, given), "the block's input belongs to the caller"
+    assert ours.dtype == theirs.dtype
+    assert torch.equal(ours, theirs)
