@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.run import BENCH, DEFAULT_MODEL_DIR, SCENE, machine_info
+from bench.run import BENCH, DEFAULT_MODEL_DIR, PREVIEWS, SCENE, machine_info
 
-PREVIEWS = BENCH / "inputs" / "previews.txt"
 FORWARDS = ("kokoro", "in place")
 
 
@@ -40,6 +39,8 @@ def main() -> None:
     from kokoro.istftnet import AdaINResBlock1
 
     from studio.engine import Engine, LocalModelSource
+    from studio.engine.core import SAMPLE_RATE
+    from studio.engine.inplace_blocks import residual_blocks
     from studio.engine.torch_backend import TorchBackend
     from studio.memory import release_freed_memory
 
@@ -47,7 +48,7 @@ def main() -> None:
     backend = TorchBackend(source, device="cpu", precision=args.precision)
     engine = Engine(source, backend, cache_bytes=0)
     engine.load()
-    blocks = [m for m in backend._model.modules() if isinstance(m, AdaINResBlock1)]
+    blocks = residual_blocks(backend._model)
     in_place = [block.forward for block in blocks]  # what the backend gave them at load
     kokoro = [types.MethodType(AdaINResBlock1.forward, block) for block in blocks]
 
@@ -82,7 +83,7 @@ def main() -> None:
                 times[forward].append(seconds)
         medians = {forward: statistics.median(times[forward]) for forward in FORWARDS}
         results[name] = {
-            "audio_s": len(audio["kokoro"]) / 24_000,
+            "audio_s": len(audio["kokoro"]) / SAMPLE_RATE,
             "seconds": times,
             "median_s": medians,
             "saved": 1 - medians["in place"] / medians["kokoro"],

@@ -46,9 +46,9 @@ from bench.run import (
     SHARED_ONNX,
     machine_info,
 )
+from studio.engine.core import SAMPLE_RATE
 from tests.conftest import shared_asr
 
-SAMPLE_RATE = 24_000
 VOICE = "af_heart"
 CALIBRATION_VOICES = ("af_heart", "am_adam")
 VOCODER_BLOCKS = ("/decoder/generator/resblocks", "/decoder/generator/noise_res")

@@ -21,6 +21,7 @@ import soundfile as sf
 from studio.engine import Engine, LocalModelSource
 from studio.engine.backends import make_backend
 from studio.engine.configure import configured_engine
+from studio.engine.inplace_blocks import residual_blocks
 from studio.engine.precision import bf16_failure, cpu_has_native_bf16
 from studio.errors import ErrorCode, StudioError
 from studio.voices import parse_voice
@@ -120,11 +121,9 @@ def test_the_backend_makes_the_very_samples_kokoro_makes(
     # The backend folds weight normalisation, in bf16 stores the weights autocast would cast on
     # every call, and runs the vocoder's residual blocks in place: speed-ups that must not
     # change a single sample.
-    from kokoro.istftnet import AdaINResBlock1
-
     chosen = engine if which == "session" else request.getfixturevalue("other_precision_engine")
     backend = chosen.backend
-    blocks = [m for m in backend._model.modules() if isinstance(m, AdaINResBlock1)]  # type: ignore[attr-defined]
+    blocks = residual_blocks(backend._model)  # type: ignore[attr-defined]
     assert len(blocks) == 8 and all("forward" in vars(block) for block in blocks)
     phonemes = "ðə wˈɛðəɹ ɪz nˈIs tədˈA."
     style = chosen._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]

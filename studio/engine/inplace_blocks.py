@@ -16,16 +16,20 @@ import types
 from typing import Any
 
 
+def residual_blocks(model: Any) -> list[Any]:
+    """The vocoder's residual blocks (Kokoro's ``AdaINResBlock1``) in ``model``."""
+    from kokoro.istftnet import AdaINResBlock1
+
+    return [module for module in model.modules() if isinstance(module, AdaINResBlock1)]
+
+
 def run_in_place(model: Any) -> None:
-    """Give every ``AdaINResBlock1`` in ``model`` the in-place forward.
+    """Give every residual block in ``model`` the in-place forward.
 
     Per instance, not per class: another KModel in the same process keeps Kokoro's own code.
     """
-    from kokoro.istftnet import AdaINResBlock1
-
-    for module in model.modules():
-        if isinstance(module, AdaINResBlock1):
-            module.forward = types.MethodType(_residual_block_forward, module)
+    for block in residual_blocks(model):
+        block.forward = types.MethodType(_residual_block_forward, block)
 
 
 def _residual_block_forward(self: Any, x: Any, s: Any) -> Any:
