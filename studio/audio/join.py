@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.audio.encode import OUTPUT_SAMPLE_RATE, encoder_gain, soundfile_options
+from studio.audio.encode import OUTPUT_SAMPLE_RATE, encoder_errors, open_encoder
 from studio.audio.tags import Chapter, Tags, write_tags
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import atomic_path
@@ -55,20 +54,14 @@ def join_files(
     parts: list[Part], target: Path, fmt: str, bitrate: int, tags: Tags
 ) -> list[Chapter]:
     """Write the parts, in order, as one file in ``fmt`` with chapters; returns the chapters."""
-    import soundfile
-
     chapters: list[Chapter] = []
     position = 0
-    gain = encoder_gain(fmt, bitrate)
     with atomic_path(target) as temp:
-        with (
-            _encoder_errors(target),
-            soundfile.SoundFile(temp, "w", **soundfile_options(fmt, bitrate)) as out,
-        ):
+        with encoder_errors(target), open_encoder(temp, fmt, bitrate) as write:
             for part in parts:
                 frames = 0
                 for block in _decoded(part.path):
-                    out.write(np.clip(block / gain, -1.0, 1.0))
+                    write(block)
                     frames += len(block)
                 end = position + frames
                 chapters.append(
@@ -87,7 +80,7 @@ def write_m4b(parts: list[Part], target: Path, tags: Tags) -> list[Chapter]:
 
     chapters = chapters_of(parts)
     rate = OUTPUT_SAMPLE_RATE
-    with atomic_path(target) as temp, _encoder_errors(target):
+    with atomic_path(target) as temp, encoder_errors(target):
         container = av.open(str(temp), "w", format="ipod")
         try:
             stream = container.add_stream("aac", rate=rate, layout="mono")
@@ -149,20 +142,3 @@ def _frames(path: Path, reported: int) -> int:
     if reported > 0:
         return reported
     return sum(len(block) for block in _decoded(path))
-
-
-@contextmanager
-def _encoder_errors(target: Path) -> Iterator[None]:
-    """An encoder's failure (a full disk, most often) as a clear error; the temp file goes."""
-    import soundfile
-
-    try:
-        yield
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
-        if isinstance(exc, StudioError):
-            raise
-        raise StudioError(
-            ErrorCode.IO_ERROR,
-            f"Could not write {target}: {exc}.",
-            "Free some disk space and export again. No earlier file was changed.",
-        ) from exc

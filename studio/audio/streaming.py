@@ -2,7 +2,8 @@
 
 The HTTP speech endpoint sends audio while later sentences are still being synthesized, so each
 format is encoded incrementally. libsndfile (soundfile) does the encoding into a sink that hands
-out what was written so far. Where libsndfile goes back at the end to fill in a header (the MP3's
+out what was written so far (pedalboard, which writes the studio's MP3 files, must seek back to
+finish its header, which a stream cannot). Where libsndfile goes back at the end to fill in a header (the MP3's
 Xing frame count), a streamed file keeps the values written first, which decoders accept; a
 whole file (``encode_audio``) gets the finished header. FLAC is held until the end (see
 ``WHOLE_FILE_FORMATS``). WAV is streamed with the usual "unknown length" sizes (0xFFFFFFFF), as
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.audio.encode import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE
+from studio.audio.encode import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE, mp3_compression_level
 
 #: Format name -> MIME type, for the formats this module writes.
 MEDIA_TYPES = {
@@ -33,7 +34,6 @@ FORMATS = tuple(MEDIA_TYPES)
 #: Formats whose bytes all come at ``close``: FLAC's header holds the total sample count, and
 #: libsndfile (so soundfile, and the studio) cannot read a FLAC stream that says "unknown".
 WHOLE_FILE_FORMATS = frozenset({"flac"})
-_MP3_COMPRESSION_LEVEL = (320 - MP3_BITRATE_KBPS) / (320 - 32)
 _UNKNOWN_SIZE = 0xFFFFFFFF
 
 
@@ -129,7 +129,7 @@ class StreamEncoder:
                 format="MP3",
                 subtype="MPEG_LAYER_III",
                 bitrate_mode="CONSTANT",
-                compression_level=_MP3_COMPRESSION_LEVEL,
+                compression_level=mp3_compression_level(MP3_BITRATE_KBPS),
             )
         subtype = "OPUS" if self.format == "opus" else "PCM_16"
         container = "OGG" if self.format == "opus" else "FLAC"

@@ -9,6 +9,7 @@ from studio.audio.encode import encode as encode_bytes
 from studio.audio.encode import join_audio, write_audio, write_mp3
 from studio.errors import ErrorCode, StudioError
 from tests.audio_checks import assert_mp3_spec, mp3_frame_bitrates
+from tests.file_limits import file_size_limit
 
 
 def _tone(seconds: float, rate: int = 24_000) -> np.ndarray:
@@ -23,6 +24,19 @@ def test_write_mp3_is_128k_cbr_44k_mono_and_keeps_duration(tmp_path: Path) -> No
     assert assert_mp3_spec(tmp_path / "tone.mp3") == pytest.approx(2.0, rel=0.05)
 
 
+def test_an_mp3_decodes_to_exactly_the_samples_it_was_given_in_time(tmp_path: Path) -> None:
+    # The LAME/Info header tells the decoder the encoder's delay and padding: without it a player
+    # adds about 50 ms of silence around every scene, and joined scenes and captions drift.
+    rate = 44_100
+    clicks = np.zeros(rate * 2, dtype=np.float32)
+    clicks[[rate // 4, rate, rate * 7 // 4]] = 0.9
+    write_audio(tmp_path / "clicks.mp3", clicks, rate)
+    decoded, decoded_rate = soundfile.read(tmp_path / "clicks.mp3", dtype="float32")
+    assert decoded_rate == rate and len(decoded) == len(clicks)
+    lag = np.argmax(np.correlate(decoded[: rate // 2], clicks[: rate // 2], "full")) - rate // 2 + 1
+    assert lag == 0
+
+
 def test_new_files_are_readable_by_others(tmp_path: Path) -> None:
     write_mp3(tmp_path / "tone.mp3", _tone(0.2), 24_000)
     assert (tmp_path / "tone.mp3").stat().st_mode & 0o044
@@ -34,24 +48,18 @@ def test_join_audio_appends_the_pause() -> None:
     assert not joined[-6_000:].any()
 
 
-def test_a_failed_encode_leaves_the_old_file_and_no_temp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "scene.mp3"
-    write_mp3(target, _tone(0.5), 24_000)
+@pytest.mark.parametrize("fmt", ["mp3", "flac"])
+def test_a_failed_encode_leaves_the_old_file_and_no_temp(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"scene.{fmt}"
+    write_audio(target, _tone(0.5), 24_000, fmt)
     before = target.read_bytes()
-
-    def disk_full(file: Path, *args: object, **kwargs: object) -> None:
-        Path(file).write_bytes(b"partial")  # what a full disk leaves behind, then the error
-        raise soundfile.LibsndfileError(1, "Error writing: No space left on device")
-
-    # A full disk can't be caused on this machine, so force the encoder's failure.
-    monkeypatch.setattr(soundfile, "write", disk_full)
-    with pytest.raises(StudioError) as caught:
-        write_mp3(target, _tone(1.0), 24_000)
+    # Longer audio, a file larger than the limit: the encoder's write fails as on a full disk.
+    with file_size_limit(2 * len(before)), pytest.raises(StudioError) as caught:
+        write_audio(target, _tone(5.0), 24_000, fmt)
     assert caught.value.code is ErrorCode.IO_ERROR
+    assert str(target) in caught.value.message
     assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.mp3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
 def test_compression_level_gives_exactly_128_kbps() -> None:
