@@ -4,12 +4,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from studio.engine import SAMPLE_RATE, Engine, LocalModelSource
+from studio.engine.backends import make_backend
 from studio.engine.source import file_fingerprint
 from studio.errors import ErrorCode, StudioError
 from studio.voices import CATALOG
@@ -165,6 +167,39 @@ def test_corrupt_weights_file(model_dir: Path, tmp_path: Path) -> None:
     (folder / "kokoro-v1_0.pth").write_bytes(b"not a torch file" * 100)
     with pytest.raises(StudioError, match="corrupt") as caught:
         Engine(LocalModelSource(folder)).load()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+
+
+def _weights_with(model_dir: Path, tmp_path: Path, change: Callable[[dict], dict]) -> Path:
+    """A model folder whose weights file holds ``change`` of the real checkpoint."""
+    import torch
+
+    folder = tmp_path / "model"
+    (folder / "voices").mkdir(parents=True)
+    shutil.copy(model_dir / "config.json", folder)
+    checkpoint = torch.load(model_dir / "kokoro-v1_0.pth", map_location="cpu", weights_only=True)
+    torch.save(change(checkpoint), folder / "kokoro-v1_0.pth")
+    return folder
+
+
+def test_weights_without_whole_parts_fail_by_name(model_dir: Path, tmp_path: Path) -> None:
+    # Kokoro's own loader would keep random weights for the parts it did not find: noise.
+    folder = _weights_with(model_dir, tmp_path, lambda ck: {"bert_encoder": ck["bert_encoder"]})
+    with pytest.raises(StudioError) as caught:
+        make_backend("torch", LocalModelSource(folder)).load()
+    assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
+    assert "no weights for the bert, decoder, predictor, text_encoder part" in caught.value.message
+
+
+def test_weights_missing_one_tensor_are_refused(model_dir: Path, tmp_path: Path) -> None:
+    def without_one(checkpoint: dict) -> dict:
+        part = dict(checkpoint["bert_encoder"])
+        del part[next(name for name in part if name.endswith("weight"))]
+        return {"bert_encoder": part}
+
+    folder = _weights_with(model_dir, tmp_path, without_one)
+    with pytest.raises(StudioError, match="corrupt or incomplete") as caught:
+        make_backend("torch", LocalModelSource(folder)).load()
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 

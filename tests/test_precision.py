@@ -118,7 +118,8 @@ def _plain_kokoro_audio(model_dir: Path, phonemes: str, style: np.ndarray, bf16:
 def test_the_backend_makes_the_very_samples_kokoro_makes(
     which: str, engine: Engine, model_dir: Path, request: pytest.FixtureRequest
 ) -> None:
-    # The backend folds weight normalisation, in bf16 stores the weights autocast would cast on
+    # The backend builds KModel without random weights (the checkpoint's tensors become its
+    # parameters), folds weight normalisation, in bf16 stores the weights autocast would cast on
     # every call, and runs the vocoder's residual blocks in place: speed-ups that must not
     # change a single sample.
     chosen = engine if which == "session" else request.getfixturevalue("other_precision_engine")

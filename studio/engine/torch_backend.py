@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from studio.engine.inplace_blocks import run_in_place
+from studio.engine.kmodel_loading import load_kmodel
 from studio.engine.precision import choose_precision
 from studio.engine.source import HUB_REPO_ID, ModelSource
 from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
@@ -54,7 +55,7 @@ class TorchBackend:
         config, weights = self._source.config_path(), self._source.weights_path()
         torch = _import_torch()
         try:
-            from kokoro import KModel
+            import kokoro  # noqa: F401
         except ImportError as exc:
             raise StudioError(
                 ErrorCode.NOT_INSTALLED,
@@ -64,7 +65,9 @@ class TorchBackend:
 
         self.device = self._requested_device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
-            model = KModel(repo_id=HUB_REPO_ID, config=str(config), model=str(weights))
+            model = load_kmodel(HUB_REPO_ID, config, weights)
+        except StudioError:
+            raise
         except Exception as exc:  # torch raises many types for a truncated or foreign file
             log.exception("Loading %s failed", weights)
             raise StudioError(
