@@ -3,9 +3,9 @@
 The HTTP speech endpoint sends audio while later sentences are still being synthesized, so each
 format is encoded incrementally. libsndfile (soundfile) does the encoding into a sink that hands
 out what was written so far (pedalboard, which writes the studio's MP3 files, must seek back to
-finish its header, which a stream cannot). Where libsndfile goes back at the end to fill in a header (the MP3's
-Xing frame count), a streamed file keeps the values written first, which decoders accept; a
-whole file (``encode_audio``) gets the finished header. FLAC is held until the end (see
+finish its header, which a stream cannot). Where libsndfile goes back at the end to fill in a
+header (the MP3's Xing frame count), a streamed file keeps the values written first, which
+decoders accept; a whole file (``encode_audio``) gets the finished header. FLAC is held until the end (see
 ``WHOLE_FILE_FORMATS``). WAV is streamed with the usual "unknown length" sizes (0xFFFFFFFF), as
 streaming servers do.
 MP3 is resampled to 44.1 kHz, 128 kbps CBR (studio.audio.encode's spec) with a continuous soxr
