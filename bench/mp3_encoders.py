@@ -7,8 +7,8 @@ Voices ``bench/inputs/scene_900.txt`` (af_heart) once, resamples it to 44.1 kHz 
 does, then encodes it at 128 kbps CBR with each encoder, ``--runs`` times in turn. For each:
 the best time, the file's size, whether it decodes to exactly the input's length (the LAME/Info
 header that makes scene files join gaplessly), its level against the input, and its fidelity
-to the input at the same level: signal-to-noise ratio and log-spectral distance. Writes ``bench/results/mp3_encoders.json``. Nothing here asserts
-a time.
+to the input at the same level: signal-to-noise ratio and log-spectral distance. Writes
+``bench/results/mp3_encoders.json``. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from bench.run import BENCH, DEFAULT_MODEL_DIR, SCENE, machine_info
-from studio.audio.encode import OUTPUT_SAMPLE_RATE, open_encoder, resample
+from studio.audio.encode import OUTPUT_SAMPLE_RATE, open_encoder, resample, soundfile_options
 
 BITRATE = 128
 
@@ -41,15 +41,8 @@ def libsndfile(audio: np.ndarray) -> bytes:
     import soundfile
 
     buffer = io.BytesIO()
-    soundfile.write(
-        buffer,
-        audio,
-        OUTPUT_SAMPLE_RATE,
-        format="MP3",
-        subtype="MPEG_LAYER_III",
-        bitrate_mode="CONSTANT",
-        compression_level=(320 - BITRATE) / (320 - 32),
-    )
+    with soundfile.SoundFile(buffer, "w", **soundfile_options("mp3", BITRATE)) as out:
+        out.write(audio)
     return buffer.getvalue()
 
 

@@ -28,8 +28,9 @@ OUTPUT_SAMPLE_RATE = MP3_SAMPLE_RATE  # every format is written at 44.1 kHz
 MP3_BITRATE_KBPS = 128  # the default, the seed's contract
 MP3_BITRATES = (128, 192, 256, 320)
 FORMATS = ("mp3", "wav", "flac")
-#: libsndfile's container and subtype for the PCM masters, which keep 24 bits.
+#: libsndfile's container and subtype for each format; masters keep 24 bits.
 _SOUNDFILE_FORMAT = {
+    "mp3": ("MP3", "MPEG_LAYER_III"),
     "wav": ("WAV", "PCM_24"),
     "flac": ("FLAC", "PCM_24"),
 }
@@ -127,15 +128,20 @@ def write_mp3(
     return write_audio(path, audio, rate, "mp3", bitrate)
 
 
-def soundfile_options(fmt: str) -> dict[str, Any]:
-    """The keyword arguments of soundfile.SoundFile for a WAV or FLAC master at 44.1 kHz mono."""
+def soundfile_options(fmt: str, bitrate: int = MP3_BITRATE_KBPS) -> dict[str, Any]:
+    """The keyword arguments of soundfile.SoundFile for ``fmt`` at 44.1 kHz mono: what libsndfile
+    writes (the WAV and FLAC masters, and the MP3 that is streamed as it is made)."""
     container, subtype = _SOUNDFILE_FORMAT[validate_format(fmt)]
-    return {
+    options: dict[str, Any] = {
         "samplerate": OUTPUT_SAMPLE_RATE,
         "channels": 1,
         "format": container,
         "subtype": subtype,
     }
+    if fmt == "mp3":
+        options["bitrate_mode"] = "CONSTANT"
+        options["compression_level"] = mp3_compression_level(bitrate)
+    return options
 
 
 Write = Callable[[np.ndarray], None]

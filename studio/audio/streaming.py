@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.audio.encode import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE, mp3_compression_level
+from studio.audio.encode import MP3_SAMPLE_RATE, soundfile_options
 
 #: Format name -> MIME type, for the formats this module writes.
 MEDIA_TYPES = {
@@ -121,16 +121,7 @@ class StreamEncoder:
                 self._resampler = soxr.ResampleStream(
                     self.rate, MP3_SAMPLE_RATE, 1, dtype="float32", quality="HQ"
                 )
-            return soundfile.SoundFile(
-                self._sink,
-                "w",
-                samplerate=MP3_SAMPLE_RATE,
-                channels=1,
-                format="MP3",
-                subtype="MPEG_LAYER_III",
-                bitrate_mode="CONSTANT",
-                compression_level=mp3_compression_level(MP3_BITRATE_KBPS),
-            )
+            return soundfile.SoundFile(self._sink, "w", **soundfile_options("mp3"))
         subtype = "OPUS" if self.format == "opus" else "PCM_16"
         container = "OGG" if self.format == "opus" else "FLAC"
         return soundfile.SoundFile(

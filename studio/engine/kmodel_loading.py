@@ -28,8 +28,15 @@ from studio.errors import ErrorCode, StudioError
 def load_kmodel(repo_id: str, config: Path, weights: Path) -> Any:
     """KModel with the weights in ``weights``, on the CPU, every parameter from the file."""
     import torch
-    from kokoro import KModel
 
+    try:
+        from kokoro import KModel
+    except ImportError as exc:
+        raise StudioError(
+            ErrorCode.NOT_INSTALLED,
+            "The kokoro package is not installed.",
+            "Reinstall Narration Studio: pip install narration-studio",
+        ) from exc
     no_weights = io.BytesIO()  # KModel loads what it is given: here, nothing
     torch.save({}, no_weights)
     no_weights.seek(0)

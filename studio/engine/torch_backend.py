@@ -54,15 +54,6 @@ class TorchBackend:
     def load(self) -> None:
         config, weights = self._source.config_path(), self._source.weights_path()
         torch = _import_torch()
-        try:
-            import kokoro  # noqa: F401
-        except ImportError as exc:
-            raise StudioError(
-                ErrorCode.NOT_INSTALLED,
-                "The kokoro package is not installed.",
-                "Reinstall Narration Studio: pip install narration-studio",
-            ) from exc
-
         self.device = self._requested_device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
             model = load_kmodel(HUB_REPO_ID, config, weights)
