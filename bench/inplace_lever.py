@@ -1,15 +1,17 @@
-"""A lever of issue 12, item 5: the vocoder's residual blocks run in place
-(studio.engine.inplace_blocks) against Kokoro's own forward, on the same loaded model.
+"""Levers of issue 12, item 5: the vocoder's residual blocks run in place
+(studio.engine.inplace_blocks) against Kokoro's own forward, on the same loaded model; and, in
+bf16, with their AdaIN and Snake steps in bf16 too.
 
     python -m bench.inplace_lever [--precision fp32|bf16] [--runs 4]
     ONEDNN_MAX_CPU_ISA=AVX2 python -m bench.inplace_lever --precision fp32   # as without bf16
 
 Voices the first preview line of ``bench/inputs/previews.txt`` and ``bench/inputs/scene_900.txt``
-(af_heart, no sentence cache) through the studio's torch backend, alternating the two forwards
-run by run so that both see the same machine, and checks that they give the same samples. The
-freed memory is handed back after each run, as the studio does when it falls idle. Prints the
-median seconds of each and writes ``bench/results/inplace_lever-PRECISION.json``. Nothing here
-asserts a time.
+(af_heart, no sentence cache) through the studio's torch backend, alternating the forwards run by
+run so that all see the same machine. It checks that the in-place forward gives Kokoro's very
+samples, and gives the log-spectral distance of the bf16 steps' audio from Kokoro's (the vocoder's
+noise is seeded, so that distance is the arithmetic's alone). The freed memory is handed back
+after each run, as the studio does when it falls idle. Prints the median seconds of each and
+writes ``bench/results/inplace_lever-PRECISION.json``. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from bench.run import BENCH, DEFAULT_MODEL_DIR, PREVIEWS, SCENE, machine_info
+from tests.spectra import log_spectral_distance
 
-FORWARDS = ("kokoro", "in place")
+KOKORO, IN_PLACE, BF16_STEPS = "kokoro", "in place", "in place, bf16 steps"
 
 
 def main() -> None:
@@ -36,11 +39,12 @@ def main() -> None:
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="bf16")
     parser.add_argument("--runs", type=int, default=4)
     args = parser.parse_args()
+    import torch
     from kokoro.istftnet import AdaINResBlock1
 
     from studio.engine import Engine, LocalModelSource
     from studio.engine.core import SAMPLE_RATE
-    from studio.engine.inplace_blocks import residual_blocks
+    from studio.engine.inplace_blocks import in_place_forward, residual_blocks
     from studio.engine.torch_backend import TorchBackend
     from studio.memory import release_freed_memory
 
@@ -49,13 +53,15 @@ def main() -> None:
     engine = Engine(source, backend, cache_bytes=0)
     engine.load()
     blocks = residual_blocks(backend._model)
-    in_place = [block.forward for block in blocks]  # what the backend gave them at load
-    kokoro = [types.MethodType(AdaINResBlock1.forward, block) for block in blocks]
+    forwards = {
+        KOKORO: [types.MethodType(AdaINResBlock1.forward, block) for block in blocks],
+        IN_PLACE: [in_place_forward(block) for block in blocks],
+    }
+    if backend.precision == "bf16":
+        forwards[BF16_STEPS] = [in_place_forward(b, elementwise=torch.bfloat16) for b in blocks]
 
     def voice(text: str, forward: str) -> tuple[float, np.ndarray]:
-        for block, method in zip(
-            blocks, in_place if forward == "in place" else kokoro, strict=True
-        ):
+        for block, method in zip(blocks, forwards[forward], strict=True):
             block.forward = method
         started = time.perf_counter()
         chunks = list(engine.synthesize(text, "af_heart"))
@@ -74,21 +80,24 @@ def main() -> None:
         "in_place_blocks": len(blocks),
     }
     for name, text in texts.items():
-        voice(text, "kokoro")  # warm
-        times: dict[str, list[float]] = {forward: [] for forward in FORWARDS}
+        voice(text, KOKORO)  # warm
+        times: dict[str, list[float]] = {forward: [] for forward in forwards}
         audio: dict[str, np.ndarray] = {}
         for _ in range(args.runs):
-            for forward in FORWARDS:
+            for forward in forwards:
                 seconds, audio[forward] = voice(text, forward)
                 times[forward].append(seconds)
-        medians = {forward: statistics.median(times[forward]) for forward in FORWARDS}
+        medians = {forward: statistics.median(times[forward]) for forward in forwards}
         results[name] = {
-            "audio_s": len(audio["kokoro"]) / SAMPLE_RATE,
+            "audio_s": len(audio[KOKORO]) / SAMPLE_RATE,
             "seconds": times,
             "median_s": medians,
-            "saved": 1 - medians["in place"] / medians["kokoro"],
-            "same_samples": bool(np.array_equal(audio["kokoro"], audio["in place"])),
+            "saved": {f: 1 - medians[f] / medians[KOKORO] for f in forwards if f != KOKORO},
+            "same_samples": bool(np.array_equal(audio[KOKORO], audio[IN_PLACE])),
         }
+        if BF16_STEPS in audio:
+            distance = log_spectral_distance(audio[KOKORO], audio[BF16_STEPS])
+            results[name]["bf16_steps_lsd_db_from_kokoro"] = distance
         print(json.dumps({name: results[name]}), flush=True)
     out = BENCH / "results" / f"inplace_lever-{backend.precision}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

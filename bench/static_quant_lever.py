@@ -48,6 +48,7 @@ from bench.run import (
 )
 from studio.engine.core import SAMPLE_RATE
 from tests.conftest import shared_asr
+from tests.spectra import log_spectral_distance
 
 VOICE = "af_heart"
 CALIBRATION_VOICES = ("af_heart", "am_adam")
@@ -173,23 +174,6 @@ def voiced(backend: Any, inputs: list[dict[str, Any]]) -> tuple[float, list[np.n
         samples = sum(p.size for p in pieces)
         best = min(best, (time.perf_counter() - started) / (samples / SAMPLE_RATE))
     return best, pieces
-
-
-def log_spectral_distance(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Mean RMS difference in dB between two sounds' 50 ms power spectra; None when their lengths
-    differ (other durations: not comparable frame by frame)."""
-    if a.size != b.size:
-        return None
-    frame = SAMPLE_RATE // 20
-    frames = a.size // frame
-    spectra = [
-        np.abs(np.fft.rfft(x[: frames * frame].reshape(frames, frame) * np.hanning(frame))) ** 2
-        for x in (a, b)
-    ]
-    decibels = [10 * np.log10(s + 1e-10) for s in spectra]
-    loud = decibels[0].max(axis=1) > decibels[0].max() - 60  # leave the silences out
-    difference = (decibels[0] - decibels[1])[loud]
-    return float(np.sqrt((difference**2).mean(axis=1)).mean())
 
 
 def word_error_rate(

@@ -27,6 +27,7 @@ from studio.errors import ErrorCode, StudioError
 from studio.voices import parse_voice
 from tests.conftest import REPO, run_cli
 from tests.service.helpers import RawService, service_env
+from tests.spectra import log_spectral_distance
 
 SPEECH = "The weather is nice today. We walked to the park and sat by the water."
 #: oneDNN held to AVX2, as on the CPUs of most laptops: no AVX-512, so no bf16 LSTM.
@@ -114,25 +115,55 @@ def _plain_kokoro_audio(model_dir: Path, phonemes: str, style: np.ndarray, bf16:
     return output.audio.float().numpy()
 
 
-@pytest.mark.parametrize("which", ["session", "other"])
-def test_the_backend_makes_the_very_samples_kokoro_makes(
-    which: str, engine: Engine, model_dir: Path, request: pytest.FixtureRequest
+def test_fp32_makes_the_very_samples_kokoro_makes(
+    engine: Engine, model_dir: Path, request: pytest.FixtureRequest
 ) -> None:
     # The backend builds KModel without random weights (the checkpoint's tensors become its
-    # parameters), folds weight normalisation, in bf16 stores the weights autocast would cast on
-    # every call, and runs the vocoder's residual blocks in place: speed-ups that must not
-    # change a single sample.
-    chosen = engine if which == "session" else request.getfixturevalue("other_precision_engine")
-    backend = chosen.backend
-    blocks = residual_blocks(backend._model)  # type: ignore[attr-defined]
-    assert len(blocks) == 8 and all("forward" in vars(block) for block in blocks)
-    phonemes = "ðə wˈɛðəɹ ɪz nˈIs tədˈA."
-    style = chosen._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]
-    ours, _ = backend.infer(phonemes, style, 1.0)
-    bf16 = backend.precision == "bf16"  # type: ignore[attr-defined]
-    theirs = _plain_kokoro_audio(model_dir, phonemes, style, bf16)
+    # parameters), folds weight normalisation and runs the vocoder's residual blocks in place:
+    # speed-ups that must not change a single sample.
+    chosen = _engine_in(engine, "fp32", request)
+    phonemes, style = _sentence(chosen)
+    ours, _ = chosen.backend.infer(phonemes, style, 1.0)
+    theirs = _plain_kokoro_audio(model_dir, phonemes, style, bf16=False)
     assert ours.shape == theirs.shape
     assert np.array_equal(ours, theirs)
+
+
+def test_bf16_is_as_close_to_the_fp32_model_as_kokoros_own_bf16(
+    engine: Engine, model_dir: Path, request: pytest.FixtureRequest
+) -> None:
+    # In bf16 the backend also stores the weights autocast would cast on every call (the same
+    # samples), and runs the residual blocks' AdaIN and Snake steps in bf16 (other roundings):
+    # the audio must stay as close to the fp32 model's as Kokoro's own bf16 audio is.
+    chosen = _engine_in(engine, "bf16", request)
+    phonemes, style = _sentence(chosen)
+    ours, _ = chosen.backend.infer(phonemes, style, 1.0)
+    kokoro_bf16 = _plain_kokoro_audio(model_dir, phonemes, style, bf16=True)
+    kokoro_fp32 = _plain_kokoro_audio(model_dir, phonemes, style, bf16=False)
+    assert ours.shape == kokoro_bf16.shape, "the durations are Kokoro's: its predictor is untouched"
+    assert kokoro_bf16.shape == kokoro_fp32.shape, "pick phonemes both precisions time alike"
+    kokoros_own = log_spectral_distance(kokoro_bf16, kokoro_fp32)
+    from_fp32 = log_spectral_distance(ours, kokoro_fp32)
+    from_kokoro_bf16 = log_spectral_distance(ours, kokoro_bf16)
+    assert kokoros_own is not None and from_fp32 is not None and from_kokoro_bf16 is not None
+    assert from_fp32 <= kokoros_own + 0.5, (from_fp32, kokoros_own)
+    assert from_kokoro_bf16 < kokoros_own, (from_kokoro_bf16, kokoros_own)
+
+
+def _engine_in(engine: Engine, precision: str, request: pytest.FixtureRequest) -> Engine:
+    """The session's engine or the other one, whichever runs in ``precision``."""
+    if engine.backend.precision == precision:  # type: ignore[attr-defined]
+        return engine
+    return request.getfixturevalue("other_precision_engine")
+
+
+def _sentence(chosen: Engine) -> tuple[str, np.ndarray]:
+    """A short sentence's phonemes and af_heart's style for them; checks that the backend's
+    residual blocks run its own forward."""
+    blocks = residual_blocks(chosen.backend._model)  # type: ignore[attr-defined]
+    assert len(blocks) == 8 and all("forward" in vars(block) for block in blocks)
+    phonemes = "ðə wˈɛðəɹ ɪz nˈIs tədˈA."
+    return phonemes, chosen._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]
 
 
 def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
