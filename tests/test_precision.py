@@ -93,11 +93,15 @@ def test_bf16_and_fp32_say_the_same_words_at_the_same_pace_and_loudness(
     assert bf16["wer"] <= fp32["wer"] + 0.15, (bf16["wer"], fp32["wer"])
 
 
-def _plain_kokoro_audio(model_dir: Path, phonemes: str, style: np.ndarray, bf16: bool) -> Any:
-    """What kokoro's own KModel, as it loads, makes of ``phonemes`` in this precision."""
+def _plain_kokoro_audio(
+    model_dir: Path, phonemes: str, style: np.ndarray, bf16: bool, noise_as_bf16_path: bool = False
+) -> Any:
+    """What kokoro's own KModel, as it loads, makes of ``phonemes`` in this precision; with the
+    vocoder's noise drawn as the backend's bf16 path draws it, when asked."""
     import torch
     from kokoro import KModel
 
+    from studio.engine.noise_source import draw_noise_contiguously
     from studio.engine.torch_backend import NOISE_SEED
 
     model = KModel(
@@ -105,6 +109,8 @@ def _plain_kokoro_audio(model_dir: Path, phonemes: str, style: np.ndarray, bf16:
         config=str(model_dir / "config.json"),
         model=str(model_dir / "kokoro-v1_0.pth"),
     ).eval()
+    if noise_as_bf16_path:
+        draw_noise_contiguously(model)
     with (
         torch.inference_mode(),
         torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
@@ -133,13 +139,14 @@ def test_bf16_is_as_close_to_the_fp32_model_as_kokoros_own_bf16(
     engine: Engine, model_dir: Path, request: pytest.FixtureRequest
 ) -> None:
     # In bf16 the backend also stores the weights autocast would cast on every call (the same
-    # samples), and runs the residual blocks' AdaIN and Snake steps in bf16 (other roundings):
+    # samples), runs the residual blocks' AdaIN and Snake steps in bf16 (other roundings), and
+    # draws the vocoder's noise contiguous (another draw, so Kokoro here draws it the same way):
     # the audio must stay as close to the fp32 model's as Kokoro's own bf16 audio is.
     chosen = _engine_in(engine, "bf16", request)
     phonemes, style = _sentence(chosen)
     ours, _ = chosen.backend.infer(phonemes, style, 1.0)
-    kokoro_bf16 = _plain_kokoro_audio(model_dir, phonemes, style, bf16=True)
-    kokoro_fp32 = _plain_kokoro_audio(model_dir, phonemes, style, bf16=False)
+    kokoro_bf16 = _plain_kokoro_audio(model_dir, phonemes, style, True, noise_as_bf16_path=True)
+    kokoro_fp32 = _plain_kokoro_audio(model_dir, phonemes, style, False, noise_as_bf16_path=True)
     assert ours.shape == kokoro_bf16.shape, "the durations are Kokoro's: its predictor is untouched"
     assert kokoro_bf16.shape == kokoro_fp32.shape, "pick phonemes both precisions time alike"
     kokoros_own = log_spectral_distance(kokoro_bf16, kokoro_fp32)
