@@ -1,6 +1,7 @@
 """Levers of issue 12, item 5: the vocoder's residual blocks run in place
 (studio.engine.inplace_blocks) against Kokoro's own forward, on the same loaded model; and, in
-bf16, with their AdaIN and Snake steps in bf16 too.
+bf16, with their AdaIN and Snake steps in bf16 too, then also with the vocoder's noise drawn
+contiguous (studio.engine.noise_source).
 
     python -m bench.inplace_lever [--precision fp32|bf16] [--runs 4]
     ONEDNN_MAX_CPU_ISA=AVX2 python -m bench.inplace_lever --precision fp32   # as without bf16
@@ -9,7 +10,8 @@ Voices the first preview line of ``bench/inputs/previews.txt`` and ``bench/input
 (af_heart, no sentence cache) through the studio's torch backend, alternating the forwards run by
 run so that all see the same machine. It checks that the in-place forward gives Kokoro's very
 samples, and gives the log-spectral distance of the bf16 steps' audio from Kokoro's (the vocoder's
-noise is seeded, so that distance is the arithmetic's alone). The freed memory is handed back
+noise is seeded, so that distance is the arithmetic's alone) and of the other noise draw's from
+the bf16 steps' (the noise's alone). The freed memory is handed back
 after each run, as the studio does when it falls idle. Prints the median seconds of each and
 writes ``bench/results/inplace_lever-PRECISION.json``. Nothing here asserts a time.
 """
@@ -31,6 +33,7 @@ from bench.run import BENCH, DEFAULT_MODEL_DIR, PREVIEWS, SCENE, machine_info
 from tests.spectra import log_spectral_distance
 
 KOKORO, IN_PLACE, BF16_STEPS = "kokoro", "in place", "in place, bf16 steps"
+CONTIGUOUS_NOISE = "in place, bf16 steps, contiguous noise"
 
 
 def main() -> None:
@@ -45,6 +48,7 @@ def main() -> None:
     from studio.engine import Engine, LocalModelSource
     from studio.engine.core import SAMPLE_RATE
     from studio.engine.inplace_blocks import in_place_forward, residual_blocks
+    from studio.engine.noise_source import draw_noise_contiguously
     from studio.engine.torch_backend import TorchBackend
     from studio.memory import release_freed_memory
 
@@ -59,10 +63,15 @@ def main() -> None:
     }
     if backend.precision == "bf16":
         forwards[BF16_STEPS] = [in_place_forward(b, elementwise=torch.bfloat16) for b in blocks]
+        forwards[CONTIGUOUS_NOISE] = forwards[BF16_STEPS]
+    sine_gen = backend._model.decoder.generator.m_source.l_sin_gen
 
     def voice(text: str, forward: str) -> tuple[float, np.ndarray]:
         for block, method in zip(blocks, forwards[forward], strict=True):
             block.forward = method
+        vars(sine_gen).pop("_f02sine", None)  # Kokoro's draw, unless this forward draws its own
+        if forward == CONTIGUOUS_NOISE:
+            draw_noise_contiguously(backend._model)
         started = time.perf_counter()
         chunks = list(engine.synthesize(text, "af_heart"))
         seconds = time.perf_counter() - started
@@ -98,6 +107,8 @@ def main() -> None:
         if BF16_STEPS in audio:
             distance = log_spectral_distance(audio[KOKORO], audio[BF16_STEPS])
             results[name]["bf16_steps_lsd_db_from_kokoro"] = distance
+            distance = log_spectral_distance(audio[BF16_STEPS], audio[CONTIGUOUS_NOISE])
+            results[name]["contiguous_noise_lsd_db_from_bf16_steps"] = distance
         print(json.dumps({name: results[name]}), flush=True)
     out = BENCH / "results" / f"inplace_lever-{backend.precision}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
