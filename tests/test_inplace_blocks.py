@@ -1,7 +1,7 @@
 """The in-place residual blocks against Kokoro's own forward, on one block with random weights:
 the same bits for every mix of dtypes the backend can meet (fp32; bf16 autocast with fp32 or
 bf16 weights; a bf16 input), so the shortcuts never change the sound; and with the AdaIN and
-Snake steps in bf16, Kokoro's result to within bf16's rounding."""
+Snake steps in bf16, as close to the fp32 result as Kokoro's own bf16 result is."""
 
 from __future__ import annotations
 

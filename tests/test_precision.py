@@ -127,9 +127,7 @@ def test_fp32_makes_the_very_samples_kokoro_makes(
     # The backend builds KModel without random weights (the checkpoint's tensors become its
     # parameters), folds weight normalisation and runs the vocoder's residual blocks in place:
     # speed-ups that must not change a single sample.
-    chosen = _engine_in(engine, "fp32", request)
-    phonemes, style = _sentence(chosen)
-    ours, _ = chosen.backend.infer(phonemes, style, 1.0)
+    ours, phonemes, style = _short_sentence_from(engine, "fp32", request)
     theirs = _plain_kokoro_audio(model_dir, phonemes, style, bf16=False)
     assert ours.shape == theirs.shape
     assert np.array_equal(ours, theirs)
@@ -142,9 +140,7 @@ def test_bf16_is_as_close_to_the_fp32_model_as_kokoros_own_bf16(
     # samples), runs the residual blocks' AdaIN and Snake steps in bf16 (other roundings), and
     # draws the vocoder's noise contiguous (another draw, so Kokoro here draws it the same way):
     # the audio must stay as close to the fp32 model's as Kokoro's own bf16 audio is.
-    chosen = _engine_in(engine, "bf16", request)
-    phonemes, style = _sentence(chosen)
-    ours, _ = chosen.backend.infer(phonemes, style, 1.0)
+    ours, phonemes, style = _short_sentence_from(engine, "bf16", request)
     kokoro_bf16 = _plain_kokoro_audio(model_dir, phonemes, style, True, noise_as_bf16_path=True)
     kokoro_fp32 = _plain_kokoro_audio(model_dir, phonemes, style, False, noise_as_bf16_path=True)
     assert ours.shape == kokoro_bf16.shape, "the durations are Kokoro's: its predictor is untouched"
@@ -157,20 +153,20 @@ def test_bf16_is_as_close_to_the_fp32_model_as_kokoros_own_bf16(
     assert from_kokoro_bf16 < kokoros_own, (from_kokoro_bf16, kokoros_own)
 
 
-def _engine_in(engine: Engine, precision: str, request: pytest.FixtureRequest) -> Engine:
-    """The session's engine or the other one, whichever runs in ``precision``."""
-    if engine.backend.precision == precision:  # type: ignore[attr-defined]
-        return engine
-    return request.getfixturevalue("other_precision_engine")
-
-
-def _sentence(chosen: Engine) -> tuple[str, np.ndarray]:
-    """A short sentence's phonemes and af_heart's style for them; checks that the backend's
-    residual blocks run its own forward."""
-    blocks = residual_blocks(chosen.backend._model)  # type: ignore[attr-defined]
+def _short_sentence_from(
+    engine: Engine, precision: str, request: pytest.FixtureRequest
+) -> tuple[np.ndarray, str, np.ndarray]:
+    """The backend's audio of a short sentence in ``precision`` (the session's engine or the
+    other one), with the phonemes and style it voiced; checks that its residual blocks run the
+    backend's own forward."""
+    if engine.backend.precision != precision:  # type: ignore[attr-defined]
+        engine = request.getfixturevalue("other_precision_engine")
+    blocks = residual_blocks(engine.backend._model)  # type: ignore[attr-defined]
     assert len(blocks) == 8 and all("forward" in vars(block) for block in blocks)
     phonemes = "ðə wˈɛðəɹ ɪz nˈIs tədˈA."
-    return phonemes, chosen._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]
+    style = engine._style_pack(parse_voice("af_heart"))[len(phonemes) - 1]
+    ours, _ = engine.backend.infer(phonemes, style, 1.0)
+    return ours, phonemes, style
 
 
 def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
