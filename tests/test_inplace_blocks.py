@@ -24,6 +24,13 @@ def _block(channels: int, kernel: int) -> torch.nn.Module:
     return block
 
 
+def _with_bf16_weights(block: torch.nn.Module) -> None:
+    """Convolution and linear weights in bf16, as the backend stores them under bf16."""
+    for module in block.modules():
+        if isinstance(module, (torch.nn.Conv1d, torch.nn.Linear)):
+            module.to(torch.bfloat16)
+
+
 @pytest.mark.parametrize(
     ("autocast", "bf16_weights", "input_dtype"),
     [
@@ -41,9 +48,7 @@ def test_in_place_blocks_give_kokoros_very_samples(
 
     block = _block(16, 7)
     if bf16_weights:
-        for module in block.modules():
-            if isinstance(module, (torch.nn.Conv1d, torch.nn.Linear)):
-                module.to(torch.bfloat16)
+        _with_bf16_weights(block)
     run_in_place(torch.nn.Sequential(block))
     assert "forward" in vars(block)
     kokoro = types.MethodType(AdaINResBlock1.forward, block)
@@ -69,9 +74,7 @@ def test_bf16_steps_stay_as_close_to_fp32_as_kokoros_own_bf16() -> None:
     x, s = torch.randn(1, 16, 300), torch.randn(1, 64)
     with torch.inference_mode():
         fp32 = kokoro(x, s)
-    for module in block.modules():
-        if isinstance(module, (torch.nn.Conv1d, torch.nn.Linear)):
-            module.to(torch.bfloat16)  # as the backend stores them in bf16
+    _with_bf16_weights(block)
     run_in_place(torch.nn.Sequential(block), elementwise=torch.bfloat16)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
         theirs = kokoro(x, s)

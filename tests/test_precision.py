@@ -93,16 +93,12 @@ def test_bf16_and_fp32_say_the_same_words_at_the_same_pace_and_loudness(
     assert bf16["wer"] <= fp32["wer"] + 0.15, (bf16["wer"], fp32["wer"])
 
 
-def _plain_kokoro_audio(
-    model_dir: Path, phonemes: str, style: np.ndarray, bf16: bool, noise_as_bf16_path: bool = False
-) -> Any:
-    """What kokoro's own KModel, as it loads, makes of ``phonemes`` in this precision; with the
-    vocoder's noise drawn as the backend's bf16 path draws it, when asked."""
-    import torch
+def _plain_kokoro(model_dir: Path, noise_as_bf16_path: bool = False) -> Any:
+    """kokoro's own KModel, as it loads; with the vocoder's noise drawn as the backend's bf16
+    path draws it, when asked."""
     from kokoro import KModel
 
     from studio.engine.noise_source import draw_noise_contiguously
-    from studio.engine.torch_backend import NOISE_SEED
 
     model = KModel(
         repo_id="hexgrad/Kokoro-82M",
@@ -111,6 +107,15 @@ def _plain_kokoro_audio(
     ).eval()
     if noise_as_bf16_path:
         draw_noise_contiguously(model)
+    return model
+
+
+def _kokoro_audio(model: Any, phonemes: str, style: np.ndarray, bf16: bool) -> Any:
+    """What ``model`` makes of ``phonemes`` in this precision, with the backend's noise seed."""
+    import torch
+
+    from studio.engine.torch_backend import NOISE_SEED
+
     with (
         torch.inference_mode(),
         torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
@@ -128,7 +133,7 @@ def test_fp32_makes_the_very_samples_kokoro_makes(
     # parameters), folds weight normalisation and runs the vocoder's residual blocks in place:
     # speed-ups that must not change a single sample.
     ours, phonemes, style = _short_sentence_from(engine, "fp32", request)
-    theirs = _plain_kokoro_audio(model_dir, phonemes, style, bf16=False)
+    theirs = _kokoro_audio(_plain_kokoro(model_dir), phonemes, style, bf16=False)
     assert ours.shape == theirs.shape
     assert np.array_equal(ours, theirs)
 
@@ -141,8 +146,9 @@ def test_bf16_is_as_close_to_the_fp32_model_as_kokoros_own_bf16(
     # draws the vocoder's noise contiguous (another draw, so Kokoro here draws it the same way):
     # the audio must stay as close to the fp32 model's as Kokoro's own bf16 audio is.
     ours, phonemes, style = _short_sentence_from(engine, "bf16", request)
-    kokoro_bf16 = _plain_kokoro_audio(model_dir, phonemes, style, True, noise_as_bf16_path=True)
-    kokoro_fp32 = _plain_kokoro_audio(model_dir, phonemes, style, False, noise_as_bf16_path=True)
+    kokoro = _plain_kokoro(model_dir, noise_as_bf16_path=True)
+    kokoro_bf16 = _kokoro_audio(kokoro, phonemes, style, bf16=True)
+    kokoro_fp32 = _kokoro_audio(kokoro, phonemes, style, bf16=False)
     assert ours.shape == kokoro_bf16.shape, "the durations are Kokoro's: its predictor is untouched"
     assert kokoro_bf16.shape == kokoro_fp32.shape, "pick phonemes both precisions time alike"
     kokoros_own = log_spectral_distance(kokoro_bf16, kokoro_fp32)

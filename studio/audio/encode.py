@@ -131,7 +131,8 @@ def write_mp3(
 def soundfile_options(fmt: str, bitrate: int = MP3_BITRATE_KBPS) -> dict[str, Any]:
     """The keyword arguments of soundfile.SoundFile for ``fmt`` at 44.1 kHz mono: what libsndfile
     writes (the WAV and FLAC masters, and the MP3 that is streamed as it is made)."""
-    container, subtype = _SOUNDFILE_FORMAT[validate_format(fmt)]
+    fmt = validate_format(fmt)
+    container, subtype = _SOUNDFILE_FORMAT[fmt]
     options: dict[str, Any] = {
         "samplerate": OUTPUT_SAMPLE_RATE,
         "channels": 1,
