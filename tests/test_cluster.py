@@ -188,8 +188,14 @@ def test_ctrl_c_mid_scene_ends_the_workers_and_the_local_cluster(
     import psutil
 
     project = _project(tmp_path / "film")
+    # Ctrl-C's default action, as a terminal gives it, even when this test run was started with
+    # SIGINT ignored (a script's background job is), which the render would otherwise inherit
+    with_ctrl_c = (
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from studio.cli import main; main()"
+    )
     render = subprocess.Popen(
-        [sys.executable, "-m", "studio", "render", str(project.folder), "--cluster", "local:2"],
+        [sys.executable, "-c", with_ctrl_c, "render", str(project.folder), "--cluster", "local:2"],
         env=cluster_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
