@@ -8,9 +8,12 @@ import numpy as np
 from studio.engine.core import SAMPLE_RATE
 
 
-def log_spectral_distance(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Mean RMS difference in dB between two sounds' 50 ms power spectra; None when their lengths
-    differ (other durations: not comparable frame by frame)."""
+def log_spectral_distance(
+    a: np.ndarray, b: np.ndarray, band: tuple[float, float] | None = None
+) -> float | None:
+    """Mean RMS difference in dB between two sounds' 50 ms power spectra, over all frequencies
+    or the ``band`` (Hz) given; None when their lengths differ (other durations: not comparable
+    frame by frame)."""
     if a.size != b.size:
         return None
     frame = SAMPLE_RATE // 20
@@ -22,4 +25,7 @@ def log_spectral_distance(a: np.ndarray, b: np.ndarray) -> float | None:
     decibels = [10 * np.log10(s + 1e-10) for s in spectra]
     loud = decibels[0].max(axis=1) > decibels[0].max() - 60  # leave the silences out
     difference = (decibels[0] - decibels[1])[loud]
+    if band is not None:
+        frequencies = np.fft.rfftfreq(frame, 1 / SAMPLE_RATE)
+        difference = difference[:, (frequencies >= band[0]) & (frequencies < band[1])]
     return float(np.sqrt((difference**2).mean(axis=1)).mean())

@@ -27,6 +27,10 @@ from tests.conftest import run_cli
 from tests.fake_hub import running_hub
 from tests.test_onnx_backend import INT8_EXPORT, SPEECH, _onnx_folder
 
+#: Compares numbers from the model: scripts/test.sh runs these again with oneDNN held to older
+#: CPUs' kernels, so every commit is checked on three kinds of CPU.
+pytestmark = pytest.mark.numeric
+
 GPU = Machine(cuda=True, native_bf16=False, onnxruntime=True)
 BF16_CPU = Machine(cuda=False, native_bf16=True, onnxruntime=True)
 AVX2_CPU = Machine(cuda=False, native_bf16=False, onnxruntime=True)

@@ -12,6 +12,10 @@ import torch
 
 from studio.engine.inplace_blocks import run_in_place
 
+#: Compares numbers from the model: scripts/test.sh runs these again with oneDNN held to older
+#: CPUs' kernels, so every commit is checked on three kinds of CPU.
+pytestmark = pytest.mark.numeric
+
 
 def _block(channels: int, kernel: int) -> torch.nn.Module:
     from kokoro.istftnet import AdaINResBlock1

@@ -8,6 +8,10 @@ import torch
 
 from studio.engine.noise_source import draw_noise_contiguously
 
+#: Compares numbers from the model: scripts/test.sh runs these again with oneDNN held to older
+#: CPUs' kernels, so every commit is checked on three kinds of CPU.
+pytestmark = pytest.mark.numeric
+
 VOICED = 12_000  # samples: half a second at 180 Hz, then half a second unvoiced
 
 

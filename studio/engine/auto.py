@@ -19,13 +19,12 @@ and a gigabyte for torch) on every first run, to learn what the CPU's flags alre
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.engine.precision import cpu_has_native_bf16
+from studio.engine.precision import bf16_is_native
 from studio.engine.source import (
     ONNX_HUB_FILE,
     ONNX_HUB_REPO,
@@ -33,17 +32,6 @@ from studio.engine.source import (
     LocalModelSource,
     ModelSource,
 )
-
-#: oneDNN's instruction-set caps (``ONEDNN_MAX_CPU_ISA``) below the first one with bf16.
-_ISA_CAPS_WITHOUT_BF16 = {
-    "SSE41",
-    "AVX",
-    "AVX2",
-    "AVX2_VNNI",
-    "AVX2_VNNI_2",
-    "AVX512_CORE",
-    "AVX512_CORE_VNNI",
-}
 
 
 @dataclass(frozen=True)
@@ -99,7 +87,7 @@ def this_machine(device: str | None = None) -> Machine:
     torch = importlib.util.find_spec("torch") is not None
     return Machine(
         cuda=torch and device != "cpu" and (device == "cuda" or _torch_sees_a_gpu()),
-        native_bf16=cpu_has_native_bf16() and not _onednn_capped_below_bf16(),
+        native_bf16=bf16_is_native(),
         onnxruntime=importlib.util.find_spec("onnxruntime") is not None,
         torch=torch,
     )
@@ -136,13 +124,6 @@ def _nvidia_driver_present() -> bool:
     if sys.platform == "win32":
         return shutil.which("nvidia-smi") is not None
     return False  # macOS: no CUDA
-
-
-def _onednn_capped_below_bf16() -> bool:
-    """Whether oneDNN is told to stay below bf16 (``ONEDNN_MAX_CPU_ISA``, also how tests imitate
-    an AVX2-only CPU): then torch would run in fp32 however capable the CPU."""
-    cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
-    return cap.strip().upper() in _ISA_CAPS_WITHOUT_BF16
 
 
 def _hub_offline() -> bool:

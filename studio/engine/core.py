@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24_000  # Kokoro's output rate
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 #: Bump when a change to splitting, synthesis or encoding changes the audio, to refresh caches.
-RENDER_VERSION = 4  # 4: torch bf16 runs the vocoder's blocks in bf16 and draws its noise anew
+RENDER_VERSION = 5  # 5: torch bf16 keeps the duration predictor and the last convolution fp32
 #: Harmless deprecation notices torch prints while building Kokoro's layers.
 _KNOWN_LOAD_WARNINGS = (
     "dropout option adds dropout after all but last recurrent layer",

@@ -13,7 +13,9 @@ so the user loses speed, never audio.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,16 @@ log = logging.getLogger(__name__)
 PRECISIONS = ("auto", "fp32", "bf16")
 #: CPU flags (Linux's /proc/cpuinfo names) that mean bf16 runs natively, not emulated.
 _NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+#: oneDNN's instruction-set caps (``ONEDNN_MAX_CPU_ISA``) below the first one with bf16.
+_ISA_CAPS_WITHOUT_BF16 = {
+    "SSE41",
+    "AVX",
+    "AVX2",
+    "AVX2_VNNI",
+    "AVX2_VNNI_2",
+    "AVX512_CORE",
+    "AVX512_CORE_VNNI",
+}
 
 
 @dataclass(frozen=True)
@@ -64,24 +76,41 @@ def bf16_failure(torch: Any) -> str | None:
     return None
 
 
-def choose_precision(requested: str, device: str, torch: Any) -> PrecisionChoice:
-    """The precision to run ``requested`` ("auto", "fp32" or "bf16") in on ``device``.
+def bf16_is_native() -> bool:
+    """Whether bf16 is fast here: the CPU computes it natively, and oneDNN is not held below the
+    instruction sets that have it (``ONEDNN_MAX_CPU_ISA``, also how tests imitate older CPUs)."""
+    return cpu_has_native_bf16() and not onednn_capped_below_bf16()
+
+
+def onednn_capped_below_bf16() -> bool:
+    """Whether ``ONEDNN_MAX_CPU_ISA`` holds oneDNN below bf16: then torch would emulate bf16,
+    slower than fp32, however capable the CPU."""
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
+    return cap.strip().upper() in _ISA_CAPS_WITHOUT_BF16
+
+
+def choose_precision(
+    requested: str, device: str, native_bf16: bool, failure: Callable[[], str | None]
+) -> PrecisionChoice:
+    """The precision to run ``requested`` ("auto", "fp32" or "bf16") in on ``device``, given
+    whether bf16 is native here (:func:`bf16_is_native`) and ``failure``, which probes whether
+    bf16 runs at all (:func:`bf16_failure`; called only when the answer matters).
 
     Off the CPU the model stays in fp32 (bf16 is measured on the CPU only).
     """
     if device != "cpu" or requested == "fp32":
         return PrecisionChoice("fp32")
-    if requested == "auto" and not cpu_has_native_bf16():
+    if requested == "auto" and not native_bf16:
         return PrecisionChoice("fp32")
-    failure = bf16_failure(torch)
-    if failure is None:
+    reason = failure()
+    if reason is None:
         return PrecisionChoice("bf16")
     if requested == "auto":
-        log.info("bf16 does not run on this CPU (%s): auto chose fp32", failure)
+        log.info("bf16 does not run on this CPU (%s): auto chose fp32", reason)
         return PrecisionChoice("fp32")
     return PrecisionChoice(
         "fp32",
-        f"This CPU cannot run the model in bf16 (oneDNN: {failure}); running in fp32 instead, "
+        f"This CPU cannot run the model in bf16 (oneDNN: {reason}); running in fp32 instead, "
         "which sounds the same and is slower. Set the precision to auto or fp32 (the setting "
         "'precision', --precision or $NARRATION_STUDIO_PRECISION) to stop this warning.",
     )

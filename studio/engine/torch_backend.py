@@ -1,9 +1,10 @@
 """The PyTorch backend: the ``kokoro`` package's KModel, loaded once and kept.
 
-On a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX) that oneDNN can use, it runs under
-bf16 autocast by default: about 35 % less time per second of audio, with the same durations,
-loudness, noise floor and intelligibility (measured in bench/ and tests/test_precision.py).
-Elsewhere it runs in fp32 (studio.engine.precision decides, once per load).
+On a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX) that oneDNN can use, it runs mostly
+in bf16 by default (studio.engine.mixed_precision says which parts stay in fp32, and why): less
+time per second of audio, with fp32's durations and predicted MOS (bench/quality.py,
+tests/test_precision.py). Elsewhere it runs in fp32 (studio.engine.precision decides, once per
+load).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import numpy as np
 
 from studio.engine.inplace_blocks import run_in_place
 from studio.engine.kmodel_loading import load_kmodel
+from studio.engine.mixed_precision import run_in_bf16
 from studio.engine.noise_source import draw_noise_contiguously
-from studio.engine.precision import choose_precision
+from studio.engine.precision import bf16_failure, bf16_is_native, choose_precision
 from studio.engine.source import HUB_REPO_ID, ModelSource
 from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
 from studio.errors import ErrorCode, StudioError
@@ -69,7 +71,9 @@ class TorchBackend:
                 "Download the model again, or choose another model folder.",
             ) from exc
         self._model = model.to(self.device).eval()
-        choice = choose_precision(self._requested_precision, self.device, torch)
+        choice = choose_precision(
+            self._requested_precision, self.device, bf16_is_native(), lambda: bf16_failure(torch)
+        )
         if choice.warning:
             log.warning("%s", choice.warning)
         self.precision = choice.precision
@@ -112,27 +116,24 @@ def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
 
     Its vocoder keeps weight normalisation, a training-time form (weight = g·v/‖v‖, computed
     again before each of its 89 convolutions on every call): folding it into plain weights
-    gives bit-identical audio. Under bf16 autocast, every convolution and linear layer casts its
-    fp32 weights to bf16 on every call: storing those weights in bf16 once gives bit-identical
-    audio too, and halves them in memory. The other layers (LSTMs, norms, embeddings) keep
-    fp32, which autocast gives them anyway. tests/test_precision.py compares the samples.
+    gives bit-identical audio. Its residual blocks then run in place
+    (studio.engine.inplace_blocks): bit-identical in fp32 too.
 
-    Its residual blocks then run in place (studio.engine.inplace_blocks): bit-identical in fp32.
-    In bf16, their AdaIN and Snake steps also run in bf16, which changes the rounding, not the
-    distance from the fp32 model (tests/test_precision.py measures it), and the vocoder's noise
-    is drawn contiguous (studio.engine.noise_source): as Gaussian, ten times faster to draw.
+    In bf16, the model runs as studio.engine.mixed_precision says (bf16 weights, the duration
+    predictor and the vocoder's last convolution in fp32), the residual blocks' AdaIN and Snake
+    steps also run in bf16, and the vocoder's noise is drawn contiguous
+    (studio.engine.noise_source). tests/test_precision.py and bench/quality.py measure how close
+    that stays to the fp32 model.
     """
     from torch.nn.utils import remove_weight_norm
     from torch.nn.utils.weight_norm import WeightNorm
 
-    with_lower_precision = (torch.nn.Conv1d, torch.nn.ConvTranspose1d, torch.nn.Linear)
     for module in model.modules():
         if any(isinstance(hook, WeightNorm) for hook in module._forward_pre_hooks.values()):
             remove_weight_norm(module)
-        if bf16 and isinstance(module, with_lower_precision):
-            module.to(torch.bfloat16)
     run_in_place(model, elementwise=torch.bfloat16 if bf16 else None)
     if bf16:
+        run_in_bf16(model)
         draw_noise_contiguously(model)
 
 
