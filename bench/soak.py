@@ -1,11 +1,14 @@
 """Soak the TTS service: many short requests in one process, its resident memory as it goes.
 
-The pattern of issue 13, where the torch backend grew from 1.4 to 3.8 GB: one short sentence per
-request over the five seed voices, each request with an ``id``, and a ``metrics`` request every
-25 syntheses, whose ``memory.rssBytes`` (the service's own figure, from the OS) is recorded. The
-verdict compares RSS at request 25 (after warm-up) with RSS at the end: within ±10 % is flat.
+One short sentence per request over the five seed voices, each request with an ``id``, and a
+``metrics`` request every 25 syntheses, whose ``memory.rssBytes`` (the service's own figure, from
+the OS) is recorded. Two patterns: ``distinct`` (the default), where every sentence is new
+("The harbor was quiet, number 17."), one request at a time, as real text is; and ``repeated``,
+the same sentence with four requests queued at a time. The verdict compares RSS at request 25
+(after warm-up) with RSS at the end: within ±10 % is flat.
 
-    python -m bench.soak [--backend torch|onnx ...] [--requests 500] [--model-dir DIR]
+    python -m bench.soak [--backend torch|onnx ...] [--pattern distinct|repeated]
+                         [--requests 500] [--model-dir DIR]
 
 Writes ``bench/results/soak-BACKEND.json`` and prints one table row per metrics answer.
 """
@@ -26,7 +29,10 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DEFAULT_MODEL_DIR = Path.home() / ".cache" / "narration-studio-test" / "model"
 SHARED_ONNX = REPO.parent / "shared" / "kokoro-offline" / "kokoro-v1.0.int8.onnx"
-SENTENCE = "The harbor was quiet, number 17."
+PATTERNS = {  # name: (sentence, requests queued at a time)
+    "distinct": ("The harbor was quiet, number {n}.", 1),
+    "repeated": ("The harbor was quiet, number 17.", 4),
+}
 VOICES = ("sarah", "james", "emma", "michael", "olivia")
 EVERY = 25
 TOLERANCE = 0.10
@@ -41,10 +47,11 @@ def _answer(stdout: IO[str]) -> dict[str, Any]:
 
 
 def soak(
-    backend: str, requests: int, model_dir: Path, onnx_model: Path | None, in_flight: int = 1
+    backend: str, requests: int, model_dir: Path, onnx_model: Path | None, pattern: str
 ) -> dict[str, Any]:
-    """Run one service through ``requests`` syntheses, ``in_flight`` of them queued at a time
-    (as a client feeding it from several threads); the RSS series and the verdict."""
+    """Run one service through ``requests`` syntheses of ``pattern``; the RSS series and the
+    verdict."""
+    sentence, in_flight = PATTERNS[pattern]
     work = Path(tempfile.mkdtemp(prefix=f"soak-{backend}-"))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
@@ -72,7 +79,7 @@ def soak(
         request = {
             "action": "synthesize",
             "id": n,
-            "text": SENTENCE,
+            "text": sentence.format(n=n),
             "voiceId": VOICES[(n - 1) % len(VOICES)],
             "outputPath": f".cache/audio/soak-{n % 10}.mp3",
         }
@@ -116,7 +123,8 @@ def soak(
     return {
         "backend": backend,
         "requests": requests,
-        "sentence": SENTENCE,
+        "pattern": pattern,
+        "sentence": sentence,
         "voices": VOICES,
         "in_flight": in_flight,
         "series": series,
@@ -135,21 +143,19 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--onnx-model", type=Path, default=None)
     parser.add_argument("--label", default="", help="added to the results file name")
-    parser.add_argument(
-        "--in-flight", type=int, default=4, help="requests queued at a time (1: one by one)"
-    )
+    parser.add_argument("--pattern", choices=sorted(PATTERNS), default="distinct")
     args = parser.parse_args()
     onnx_model = args.onnx_model or (SHARED_ONNX if SHARED_ONNX.is_file() else None)
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
     for backend in args.backend or ["torch", "onnx"]:
-        result = soak(backend, args.requests, args.model_dir, onnx_model, args.in_flight)
+        result = soak(backend, args.requests, args.model_dir, onnx_model, args.pattern)
         verdict = "flat" if result["flat"] else "NOT flat"
         print(
             f"{backend}: RSS {result['rss_warm_mb']:.0f} MB at request {EVERY}, "
             f"{result['rss_last_mb']:.0f} MB at {args.requests} ({result['change']:+.1%}): {verdict}"
         )
-        name = f"soak-{backend}{'-' + args.label if args.label else ''}.json"
+        name = f"soak-{backend}-{args.pattern}{'-' + args.label if args.label else ''}.json"
         (out / name).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 

@@ -1,18 +1,19 @@
-"""Handing freed memory back to the OS between syntheses, so a long-running service or studio
-stays at its working size.
+"""Handing freed memory back to the OS once a long-running face falls idle.
 
-Why the torch backend grew (issue 13, bench/soak.py): each synthesis allocates hundreds of MB of
-intermediate tensors, sized by the sentence and the voice's pace, and frees them at the end.
-glibc's malloc keeps what was freed in the synthesis thread's arena instead of returning it
-(its mmap threshold adapts upward after the first large free, so later large tensors come from
-the arena), and tensors of ever-different sizes fragment it. Measured on 30 requests in fp32:
-RSS 1.95 GB, of which ``malloc_trim(0)`` returned 0.6 GB at once (to 1.35 GB). onnxruntime
-keeps its own arena and stays flat. Python objects, our caches and torch's own caches do not
-grow (a fixed mmap threshold would also stop it, but halves the speed: see the README).
+Each synthesis allocates hundreds of MB of intermediate tensors, sized by the sentence, and frees
+them at the end. glibc's malloc keeps what was freed in the synthesis thread's arena instead of
+returning it, so a service or a studio that has voiced one long sentence stays at that size.
+``malloc_trim(0)`` hands it back (measured on 30 requests in fp32: 1.95 GB down to 1.35 GB).
 
-So the service and the GUI's engine thread hand it back after their work (``MemoryKeeper``):
-always when they fall idle, and, while requests keep coming, whenever resident memory has grown
-5 % past its size after the last release. A release costs tens of milliseconds.
+Handing it back after every request made the next request fault the same pages in again: 10-15 %
+of the synthesis time of short sentences. So the faces release once they have been idle for
+``RELEASE_AFTER_IDLE_S``, and during a burst only when the process has grown 5 % past the size
+it settled at after its first request since the last release: freed blocks that sentences of
+other lengths cannot reuse pile up (fragmentation, and the longest sentence's tensors), and that
+growth is what is handed back, once, rather than every request's working memory.
+
+What a long run kept adding on top (the kernel caches) has a cap of its own:
+studio.engine.onednn_caches.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import sys
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+#: How long a face waits with nothing to do before it hands freed memory back.
+RELEASE_AFTER_IDLE_S = 2.0
 
 
 def _glibc() -> Any:
@@ -40,17 +44,31 @@ def _glibc() -> Any:
 
 
 class MemoryKeeper:
-    """Decides when to release: when idle, or when RSS grew ``growth`` past the last release."""
+    """Decides when freed memory goes back: once idle, or when a burst has grown the process
+    ``growth`` past the size it settled at after the last release."""
 
     def __init__(self, growth: float = 0.05) -> None:
         self._growth = growth
-        self._after_release: int | None = None
+        self._worked = False
+        self._settled: int | None = None  # resident bytes after the first job since a release
 
-    def after_work(self, idle: bool) -> None:
-        """Call after each job; ``idle`` when no other job is waiting."""
-        grown = self._after_release is None or _rss() > self._after_release * (1 + self._growth)
-        if (idle or grown) and release_freed_memory():
-            self._after_release = _rss()
+    def worked(self) -> None:
+        """Call after each job."""
+        self._worked = True
+        rss = _rss()
+        if self._settled is None:
+            self._settled = rss
+        elif rss > self._settled * (1 + self._growth):
+            self._release()
+
+    def idle(self) -> None:
+        """Call once the face has had nothing to do for ``RELEASE_AFTER_IDLE_S``."""
+        if self._worked:
+            self._release()
+
+    def _release(self) -> None:
+        if release_freed_memory():
+            self._worked, self._settled = False, None
 
 
 def _rss() -> int:

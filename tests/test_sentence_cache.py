@@ -116,5 +116,7 @@ def test_the_cache_keeps_to_its_size_dropping_the_least_recently_used() -> None:
 def test_its_size_is_set_in_megabytes_or_refused_clearly() -> None:
     assert max_bytes_from("64") == 64 * 1024 * 1024
     assert max_bytes_from("0") == 0
+    assert max_bytes_from(None, default=32) == 32, "unset: the face's own default"
+    assert max_bytes_from("8", default=32) == 8 * 1024 * 1024, "set: the user's choice wins"
     with pytest.raises(StudioError, match="not a size in megabytes"):
         max_bytes_from("lots")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from studio.engine.backends import BACKEND_ENV, PRECISION_ENV, make_backend
 from studio.engine.core import Engine
-from studio.engine.sentence_cache import CACHE_MB_ENV, max_bytes_from
+from studio.engine.sentence_cache import CACHE_MB_ENV, DEFAULT_MAX_BYTES, max_bytes_from
 from studio.engine.source import MODEL_DIR_ENV, ONNX_MODEL_ENV, resolve_model_source
 from studio.settings import Settings
 
@@ -20,9 +20,11 @@ def configured_engine(
     onnx_model: str | None = None,
     precision: str | None = None,
     settings_path: Path | None = None,
+    cache_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Engine:
     """An unloaded engine on the chosen model folder (else the hub), backend and precision;
-    ``settings_path`` is the settings file in use (default: the user's)."""
+    ``settings_path`` is the settings file in use (default: the user's); ``cache_bytes`` is the
+    face's sentence-cache bound unless the environment sets one."""
     settings = Settings.load(settings_path)
     source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
     return Engine(
@@ -34,5 +36,5 @@ def configured_engine(
             settings.device,
             precision or os.environ.get(PRECISION_ENV) or settings.precision,
         ),
-        max_bytes_from(os.environ.get(CACHE_MB_ENV)),
+        max_bytes_from(os.environ.get(CACHE_MB_ENV), cache_bytes),
     )

@@ -21,6 +21,9 @@ from studio.errors import ErrorCode, StudioError
 
 #: The default bound: about 45 minutes of 24 kHz float32 audio.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+#: The service's default: about 6 minutes of audio. Apps that call the service mostly send new
+#: text, so a large cache would only grow its memory; the phrases they repeat still fit.
+SERVICE_MAX_BYTES = 32 * 1024 * 1024
 #: Sets the bound in megabytes (0 turns the cache off).
 CACHE_MB_ENV = "NARRATION_STUDIO_SENTENCE_CACHE_MB"
 
@@ -75,10 +78,10 @@ class SentenceCache:
         return len(self._items)
 
 
-def max_bytes_from(megabytes: str | None) -> int:
-    """The bound set by ``NARRATION_STUDIO_SENTENCE_CACHE_MB`` (the default when unset)."""
+def max_bytes_from(megabytes: str | None, default: int = DEFAULT_MAX_BYTES) -> int:
+    """The bound set by ``NARRATION_STUDIO_SENTENCE_CACHE_MB`` (``default`` when unset)."""
     if megabytes is None or not megabytes.strip():
-        return DEFAULT_MAX_BYTES
+        return default
     try:
         value = float(megabytes)
     except ValueError:

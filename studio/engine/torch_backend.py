@@ -19,6 +19,7 @@ from studio.engine.inplace_blocks import run_in_place
 from studio.engine.kmodel_loading import load_kmodel
 from studio.engine.mixed_precision import run_in_bf16
 from studio.engine.noise_source import draw_noise_contiguously
+from studio.engine.onednn_caches import bound_kernel_caches
 from studio.engine.precision import bf16_failure, bf16_is_native, choose_precision
 from studio.engine.source import HUB_REPO_ID, ModelSource
 from studio.engine.voicepack import check_voice_pack, unreadable_voice_pack
@@ -56,6 +57,7 @@ class TorchBackend:
 
     def load(self) -> None:
         config, weights = self._source.config_path(), self._source.weights_path()
+        bound_kernel_caches()  # before torch compiles its first kernel (the bf16 probe)
         torch = _import_torch()
         self.device = self._requested_device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:

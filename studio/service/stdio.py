@@ -26,7 +26,7 @@ from typing import IO, Any, NoReturn
 
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import ensure_inside, remove_stale_temps
-from studio.memory import MemoryKeeper
+from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
 from studio.service import protocol
 from studio.service.confined import place_inside, staging_path
 
@@ -280,7 +280,7 @@ class Service:
         return target
 
     def _synthesis_loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
+        while (job := self._next_job()) is not None:
             request, target = job
             try:
                 self.writer.write(self._synthesize(request, target))
@@ -289,7 +289,15 @@ class Service:
             except Exception:
                 log.exception("Synthesis failed")
                 self._fail(_internal_error(), request.id)
-            self._memory.after_work(idle=self._jobs.empty())  # hand back what it freed
+            self._memory.worked()
+
+    def _next_job(self) -> tuple[protocol.Synthesize, Path | None] | None:
+        """The next queued job; once none has come for a while, freed memory goes back first."""
+        try:
+            return self._jobs.get(timeout=RELEASE_AFTER_IDLE_S)
+        except queue.Empty:
+            self._memory.idle()
+            return self._jobs.get()
 
     def _synthesize(self, request: protocol.Synthesize, target: Path | None) -> dict[str, Any]:
         if self.load_error is not None:
@@ -455,8 +463,9 @@ def serve_stdio(
 
     def make_engine() -> Any:
         from studio.engine.configure import configured_engine
+        from studio.engine.sentence_cache import SERVICE_MAX_BYTES
 
-        return configured_engine(**engine_options)
+        return configured_engine(**engine_options, cache_bytes=SERVICE_MAX_BYTES)
 
     if parent_pid is not None:
         _watch_parent(parent_pid)

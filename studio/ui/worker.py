@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from studio.errors import ErrorCode, StudioError
-from studio.memory import MemoryKeeper
+from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
 from studio.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
@@ -166,6 +166,11 @@ class EngineWorker(QObject):
         self._running: list[_Job] = []  # the job under way; above it, a preview pausing an export
         self._ids = itertools.count(1)
         self._memory = MemoryKeeper()
+        # a studio open all afternoon keeps its size: freed memory goes back once it is idle
+        self._release_timer = QTimer(
+            self, singleShot=True, interval=int(RELEASE_AFTER_IDLE_S * 1000)
+        )
+        self._release_timer.timeout.connect(self._memory.idle)
         self._wake.connect(self._run_next)
 
     # --- GUI thread -------------------------------------------------------------------------
@@ -214,6 +219,7 @@ class EngineWorker(QObject):
             if not self._pending:
                 return
             job = self._pending.popleft()
+        self._release_timer.stop()
         self._run_reporting(job)
 
     def _run_previews_waiting(self) -> None:
@@ -250,7 +256,9 @@ class EngineWorker(QObject):
             with self._lock:
                 self._running.remove(job)
                 idle = not self._pending and not self._running
-            self._memory.after_work(idle)  # a studio open all afternoon keeps its size
+            self._memory.worked()
+            if idle:
+                self._release_timer.start()
 
     def _run(self, job: _Job) -> Any:
         request = job.request
