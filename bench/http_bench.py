@@ -2,7 +2,10 @@
 with the server's memory sampled throughout, and plain KPipeline's single-process throughput on
 the same machine in the same run. Writes bench/results/http-latest.md and .json.
 
-    python -m bench.http_bench [--workers 2] [--backend onnx] [--seconds 60] [--requests 500]
+    python -m bench.http_bench [--workers N] [--backend onnx|torch] [--seconds 60] [--requests 500]
+
+The server runs with its own defaults (one worker, the backend ``auto`` picks, its queue) unless
+an option says otherwise, as a user who starts ``serve --http`` gets it.
 
 Each client sends ``POST /v1/synthesize`` with the preview lines of bench/inputs/previews.txt in
 turn and waits for the answer; a 429 (queue full) is retried after its Retry-After, and the
@@ -165,10 +168,14 @@ def free_port() -> int:
 def start_server(args: argparse.Namespace, workdir: Path, port: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1")
     env["NARRATION_STUDIO_MODEL_DIR"] = str(args.model_dir)
-    command = [sys.executable, "-m", "studio", "--backend", args.backend]
+    command = [sys.executable, "-m", "studio"]
+    if args.backend:
+        command += ["--backend", args.backend]
     if args.backend == "onnx":
         command += ["--onnx-model", str(args.onnx_model)]
-    command += ["serve", "--http", "--port", str(port), "--workers", str(args.workers)]
+    command += ["serve", "--http", "--port", str(port)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
     log_file = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file, stderr=log_file)
 
@@ -257,9 +264,9 @@ def report(results: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
-    parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
+    parser.add_argument("--backend", choices=["onnx", "torch"], help="default: the server's")
     parser.add_argument("--onnx-model", type=Path, default=DEFAULT_ONNX)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="default: the server's (1)")
     parser.add_argument("--clients", default="1,4,16", help="concurrency levels, comma-separated")
     parser.add_argument("--seconds", type=float, default=60, help="per concurrency level")
     parser.add_argument("--requests", type=int, default=500, help="for the memory run")
@@ -273,13 +280,14 @@ def main() -> None:
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
-        "workers": args.workers,
-        "backend": args.backend,
+        "workers": args.workers or 1,
+        "backend": args.backend or "auto",
     }
     try:
         results["ready_s"] = wait_healthy(url, proc)
         load = Load(url, lines)
-        load.run(args.workers, requests=2 * args.workers)  # warm every worker
+        workers = args.workers or 1
+        load.run(workers, requests=2 * workers)  # warm every worker
         levels = []
         for clients in (int(c) for c in args.clients.split(",")):
             print(f"{clients} client(s) for {args.seconds:g} s", file=sys.stderr)

@@ -557,8 +557,9 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
 @click.option(
     "--queue",
     "queue_size",
-    type=click.IntRange(0, 10_000),
-    help="HTTP: requests that may wait for a worker before 429 (default: 4 per worker).",
+    type=click.IntRange(0, 100_000),
+    help="HTTP: requests that may wait for a worker before 429 (default: 256; each holds only "
+    "its text, a few KB).",
 )
 @click.option(
     "--token",
@@ -603,13 +604,14 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            queue_size=queue_size,
             token=token,
             body_timeout=body_timeout,
             cors_origins=cors_origins,
             audio_root=audio_root,
             engine_options=dict(ctx.obj),
         )
+        if queue_size is not None:
+            options.queue_size = queue_size
         sys.exit(serve_http(options))
     from studio.service.stdio import serve_stdio
 

@@ -473,11 +473,7 @@ class TTSClient:
             self._check_open()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ServiceTimeoutError(
-                    "Voice generation timed out: every TTS process stayed busy until the "
-                    "request's deadline.",
-                    "Try again when fewer requests are waiting, or give a longer timeout.",
-                )
+                raise busy_until_the_deadline()
             try:
                 return self._idle.get(timeout=min(left, 0.2))
             except queue.Empty:
@@ -517,6 +513,14 @@ class TTSClient:
                 self.check_health()
             except Exception:
                 log.exception("The TTS health check failed")
+
+
+def busy_until_the_deadline() -> ServiceTimeoutError:
+    """The answer to a request that waited for a process until its deadline."""
+    return ServiceTimeoutError(
+        "Voice generation timed out: every TTS process stayed busy until the request's deadline.",
+        "Try again when fewer requests are waiting, or give a longer timeout.",
+    )
 
 
 @dataclass(frozen=True)

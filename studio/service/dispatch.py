@@ -2,14 +2,21 @@
 
 The workers are the stdio service's processes in a ``TTSClient`` pool (one model each, crash
 isolation, respawn with backoff, health pings). This module adds what HTTP needs on top: the
-model's loading state, a bounded queue (admission fails fast with a Retry-After estimate, instead
-of letting requests pile up), each request's deadline, and stream events handed from the client's
-reader threads to the event loop in order.
+model's loading state, a queue in front of the workers, each request's deadline (kept while it
+waits: past it, 504), and stream events handed from the client's reader threads to the event
+loop in order.
+
+The queue is sized by what a waiting request costs, not by the number of workers: it waits on
+the event loop, not on a thread, holding only its body (at most about 20 KB of text) and its
+connection. So a room of clients (apps on one desktop, a reader prefetching paragraphs) simply
+waits its turn; only beyond ``protocol.DEFAULT_QUEUE`` waiting requests does admission fail
+fast, with 429 and a Retry-After estimate.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import threading
@@ -22,9 +29,9 @@ import anyio
 import anyio.to_thread
 
 from studio.errors import ErrorCode, StudioError
-from studio.service.client import TTSClient
+from studio.service.client import TTSClient, busy_until_the_deadline
 from studio.service.http_metrics import HttpMetrics
-from studio.service.protocol import ServiceError, TTSError
+from studio.service.protocol import DEFAULT_QUEUE, ServiceError, TTSError
 
 log = logging.getLogger("studio.http")
 
@@ -66,7 +73,7 @@ class _Final:
 class Dispatcher:
     """Admits syntheses to the worker pool and hands their events to the event loop."""
 
-    def __init__(self, client: TTSClient, workers: int, queue_size: int) -> None:
+    def __init__(self, client: TTSClient, workers: int, queue_size: int = DEFAULT_QUEUE) -> None:
         self.client = client
         self.workers = workers
         self.capacity = workers + queue_size
@@ -74,8 +81,9 @@ class Dispatcher:
         self.metrics.watch_workers(self._worker_metrics)
         self.status = "loading"
         self.load_error: TTSError | None = None
-        self._active = 0
-        self._limiter = anyio.CapacityLimiter(self.capacity)
+        self._active = 0  # admitted: being voiced or waiting for a worker
+        self._free_workers = asyncio.Semaphore(workers)
+        self._limiter = anyio.CapacityLimiter(workers)  # threads: one per worker at work
         self._tasks: set[asyncio.Task[None]] = set()
 
     # Model state ----------------------------------------------------------------------------
@@ -174,9 +182,7 @@ class Dispatcher:
             loop.call_soon_threadsafe(items.put_nowait, event)
 
         try:
-            answer = await anyio.to_thread.run_sync(
-                self.client.synthesis_request, payload, timeout, on_event, limiter=self._limiter
-            )
+            answer = await self._when_a_worker_is_free(payload, timeout, on_event)
             audio = float(answer.get("duration") or 0.0)
             items.put_nowait(_Final(answer))
         except TTSError as exc:
@@ -193,6 +199,22 @@ class Dispatcher:
             self.metrics.active.set(self._active)
         self.metrics.synthesized(time.monotonic() - started, audio)
 
+    async def _when_a_worker_is_free(
+        self, payload: dict[str, Any], timeout: float, on_event: Any
+    ) -> dict[str, Any]:
+        """Wait on the event loop for a free worker, within the request's deadline, then voice
+        the request on a thread with what is left of it."""
+        deadline = time.monotonic() + timeout
+        if not await _acquire_within(self._free_workers, timeout):
+            raise busy_until_the_deadline()
+        try:
+            left = max(deadline - time.monotonic(), 0.0)
+            return await anyio.to_thread.run_sync(
+                self.client.synthesis_request, payload, left, on_event, limiter=self._limiter
+            )
+        finally:
+            self._free_workers.release()
+
     @staticmethod
     async def _messages(items: asyncio.Queue[Any]) -> AsyncIterator[Any]:
         while True:
@@ -204,6 +226,24 @@ class Dispatcher:
                 raise HttpError(item.error)
             yield item.answer
             return
+
+
+async def _acquire_within(semaphore: asyncio.Semaphore, timeout: float) -> bool:
+    """Acquire ``semaphore`` within ``timeout`` seconds; False if it stayed taken. A permit that
+    arrives as the wait is cancelled is given back."""
+    acquiring = asyncio.ensure_future(semaphore.acquire())
+    try:
+        await asyncio.wait({acquiring}, timeout=timeout)
+    except asyncio.CancelledError:
+        acquiring.cancel()
+        acquiring.add_done_callback(lambda done: None if done.cancelled() else semaphore.release())
+        raise
+    if acquiring.done():
+        return True
+    acquiring.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        return await acquiring  # acquired as the deadline came
+    return False
 
 
 async def first_and_rest(messages: AsyncIterator[Any]) -> tuple[Any, AsyncIterator[Any]]:

@@ -12,7 +12,7 @@
 | ``POST /v1/audio/speech`` | | OpenAI's speech endpoint (``studio.service.openai_api``) |
 
 Errors are the seed's error object with a status: 400 invalid input, voice or path; 401 without
-the token; 408 a body too slow; 413 a body too large; 429 queue full (Retry-After); 503 model
+the token; 408 a body too slow; 413 a body too large; 429 beyond the queue's bound (Retry-After); 503 model
 loading or failed; 504 past the deadline; 500 otherwise. Workers are the stdio service's
 processes (``studio.service.dispatch``); this process never loads the model.
 """
@@ -58,7 +58,7 @@ class HttpOptions:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 1
-    queue_size: int | None = None  # default: 4 per worker
+    queue_size: int = protocol.DEFAULT_QUEUE  # requests that may wait for a worker before 429
     token: str | None = None
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = protocol.MAX_LINE_BYTES
@@ -114,8 +114,7 @@ def create_app(options: HttpOptions, client: TTSClient) -> Any:
     """The ASGI app: FastAPI routes behind the request guard (and CORS when asked for)."""
     from studio.service.openai_api import speech_router
 
-    queue_size = options.queue_size if options.queue_size is not None else 4 * options.workers
-    dispatcher = Dispatcher(client, options.workers, queue_size)
+    dispatcher = Dispatcher(client, options.workers, options.queue_size)
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -266,8 +265,9 @@ class _ModelFacts:
     def _unloaded_engine(self) -> Any:
         if self._engine is None:
             from studio.engine.configure import configured_engine
+            from studio.engine.sentence_cache import SERVICE_MAX_BYTES
 
-            self._engine = configured_engine(**self._options)
+            self._engine = configured_engine(**self._options, cache_bytes=SERVICE_MAX_BYTES)
         return self._engine
 
     def identity(self, voice: str) -> str:

@@ -24,6 +24,9 @@ MAX_LINE_BYTES = 1 << 20
 MODEL_NAME = "kokoro-82m"
 MAX_ID_CHARS = 256
 MAX_PATH_CHARS = 4096
+#: HTTP: requests that may wait for a worker before 429. Each holds its body (at most about
+#: 20 KB: 5,000 characters) and its connection, so 256 of them hold about 5 MB.
+DEFAULT_QUEUE = 256
 #: The wire carries only the seed's TTS_* codes; the studio's other codes travel as this one.
 WIRE_CODES = frozenset(c for c in ErrorCode if c.value.startswith("TTS_"))
 

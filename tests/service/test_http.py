@@ -1,7 +1,8 @@
 """``serve --http`` as a real server on a real port: the seed's actions over HTTP, and hostile
 input (bad JSON, huge bodies, wrong types, unknown voices, path traversal, missing tokens, slow
-clients), each a clear error while the server keeps serving others. Also the bounded queue (429),
-the deadline (504), two workers in parallel, and the bind rule."""
+clients), each a clear error while the server keeps serving others. Also the queue's bound (429),
+the deadline (504, for a request at work and one still waiting), two workers in parallel, and
+the bind rule."""
 
 from __future__ import annotations
 
@@ -367,6 +368,36 @@ def test_a_full_queue_is_429_with_retry_after(http: httpx.Client, server: HttpSe
             thread.join()
     assert statuses == [200, 200, 200]
     still_serving(http)
+
+
+def test_a_request_that_waits_past_its_deadline_is_504_and_no_worker_is_replaced(
+    http: httpx.Client, server: HttpServer
+) -> None:
+    statuses: list[int] = []
+
+    def long_request(n: int) -> None:  # sentences no worker has voiced: none is cached
+        text = " ".join(f"Busy worker {n} voices sentence {k} now." for k in range(8))
+        body = {**SEED, "text": text, "outputPath": f".cache/audio/busy-{n}.mp3"}
+        statuses.append(http.post("/v1/synthesize", json=body).status_code)
+
+    restarts = server.log().count("Restarting the TTS service")
+    threads = [threading.Thread(target=long_request, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert wait_for_active(http, 2), "the two requests were not both admitted"
+        waited = http.post(
+            "/v1/synthesize",
+            json={**SEED, "outputPath": ".cache/audio/waited.mp3"},
+            headers={"X-Request-Timeout": "0.5"},
+        )
+        assert_error(waited, 504, "TTS_TIMEOUT", "stayed busy")
+    finally:
+        for thread in threads:
+            thread.join()
+    assert statuses == [200, 200]
+    assert server.log().count("Restarting the TTS service") == restarts  # it never reached one
+    assert not (server.cwd / ".cache" / "audio" / "waited.mp3").exists()
 
 
 def test_past_its_deadline_a_request_is_504_and_the_worker_is_replaced(

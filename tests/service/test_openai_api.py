@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,30 @@ def test_plain_http_whole_file_and_errors(http_server: HttpServer) -> None:
             answer.status_code == status and answer.json()["error"]["code"] == "TTS_INVALID_INPUT"
         )
     assert httpx.post(url, json=body).status_code == 401  # no token
+
+
+def test_sixteen_clients_at_once_all_get_audio_round_after_round(
+    http_server: HttpServer,
+) -> None:
+    """A room's worth of apps on one desktop, with the server's defaults (one worker): each
+    request waits its turn and gets audio, never 429; the server's own memory stays flat."""
+    import psutil
+
+    def speak(n: int) -> int:
+        body = {"model": "tts-1", "input": f"Paragraph {n} is ready.", "voice": "alloy"}
+        answer = httpx.post(
+            f"{http_server.url}/v1/audio/speech",
+            json={**body, "response_format": "wav"},
+            headers=http_server.headers,
+            timeout=600,
+        )
+        return answer.status_code
+
+    server = psutil.Process(http_server.proc.pid)
+    sizes = []
+    for round_ in range(3):
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(speak, range(16 * round_, 16 * (round_ + 1))))
+        assert statuses == [200] * 16, statuses
+        sizes.append(server.memory_info().rss)
+    assert sizes[-1] <= sizes[0] * 1.1, sizes  # the queue holds text, not growing buffers
