@@ -11,6 +11,9 @@
    synthesized, and while the four-sentence scene of tests/ui/test_listening.py plays (that test
    proves the GUI thread is served between every two sentences; the figure, with its 100 ms
    target, lives here, where timings belong).
+5. Quit: a new studio process is brought to a state (idle after the model is ready, a preview
+   or an export under way) and Ctrl+Q is pressed in it; the time is from the key press to the
+   process's end, as a user's desktop sees it (target: 1 s).
 
 Results are printed and written to bench/results/gui_timings.json. Audio goes to the default
 output device when there is one; without one, latency is measured to the first chunk only.
@@ -68,6 +71,88 @@ def launch_times(model_dir: str, platform: str, runs: int) -> list[dict[str, flo
             process.stderr.close()
             results.append(marks)
     return results
+
+
+QUIT_STATES = ("idle", "preview", "export")
+QUIT_TARGET_S = 1.0
+LONG_SCENE = " ".join(f"Sentence {n} of a long scene goes on for a while." for n in range(30))
+
+
+def quit_times(model_dir: str, platform: str, runs: int) -> dict[str, Any]:
+    """Seconds from Ctrl+Q to the end of the studio's process, per state, over ``runs``."""
+    times: dict[str, list[float]] = {state: [] for state in QUIT_STATES}
+    for state, _ in itertools.product(QUIT_STATES, range(runs)):
+        with tempfile.TemporaryDirectory() as home:
+            env = {
+                **os.environ,
+                "QT_QPA_PLATFORM": platform,
+                "NARRATION_STUDIO_MODEL_DIR": model_dir,
+                "XDG_CONFIG_HOME": f"{home}/config",
+                "XDG_DOCUMENTS_DIR": f"{home}/Documents",
+                "PYTHONPATH": str(REPO),
+            }
+            process = subprocess.Popen(
+                [sys.executable, __file__, "--quit-in", state],
+                env=env,
+                stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                text=True,
+            )
+            assert process.stderr is not None
+            pressed = None
+            for line in process.stderr:
+                if line.startswith("CTRL+Q "):
+                    pressed = float(line.split()[1])
+            process.wait(timeout=600)
+            ended = time.monotonic()
+            if pressed is None:
+                raise SystemExit(f"the studio never reached '{state}' (exit {process.returncode})")
+            times[state].append(round(ended - pressed, 3))
+    return {
+        state: {"median": statistics.median(values), "all": values}
+        for state, values in times.items()
+    } | {"target_s": QUIT_TARGET_S}
+
+
+def _press_ctrl_q_when(state: str) -> None:
+    """In the studio's own process: open the window as ``narration-studio`` does, bring it to
+    ``state`` and press Ctrl+Q; the time of the press goes to stderr."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.app import create_application, run_gui
+    from studio.ui.main_window import MainWindow
+
+    create_application([sys.argv[0]])
+
+    def window() -> Any:
+        return next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+
+    def press() -> None:
+        print(f"CTRL+Q {time.monotonic():.4f}", file=sys.stderr, flush=True)
+        QTest.keyClick(window(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+
+    def when(condition: Any, then: Any) -> None:
+        QTimer.singleShot(50, lambda: then() if condition() else when(condition, then))
+
+    def start() -> None:
+        main = window()
+        scene_id = main.session.project.scenes[0].id
+        main.session.model.edit(scene_id, "text", LONG_SCENE)
+        main.session.undo_stack.setClean()  # no "Save changes?" question when it quits
+        if state == "idle":
+            QTimer.singleShot(500, press)
+        elif state == "preview":
+            main.preview_scene()
+            QTimer.singleShot(1500, press)
+        else:
+            main.export(False)
+            main.export_dialog.export_button.click()
+            QTimer.singleShot(1500, press)
+
+    QTimer.singleShot(0, lambda: when(lambda: window().status.state == "ready", start))
+    run_gui()
 
 
 def preview_latencies(model_dir: str) -> dict[str, Any]:
@@ -176,7 +261,10 @@ def main() -> None:
     parser.add_argument("--model-dir", default=os.environ.get("NARRATION_STUDIO_MODEL_DIR"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    parser.add_argument("--quit-in", choices=QUIT_STATES, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quit_in:
+        _press_ctrl_q_when(args.quit_in)
     if not args.model_dir:
         parser.error("give --model-dir or set NARRATION_STUDIO_MODEL_DIR")
     os.environ["QT_QPA_PLATFORM"] = args.platform
@@ -191,6 +279,7 @@ def main() -> None:
         "window_visible_s": {"median": statistics.median(visible), "all": visible},
         "model_ready_s": {"median": statistics.median(ready), "all": ready},
         "preview": preview_latencies(args.model_dir),
+        "quit_s": quit_times(args.model_dir, args.platform, args.runs),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "gui_timings.json"

@@ -630,7 +630,7 @@ def run_studio(engine_options: dict[str, Any], server: str | None = None) -> Non
             "Reinstall Narration Studio (it needs PySide6), or use the commands: "
             "narration-studio --help",
         ) from exc
-    sys.exit(run_gui(server=server, **engine_options))
+    run_gui(server=server, **engine_options)
 
 
 def _add_direction_commands() -> None:

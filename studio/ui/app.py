@@ -127,8 +127,9 @@ def run_gui(
     config: StudioConfig | None = None,
     server: str | None = None,
     **engine_options: str | None,
-) -> int:
-    """Open the studio on the last project (or a new Untitled one) and run until it closes.
+) -> NoReturn:
+    """Open the studio on the last project (or a new Untitled one) and run until it closes;
+    then end the process with the application's exit code.
 
     ``engine_options`` are the command line's model_dir, backend, onnx_model and precision."""
     started = time.perf_counter()
@@ -142,17 +143,19 @@ def run_gui(
     _quit_on_signals(app, window)
     code = app.exec()
     if window.engine_running():
-        _end_now(window, code)
-    return code
+        # A model download or load, or a long sentence, cannot be interrupted: remove what the
+        # engine was writing and leave it behind.
+        window.discard_partial_work()
+        log.info("Quit while the engine was busy: ending without waiting for it")
+    _end_now(code)
 
 
-def _end_now(window: MainWindow, code: int) -> NoReturn:
-    """End the process although the engine thread is busy (a model download or load, a long
-    sentence): neither can be interrupted, and the user asked to quit. Python's normal exit would
-    wait for nothing but would destroy the running QThread, which Qt aborts on; so remove what
-    the engine was writing, flush the logs, and leave."""
-    window.discard_partial_work()
-    log.info("Quit while the engine was busy: ending without waiting for it")
+def _end_now(code: int) -> NoReturn:
+    """End the process as soon as the window has closed. By now the project is saved and its
+    lock released (``MainWindow.closeEvent``); Python's own teardown of torch, Qt and the
+    modules they load takes over a second and writes nothing a user needs, and with the engine
+    thread still running it would destroy a running QThread, which Qt aborts on. So flush the
+    logs and leave."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.player = Player(self)
         self.listener = Listener(self.worker, self.player)
         self.export_dialog: ExportDialog | None = None
+        self._quitting_without_questions = False  # set by save_and_quit
         self.shown_at: float | None = None
         self.engine_stopped = True  # False when quitting left the engine thread busy
         self._created_at = time.perf_counter()
@@ -575,19 +577,24 @@ class MainWindow(QMainWindow):
         return answer == buttons.Discard
 
     def save_and_quit(self) -> None:
-        """Quit without questions (the terminal's Ctrl+C, a logout): save changes if possible."""
+        """Quit without questions (the terminal's Ctrl+C, a logout): save changes if possible.
+        A question already on screen (such as "Save the changes first?") is dismissed, or the
+        process would wait for an answer that no one is there to give."""
         if self.session.dirty:
             try:
                 self.session.save()
             except StudioError as exc:
                 log.error("Quitting without saving: %s", exc.user_text())
             self.session.undo_stack.setClean()
+        self._quitting_without_questions = True
+        if (question := QApplication.activeModalWidget()) is not None:
+            question.close()  # the close it interrupted goes on, and sees the flag
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Quit at once: an export is cancelled (finished scenes are kept), and a model load or
         a sentence under way is left to the engine thread rather than waited for."""
-        if not self._may_discard_changes():
+        if not self._may_discard_changes() and not self._quitting_without_questions:
             event.ignore()
             return
         if self.export_dialog is not None:

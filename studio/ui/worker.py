@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: How long quitting waits for the engine's sentence under way before it leaves it behind.
-QUIT_WAIT_MS = 800
+QUIT_WAIT_MS = 500
 
 #: Makes an (unloaded) engine for a model folder, or for the hub when the folder is None.
 EngineFactory = Callable[[str | None], "Engine"]

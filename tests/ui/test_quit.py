@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 from studio.project import Project, Scene
 from studio.render import SceneProgress
@@ -173,3 +175,24 @@ def test_quitting_during_the_first_download_ends_the_process_and_leaves_no_parti
     assert list(hf_home.rglob("*.incomplete")) == [], stderr
     assert "Traceback" not in stderr and "QThread" not in stderr, stderr
     assert "Removed the partial download" in stderr
+
+
+def test_a_logout_while_the_save_question_is_open_saves_and_quits(
+    qtbot: Any, make_window: Callable[..., Any], studio_config: StudioConfig
+) -> None:
+    folder = open_project(studio_config, [Scene(title="Harbor", text="The harbor was quiet.")])
+    window = make_window(studio_config)
+    scene_id = window.session.project.scenes[0].id
+    window.session.model.edit(scene_id, "text", "The harbor was never quiet.")
+    asked: list[str] = []
+
+    def logout() -> None:  # what SIGTERM does, while "Save the changes first?" waits
+        question = QApplication.activeModalWidget()
+        asked.append(question.windowTitle() if question is not None else "")
+        window.save_and_quit()
+
+    QTimer.singleShot(300, logout)
+    window.close()  # asks about the unsaved change, and would wait for an answer
+    assert asked == ["Unsaved Changes"]
+    assert not window.isVisible()
+    assert Project.load(folder).scenes[0].text == "The harbor was never quiet."
