@@ -596,7 +596,7 @@ def serve(
     cors_origins: tuple[str, ...],
 ) -> None:
     """Run the persistent TTS service: JSON requests on stdin, answers on stdout; or with
-    --http an HTTP server with an OpenAI-compatible speech endpoint (see README)."""
+    --http an HTTP server with an OpenAI-compatible speech endpoint (docs: http.md)."""
     if http:
         from studio.service.http import HttpOptions, serve_http
 

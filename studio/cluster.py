@@ -102,7 +102,7 @@ def connected(address: str) -> Iterator[int]:
         raise StudioError(
             ErrorCode.SERVICE_ERROR,
             f"Could not connect to the Ray cluster at {address} ({exc}).",
-            "Start it with 'ray start --head' (see README), check the address, or use local:N.",
+            "Start it with 'ray start --head' (docs: http.md, Ray cluster), check the address, or use local:N.",
         ) from exc
     try:
         yield int(ray.cluster_resources().get("CPU", 1))

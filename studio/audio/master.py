@@ -251,7 +251,7 @@ def measure(audio: np.ndarray, rate: int) -> Measurement:
 def import_meter_in_background() -> None:
     """Import pyloudnorm now, on a daemon thread: it imports scipy.signal (0.8 s), which the first
     export would otherwise wait for; with it imported, exporting a scene just previewed takes
-    0.18 s instead of 0.97 s (README, Performance). An export that starts sooner waits for this
+    0.18 s instead of 0.97 s (docs: performance.md). An export that starts sooner waits for this
     import under Python's import lock, never imports twice."""
     threading.Thread(
         target=importlib.import_module, args=("pyloudnorm",), name="import-meter", daemon=True

@@ -1,6 +1,6 @@
 """The ``auto`` backend: the fastest way to run Kokoro on this machine, chosen by rules.
 
-The rules come from bench/ (README, "Which backend"), measured side by side in one run:
+The rules come from bench/ (docs: performance.md, "Which backend"), measured side by side in one run:
 
 0. Without torch (the lean desktop bundle): the ONNX export, wherever it comes from.
 1. An NVIDIA GPU that torch can use: torch on CUDA.

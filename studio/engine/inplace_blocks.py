@@ -11,7 +11,7 @@ Kokoro computes the first AdaIN and both Snakes of each step in fp32, then casts
 bf16 for the next convolution, which rounds it to bf16 anyway. Computing them in bf16 halves
 their memory traffic and drops two casts per step: about 6 % less time than with Kokoro's dtypes
 (bench.inplace_lever), with the audio as close to the fp32 model's as Kokoro's own bf16 audio is
-(tests/test_precision.py; README, "What each lever gave"). The residual sum each block carries
+(tests/test_precision.py; docs: performance.md, the levers). The residual sum each block carries
 stays in fp32.
 """
 

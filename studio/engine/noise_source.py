@@ -2,8 +2,8 @@
 
 Kokoro's harmonic source (``SineGen``) adds Gaussian noise shaped like its sine waves, which it
 builds transposed. torch fills a tensor that is not contiguous one number at a time: 67 ms for
-the noise of a 7.7 s sentence, against 7 ms for as many numbers drawn contiguous (README, "What
-each lever gave"). Making the sines contiguous first changes no sine, only which of the seeded
+the noise of a 7.7 s sentence, against 7 ms for as many numbers drawn contiguous (docs:
+performance.md, the levers). Making the sines contiguous first changes no sine, only which of the seeded
 generator's numbers the noise gets: Gaussian noise of Kokoro's amplitudes, but not Kokoro's
 draw. So only the bf16 path takes it, which no longer keeps Kokoro's bits anyway; fp32 does not.
 """

@@ -147,7 +147,7 @@ def create_app(options: HttpOptions, client: TTSClient) -> Any:
             ErrorCode.INVALID_INPUT,
             message,
             "The endpoints are /health, /metrics, /v1/voices, /v1/synthesize and "
-            "/v1/audio/speech (see the README).",
+            '/v1/audio/speech (see the docs, "HTTP server").',
         )
         return Response(
             error_body(error), exc.status_code, exc.headers, media_type="application/json"
