@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.pacing import SynthesisPace, remaining_pieces
-from studio.text import split_sentences
+from studio.speech.text import split_sentences
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TEXTS = {

@@ -228,7 +228,7 @@ class _FirstClause(StudioEngine):
     """Lever on: the first sentence split at its first comma, so the first audio comes sooner."""
 
     def stream(self, text: str) -> Iterator[int]:
-        from studio.text import split_sentences
+        from studio.speech.text import split_sentences
 
         first, *others = split_sentences(text)
         head, comma, rest = first.partition(", ")
@@ -272,7 +272,7 @@ class _OnnxOptions(StudioEngine):
 
 
 def _voice_spec(voice: str) -> Any:
-    from studio.voices import parse_voice
+    from studio.speech.voices import parse_voice
 
     return parse_voice(voice)
 
@@ -422,7 +422,7 @@ def _kpipeline_say(pipe: Any, args: argparse.Namespace) -> None:
 
 def g2p(args: argparse.Namespace) -> dict[str, Any]:
     """What phonemizing costs: the first sentence in a fresh process, then the whole scene warm."""
-    from studio.text import split_sentences
+    from studio.speech.text import split_sentences
 
     started = time.perf_counter()
     phonemizer = _phonemizer()

@@ -485,7 +485,7 @@ def lock_project(project_dir: Path, app: str) -> Any:
 @reports_errors
 def voices(lang: str | None) -> None:
     """List the voices, best first, and the named profiles."""
-    from studio.voices import PROFILES, list_voices
+    from studio.speech.voices import PROFILES, list_voices
 
     for voice in list_voices(lang):
         click.echo(f"{voice.id:<15} {voice.language:<21} {voice.gender:<7} {voice.grade or '-':<3}")

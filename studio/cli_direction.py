@@ -71,7 +71,7 @@ def lexicon_add(
     language."""
     from studio.direction.lexicon import LexiconEntry, language_of_voice
     from studio.project import Project
-    from studio.voices import parse_voice
+    from studio.speech.voices import parse_voice
 
     if (say_text is None) == (ipa is None):
         raise StudioError(

@@ -29,11 +29,11 @@ from studio.direction.cast import Cast
 from studio.direction.grammar import escape
 from studio.direction.lexicon import Lexicon, merged
 from studio.direction.plan import Direction
-from studio.engine.core import validate_speed
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.export_settings import ExportSettings
 from studio.fsutil import atomic_write
-from studio.voices import DEFAULT_VOICE, parse_voice
+from studio.speech.speed import validate_speed
+from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
 PROJECT_FILE = "project.json"
 AUDIO_DIR = "audio"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from studio.engine.core import AudioChunk
 from studio.errors import ErrorCode, StudioError
 from studio.longform import request_pieces, synthesize_scene
-from studio.text import has_words, split_sentences
+from studio.speech.text import has_words, split_sentences
 
 
 def _chars(text: str) -> str:
@@ -151,7 +151,7 @@ class ProbeVoicing:
         self, text: str, voice: str, speed: float, *_direction: Any
     ) -> Iterator[AudioChunk]:
         self.requests.append(text)
-        from studio.text import validate_text
+        from studio.speech.text import validate_text
 
         validate_text(text)  # the engine's own limit holds for every piece
         return self._chunks(text, voice, speed)

@@ -28,8 +28,8 @@ from studio.audio.streaming import FORMATS, MEDIA_TYPES, StreamEncoder, encode_a
 from studio.errors import ErrorCode, StudioError, did_you_mean
 from studio.service.client import TTSClient
 from studio.service.dispatch import Dispatcher, HttpError, first_and_rest
-from studio.text import validate_text
-from studio.voices import CATALOG, parse_voice
+from studio.speech.text import validate_text
+from studio.speech.voices import CATALOG, parse_voice
 
 MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "kokoro", "kokoro-82m")
 #: OpenAI's voice names that Kokoro v1.0 has a voice of the same name for.

@@ -377,7 +377,7 @@ def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
 
 
 def voices_answer(request: protocol.Voices) -> dict[str, Any]:
-    from studio.voices import PROFILES, list_voices
+    from studio.speech.voices import PROFILES, list_voices
 
     voices = [
         {

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.errors import ErrorCode
 from studio.pacing import SynthesisPace, remaining_pieces
-from studio.text import split_sentences
+from studio.speech.text import split_sentences
 from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
 from studio.ui.worker import EngineWorker, Speak, SpeakProgress
 

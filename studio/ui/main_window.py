@@ -30,6 +30,7 @@ from studio.longform import validate_scene_text
 from studio.project import PROJECT_FILE
 from studio.project_lock import ProjectLocked
 from studio.settings import Settings
+from studio.speech.voices import parse_voice
 from studio.ui.banner import MessageBanner, with_banner
 from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
@@ -51,7 +52,6 @@ from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
 from studio.ui.worker import EngineThread, EngineWorker
-from studio.voices import parse_voice
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from studio.errors import ErrorCode, StudioError
 from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
-from studio.voices import DEFAULT_VOICE
+from studio.speech.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from studio.direction.lexicon import Lexicon
