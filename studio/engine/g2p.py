@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.engine.logs import use_app_handlers
 from studio.errors import ErrorCode, StudioError
-from studio.logs import use_app_handlers
 from studio.speech.text import split_in_two
 from studio.speech.voices import LANGUAGES
 
