@@ -98,7 +98,7 @@ def paced_start(arrivals: list[Arrival], text: str, pace: SynthesisPace) -> floa
 def export_after_preview(engine: Any, text: str, cached: bool) -> dict[str, float]:
     """Preview the scene, then export it: model calls and seconds of the export."""
     from studio.engine.sentence_cache import SentenceCache
-    from studio.project import Project, Scene
+    from studio.project.model import Project, Scene
     from studio.render import render_project
 
     engine.sentence_cache = SentenceCache() if cached else SentenceCache(0)
@@ -123,7 +123,7 @@ def reexport_after_an_edit(engine: Any) -> dict[str, float]:
     """Export bench/inputs/scene_900.txt (10 sentences), change its third sentence, export it
     again: the second export's model calls and seconds, and that sentence's own synthesis."""
     from studio.engine.sentence_cache import SentenceCache
-    from studio.project import Project, Scene
+    from studio.project.model import Project, Scene
     from studio.render import render_project
 
     text = (Path(__file__).resolve().parent / "inputs" / "scene_900.txt").read_text().strip()

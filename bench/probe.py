@@ -466,7 +466,7 @@ def reexport(args: argparse.Namespace) -> dict[str, Any]:
     """Re-export of an already rendered project, in one process (the engine is never loaded)."""
     from studio.engine import Engine, LocalModelSource
     from studio.engine.backends import make_backend
-    from studio.project import Project
+    from studio.project.model import Project
     from studio.render import SceneDone, render_project
 
     source = LocalModelSource(Path(args.model_dir))

@@ -240,7 +240,7 @@ def render(
 
     from studio.cli_direction import personal_lexicon
     from studio.export_extras import JoinedWritten, ReportWritten
-    from studio.project import Project
+    from studio.project.model import Project
     from studio.render import (
         FileRemoved,
         SceneDone,
@@ -419,7 +419,7 @@ def say(
 @reports_errors
 def snapshots(project_dir: Path) -> None:
     """List the earlier versions of PROJECT_DIR's project file, newest first."""
-    from studio.snapshots import list_snapshots
+    from studio.project.snapshots import list_snapshots
 
     found = list_snapshots(project_dir)
     if not found:
@@ -441,7 +441,7 @@ def revert(project_dir: Path, snapshot: str) -> None:
     """Make SNAPSHOT (a number from `snapshots`, or a file name) PROJECT_DIR's project file again.
 
     The version it replaces is kept as a snapshot, so a revert can be reverted."""
-    from studio import snapshots as kept_versions
+    from studio.project import snapshots as kept_versions
 
     chosen = kept_versions.find_snapshot(project_dir, snapshot)
     with lock_project(project_dir, "narration-studio revert"):
@@ -464,8 +464,8 @@ def _scene_count(path: Path) -> str:
 def lock_project(project_dir: Path, app: str) -> Any:
     """Lock the project for this command, or fail with who holds it and what to do (or with
     PROJECT_NOT_FOUND when there is no project to lock)."""
-    from studio.project import PROJECT_FILE, Project
-    from studio.project_lock import STUDIO, ProjectLock, ProjectLocked
+    from studio.project.lock import STUDIO, ProjectLock, ProjectLocked
+    from studio.project.model import PROJECT_FILE, Project
 
     if not (project_dir / PROJECT_FILE).is_file():
         Project.load(project_dir)  # says what is missing, as every command does
@@ -507,14 +507,14 @@ def voices(lang: str | None) -> None:
 @reports_errors
 def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -> None:
     """Create a project in PROJECT_DIR, optionally from a script or an EPUB book."""
-    from studio.export_settings import ExportSettings
-    from studio.project import Project
-    from studio.script_import import scenes_from_script
+    from studio.project.export_settings import ExportSettings
+    from studio.project.model import Project
+    from studio.project.script_import import scenes_from_script
 
     scenes = []
     export = ExportSettings()
     if script is not None and script.suffix.lower() == ".epub":
-        from studio.epub_import import read_epub
+        from studio.project.epub_import import read_epub
 
         book = read_epub(script)
         scenes, title, export = (

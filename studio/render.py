@@ -53,10 +53,10 @@ from studio.export_extras import (
     write_joined,
     write_scene_captions,
 )
-from studio.export_settings import ExportSettings
 from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for, write_if_changed
 from studio.longform import check_scene, synthesize_scene
-from studio.project import Project, Scene
+from studio.project.export_settings import ExportSettings
+from studio.project.model import Project, Scene
 
 log = logging.getLogger(__name__)
 

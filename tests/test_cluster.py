@@ -20,7 +20,7 @@ import pytest
 from studio.direction.lexicon import LexiconEntry
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.render import SceneDone, SceneStarted, render_project
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli

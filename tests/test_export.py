@@ -24,8 +24,8 @@ import soxr
 import webvtt
 
 from studio.export_extras import JoinedWritten, ReportWritten
-from studio.export_settings import ExportSettings
-from studio.project import Project, Scene, copy_project
+from studio.project.export_settings import ExportSettings
+from studio.project.model import Project, Scene, copy_project
 from studio.render import SceneDone, SceneProgress, render_project
 from tests.audio_checks import assert_mp3_spec
 from tests.file_limits import file_size_limit

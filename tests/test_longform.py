@@ -177,7 +177,7 @@ def test_a_50000_character_chapter_renders_and_says_every_word(
 ) -> None:
     import soundfile
 
-    from studio.project import Project, Scene
+    from studio.project.model import Project, Scene
     from studio.render import SceneDone, SceneProgress, render_project
 
     text = chapter_text()

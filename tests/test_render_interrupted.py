@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from studio.engine import Engine
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.render import SceneDone, SceneProgress, render_project
 from tests.conftest import run_cli
 

@@ -18,7 +18,7 @@ from studio.engine import Engine
 from studio.engine.sentence_cache import SentenceCache, max_bytes_from
 from studio.errors import StudioError
 from studio.longform import synthesize_scene
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.render import SceneDone, render_project
 
 TEXT = "The harbor was quiet at dawn. Gulls circled over the boats. A bell rang twice."

@@ -35,7 +35,7 @@ from studio.audio.acx import report_text
 from studio.direction.lexicon import Lexicon
 from studio.errors import ErrorCode, StudioError
 from studio.export_extras import JoinedWritten, ReportWritten
-from studio.project import Project
+from studio.project.model import Project
 from studio.render import (
     FileRemoved,
     SceneDone,

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.project import MAX_PAUSE_AFTER, Scene
+from studio.project.model import MAX_PAUSE_AFTER, Scene
 from studio.speech.speed import MAX_SPEED, MIN_SPEED
 from studio.speech.text import MAX_TEXT_CHARS
 from studio.speech.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices

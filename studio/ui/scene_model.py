@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QUndoStack
 
-from studio.project import Project, Scene, new_scene_id
+from studio.project.model import Project, Scene, new_scene_id
 from studio.speech.voices import PROFILES, parse_voice
 from studio.ui import commands
 

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from studio.direction.plan import Direction
     from studio.engine import Engine
     from studio.engine.speaker import SpeechEngine
-    from studio.export_settings import ExportSettings
-    from studio.project import Project
+    from studio.project.export_settings import ExportSettings
+    from studio.project.model import Project
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.render import SceneProgress, ScenesChecked
 from studio.settings import Settings
 from studio.ui.config import StudioConfig

@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.render import SceneProgress
 from studio.settings import Settings
 from studio.ui.config import StudioConfig

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from studio.project import Scene
+from studio.project.model import Scene
 from studio.speech.text import MAX_TEXT_CHARS, split_sentences
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")

@@ -23,10 +23,12 @@ from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write
 
 if TYPE_CHECKING:
-    from studio.project import Project
+    from studio.project.model import Project
 
 SNAPSHOT_DIR = ".snapshots"
-PROJECT_FILE = "project.json"  # studio.project's file (imported from there it would be a cycle)
+PROJECT_FILE = (
+    "project.json"  # studio.project.model's file (imported from there it would be a cycle)
+)
 KEEP_RECENT = 20
 KEEP_DAYS = 7
 MIN_INTERVAL = timedelta(minutes=1)
@@ -133,7 +135,7 @@ def find_snapshot(folder: Path, choice: str) -> Snapshot:
 def read_snapshot(folder: Path, snapshot: Snapshot) -> Project:
     """The project as the snapshot holds it, checked (and upgraded) by the project loader, which
     reads a folder: the snapshot is copied into a scratch one for it."""
-    from studio.project import Project
+    from studio.project.model import Project
 
     with tempfile.TemporaryDirectory(prefix="narration-studio-revert-") as scratch:
         try:

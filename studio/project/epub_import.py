@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import ErrorCode, StudioError
-from studio.project import Scene
+from studio.project.model import Scene
 
 #: Encryption algorithms that only obfuscate embedded fonts (IDPF and Adobe): not DRM.
 _FONT_OBFUSCATION = {
