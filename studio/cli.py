@@ -441,11 +441,12 @@ def revert(project_dir: Path, snapshot: str) -> None:
     """Make SNAPSHOT (a number from `snapshots`, or a file name) PROJECT_DIR's project file again.
 
     The version it replaces is kept as a snapshot, so a revert can be reverted."""
-    from studio.project import snapshots as kept_versions
+    from studio.project.revert import revert as revert_to
+    from studio.project.snapshots import find_snapshot
 
-    chosen = kept_versions.find_snapshot(project_dir, snapshot)
+    chosen = find_snapshot(project_dir, snapshot)
     with lock_project(project_dir, "narration-studio revert"):
-        replaced = kept_versions.revert(project_dir, chosen)
+        replaced = revert_to(project_dir, chosen)
     click.echo(f"{project_dir} is back to {chosen.label}.")
     if replaced is not None:
         click.echo(f"The version it replaced was kept as {replaced.name}.")

@@ -5,6 +5,7 @@
 | ``model`` | ``Project`` and ``Scene``: load (checked, migrated), save (atomic), the schema |
 | ``export_settings`` | the export settings kept in project.json |
 | ``snapshots`` | earlier versions of the file: keep, prune, list |
+| ``revert`` | back to a snapshot, read and checked by the loader |
 | ``lock`` | one writer per project: the lock file |
 | ``script_import`` | scenes from a .txt or .md script |
 | ``epub_import`` | scenes from an EPUB book |

@@ -32,6 +32,7 @@ from studio.direction.plan import Direction
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write
 from studio.project.export_settings import ExportSettings
+from studio.project.snapshots import keep_current, list_snapshots
 from studio.speech.speed import validate_speed
 from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
@@ -146,8 +147,6 @@ class Project:
         self._write()
 
     def _write(self) -> None:
-        from studio.project.snapshots import keep_current  # it reads projects too: imported here
-
         if self.migrated_from is not None:  # the tagged snapshot is the version replaced
             write_migration_snapshot(self.folder, self.migrated_from)
             self.migrated_from = None
@@ -293,8 +292,6 @@ def _refuse_to_clobber(path: Path) -> None:
 
 
 def _corrupt(path: Path, detail: str) -> StudioError:
-    from studio.project.snapshots import list_snapshots
-
     hint = (
         f"Go back to an earlier version: narration-studio snapshots {path.parent} lists them, "
         f"narration-studio revert {path.parent} 1 restores the newest. The file was left untouched."

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from studio.errors import StudioError
 from studio.project.lock import ProjectLocked
 from studio.project.model import Project
-from studio.project.snapshots import Snapshot, keep_current, list_snapshots, read_snapshot
+from studio.project.revert import read_snapshot
+from studio.project.snapshots import Snapshot, keep_current, list_snapshots
 from studio.ui.scene_model import SceneModel
 
 if TYPE_CHECKING:
