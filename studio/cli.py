@@ -239,9 +239,8 @@ def render(
     from rich.text import Text
 
     from studio.cli_direction import personal_lexicon
-    from studio.export_extras import JoinedWritten, ReportWritten
     from studio.project.model import Project
-    from studio.render import (
+    from studio.render.export import (
         FileRemoved,
         SceneDone,
         SceneFailed,
@@ -250,6 +249,7 @@ def render(
         SceneStarted,
         render_project,
     )
+    from studio.render.extras import JoinedWritten, ReportWritten
 
     project = Project.load(project_dir)
     if scene_ids and join is None:  # the project's joined file needs every scene: not this time
@@ -347,7 +347,7 @@ def render(
 def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tuple[Any, Any]:
     """The local engine (for the cache keys) and a voicer on the cluster, which ends with the
     command; its workers use the same model options as this machine."""
-    from studio.cluster import cluster_voicer, import_ray, local_workers
+    from studio.render.cluster import cluster_voicer, import_ray, local_workers
 
     if ctx.meta.get(_SERVER_KEY, (None, None))[0] not in (None, "local"):
         raise StudioError(
@@ -404,7 +404,7 @@ def say(
 ) -> None:
     """Speak TEXT into an MP3 file ('-' reads the text from stdin)."""
     from studio.cli_direction import say_direction
-    from studio.render import render_text_to_mp3
+    from studio.render.export import render_text_to_mp3
 
     if text == "-":
         text = sys.stdin.read()

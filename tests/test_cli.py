@@ -143,7 +143,8 @@ def test_missing_model_folder_exit_code(tmp_path: Path, cli_env: dict[str, str])
 
 def test_core_does_not_import_qt() -> None:
     code = (
-        "import sys, studio.engine, studio.render, studio.project.model, studio.cli, studio.speech.voices;"
+        "import sys, studio.engine, studio.render.export, studio.project.model, studio.cli,"
+        " studio.speech.voices;"
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

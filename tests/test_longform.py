@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from studio.engine.core import AudioChunk
 from studio.errors import ErrorCode, StudioError
-from studio.longform import request_pieces, synthesize_scene
+from studio.render.longform import request_pieces, synthesize_scene
 from studio.speech.text import has_words, split_sentences
 
 
@@ -178,7 +178,7 @@ def test_a_50000_character_chapter_renders_and_says_every_word(
     import soundfile
 
     from studio.project.model import Project, Scene
-    from studio.render import SceneDone, SceneProgress, render_project
+    from studio.render.export import SceneDone, SceneProgress, render_project
 
     text = chapter_text()
     assert len(text) >= 50_000

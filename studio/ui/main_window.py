@@ -25,10 +25,10 @@ from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_l
 from studio.direction.plan import Direction
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import remove_own_temps
-from studio.longform import validate_scene_text
 from studio.project.export_settings import ExportSettings
 from studio.project.lock import ProjectLocked
 from studio.project.model import PROJECT_FILE
+from studio.render.longform import validate_scene_text
 from studio.settings import Settings
 from studio.speech.voices import parse_voice
 from studio.ui.banner import MessageBanner, with_banner

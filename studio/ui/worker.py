@@ -122,7 +122,7 @@ class BackendChosen:
 @dataclass(frozen=True)
 class SpeakProgress:
     """How much of a Speak's text has been voiced so far, and what its latest chunk cost: its
-    characters and the seconds spent making it (studio.pacing learns the machine's pace), and
+    characters and the seconds spent making it (studio.ui.pacing learns the machine's pace), and
     whether the model made it (False when it came from the engine's sentence cache)."""
 
     done_chars: int
@@ -320,7 +320,7 @@ class EngineWorker(QObject):
         total = len(request.text.strip())
         done = 0
         seconds = 0.0
-        from studio.longform import synthesize_scene  # a long scene is voiced in pieces
+        from studio.render.longform import synthesize_scene  # a long scene is voiced in pieces
 
         chunks = synthesize_scene(
             engine,
@@ -347,7 +347,7 @@ class EngineWorker(QObject):
         return seconds
 
     def _export(self, job: _Job, engine: SpeechEngine, request: Export) -> list[Any]:
-        from studio.render import SceneDone, render_project
+        from studio.render.export import SceneDone, render_project
 
         done = []
         render = render_project(

@@ -12,11 +12,11 @@ temp name, its manifest entry is committed, and only then is the file renamed in
 the render yields again. So no file ever stands without its entry; a kill in the instant between
 the two renames leaves an entry whose file is missing, which the next load drops.
 
-The stages: synthesis (``studio.longform``: a scene of any length), the scene's file
+The stages: synthesis (``studio.render.longform``: a scene of any length), the scene's file
 (``studio.audio.scene_file``: mastered, encoded, tagged, measured), then what the export adds
-(``studio.export_extras``: captions, the ACX report, the joined file). Synthesis goes through a
+(``studio.render.extras``: captions, the ACX report, the joined file). Synthesis goes through a
 ``SceneVoicer``: here, on this engine (``LocalVoicer``), or on a Ray cluster
-(``studio.cluster.ClusterVoicer``); everything else (keys, files, manifest) is the same loop.
+(``studio.render.cluster.ClusterVoicer``); everything else (keys, files, manifest) is the same loop.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ from studio.direction.reading import READING_VERSION
 from studio.engine.core import SAMPLE_RATE, AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError, io_error
-from studio.export_extras import (
+from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for, write_if_changed
+from studio.project.export_settings import ExportSettings
+from studio.project.model import Project, Scene
+from studio.render.extras import (
     CaptionsWritten,
     ExportedScene,
     JoinedWritten,
@@ -53,10 +56,7 @@ from studio.export_extras import (
     write_joined,
     write_scene_captions,
 )
-from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for, write_if_changed
-from studio.longform import check_scene, synthesize_scene
-from studio.project.export_settings import ExportSettings
-from studio.project.model import Project, Scene
+from studio.render.longform import check_scene, synthesize_scene
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class Manifest:
     """scene id -> what was rendered for it. Lives at ``audio/manifest.json``."""
 
     scenes: dict[str, ManifestEntry] = field(default_factory=dict)
-    joined_key: str = ""  # what the joined file was made from (studio.export_extras.join_key)
+    joined_key: str = ""  # what the joined file was made from (studio.render.extras.join_key)
 
     @classmethod
     def load(cls, project: Project) -> Manifest:
