@@ -68,7 +68,7 @@ def make_engine(
 def make_speech_engine(ctx: click.Context) -> Any:
     """The engine for render and say: an HTTP server's (--server, $NARRATION_STUDIO_SERVER or
     the setting ``server``) when one is chosen, else the local model."""
-    from studio.service.remote import RemoteEngine, resolve_server, resolve_token
+    from studio.client.remote import RemoteEngine, resolve_server, resolve_token
     from studio.settings import Settings
 
     option, token = ctx.meta.get(_SERVER_KEY, (None, None))

@@ -28,10 +28,10 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from studio.client.client import TTSClient, busy_until_the_deadline
 from studio.errors import ErrorCode, StudioError
-from studio.service.client import TTSClient, busy_until_the_deadline
+from studio.protocol import DEFAULT_QUEUE, ServiceError, TTSError
 from studio.service.http_metrics import HttpMetrics
-from studio.service.protocol import DEFAULT_QUEUE, ServiceError, TTSError
 
 log = logging.getLogger("studio.http")
 

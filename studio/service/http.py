@@ -36,9 +36,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
+from studio import protocol
+from studio.client.client import TTSClient
 from studio.errors import ErrorCode, StudioError
-from studio.service import protocol
-from studio.service.client import TTSClient
 from studio.service.dispatch import Dispatcher, HttpError, first_and_rest
 from studio.service.http_guard import RequestGuard, error_body
 from studio.service.http_metrics import CONTENT_TYPE

@@ -25,8 +25,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from studio.audio.streaming import FORMATS, MEDIA_TYPES, StreamEncoder, encode_audio
+from studio.client.client import TTSClient
 from studio.errors import ErrorCode, StudioError, did_you_mean
-from studio.service.client import TTSClient
 from studio.service.dispatch import Dispatcher, HttpError, first_and_rest
 from studio.speech.text import validate_text
 from studio.speech.voices import CATALOG, parse_voice

@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from studio import protocol
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import ensure_inside, remove_stale_temps
 from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
-from studio.service import protocol
 from studio.service.confined import place_inside, staging_path
 
 log = logging.getLogger("studio.service")

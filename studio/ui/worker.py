@@ -70,7 +70,7 @@ class LoadModel:
 
     model_dir: str | None
     warm_up: bool = True
-    server: str | None = None  # speak through this HTTP server instead (studio.service.remote)
+    server: str | None = None  # speak through this HTTP server instead (studio.client.remote)
     token: str | None = None
 
 
@@ -301,7 +301,7 @@ class EngineWorker(QObject):
     def _make_engine(self, request: LoadModel) -> SpeechEngine:
         if request.server is None:
             return self._factory(request.model_dir)
-        from studio.service.remote import RemoteEngine
+        from studio.client.remote import RemoteEngine
 
         return RemoteEngine(request.server, request.token)
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from studio import __version__
+from studio.client.client import TTSClient
 from studio.errors import ErrorCode, StudioError
-from studio.service.client import TTSClient
 from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
 if TYPE_CHECKING:
