@@ -169,7 +169,7 @@ def test_a_hint_naming_a_package_extra_keeps_its_brackets() -> None:
     """The issue's own case: 'pip install misaki[ja]' lost its '[ja]' to the console."""
     from click.testing import CliRunner
 
-    from studio.cli import reports_errors
+    from studio.cli.common import reports_errors
 
     @click.command()
     @reports_errors

@@ -7,79 +7,21 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from studio import __version__
+from studio.cli.common import (
+    SERVER_KEY,
+    lock_project,
+    make_engine,
+    make_speech_engine,
+    reports_errors,
+    stderr_console,
+)
 from studio.errors import ErrorCode, StudioError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _console() -> Any:
-    """stderr, printing every string as it is: user text, paths and package names such as
-    ``misaki[ja]`` or ``[draft].md`` are never read as rich markup or ``:emoji:`` codes.
-    Styles are given as ``rich.text.Text`` spans instead."""
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, markup=False, emoji=False)
-
-
-def reports_errors(func: F) -> F:
-    """Turn StudioError and Ctrl-C into a clear message and the matching exit code."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except StudioError as exc:
-            from rich.text import Text
-
-            console = _console()
-            error = Text.assemble(("Error", "bold red"), f" ({exc.code.value}): {exc.message}")
-            console.print(error, soft_wrap=True)
-            if exc.hint:
-                console.print(f"  {exc.hint}", soft_wrap=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            _console().print("Cancelled.")
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def make_engine(
-    model_dir: str | None,
-    backend: str | None = None,
-    onnx_model: str | None = None,
-    precision: str | None = None,
-) -> Any:
-    """The configured engine (see studio.engine.configure); imported late, so that commands
-    that need no model (voices, new) start in milliseconds."""
-    from studio.engine.configure import configured_engine
-
-    return configured_engine(model_dir, backend, onnx_model, precision)
-
-
-def make_speech_engine(ctx: click.Context) -> Any:
-    """The engine for render and say: an HTTP server's (--server, $NARRATION_STUDIO_SERVER or
-    the setting ``server``) when one is chosen, else the local model."""
-    from studio.client.remote import RemoteEngine, resolve_server, resolve_token
-    from studio.settings import Settings
-
-    option, token = ctx.meta.get(_SERVER_KEY, (None, None))
-    settings = Settings.load()
-    server = resolve_server(option, settings)
-    if server is None:
-        return make_engine(**ctx.obj)
-    return RemoteEngine(server, resolve_token(token, settings))
-
-
-_SERVER_KEY = "narration_studio.server"
 
 
 @click.group(invoke_without_command=True)
@@ -154,7 +96,7 @@ def cli(
         "onnx_model": onnx_model,
         "precision": precision,
     }
-    ctx.meta[_SERVER_KEY] = (server, server_token)
+    ctx.meta[SERVER_KEY] = (server, server_token)
     if self_test:
         _self_test(ctx.obj)
         ctx.exit(0)
@@ -164,7 +106,7 @@ def cli(
 
 @reports_errors
 def _self_test(engine_options: dict[str, Any]) -> None:
-    from studio.selftest import run_self_test
+    from studio.cli.selftest import run_self_test
 
     click.echo(run_self_test(make_engine(**engine_options)).summary())
 
@@ -238,7 +180,7 @@ def render(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
     from rich.text import Text
 
-    from studio.cli_direction import personal_lexicon
+    from studio.cli.direction import personal_lexicon
     from studio.project.model import Project
     from studio.render.export import (
         FileRemoved,
@@ -259,7 +201,7 @@ def render(
     )
     lock = lock_project(project_dir, "narration-studio render")
     ctx.call_on_close(lock.release)
-    console = _console()
+    console = stderr_console()
     voicer = None
     if workers is not None and cluster is None:
         raise StudioError(
@@ -349,7 +291,7 @@ def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tu
     command; its workers use the same model options as this machine."""
     from studio.render.cluster import cluster_voicer, import_ray, local_workers
 
-    if ctx.meta.get(_SERVER_KEY, (None, None))[0] not in (None, "local"):
+    if ctx.meta.get(SERVER_KEY, (None, None))[0] not in (None, "local"):
         raise StudioError(
             ErrorCode.INVALID_INPUT,
             "--server and --cluster both say where to voice the scenes.",
@@ -403,7 +345,7 @@ def say(
     lexicon_file: Path | None,
 ) -> None:
     """Speak TEXT into an MP3 file ('-' reads the text from stdin)."""
-    from studio.cli_direction import say_direction
+    from studio.cli.direction import say_direction
     from studio.render.export import render_text_to_mp3
 
     if text == "-":
@@ -460,25 +402,6 @@ def _scene_count(path: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         return "unreadable"
     return "1 scene" if count == 1 else f"{count} scenes"
-
-
-def lock_project(project_dir: Path, app: str) -> Any:
-    """Lock the project for this command, or fail with who holds it and what to do (or with
-    PROJECT_NOT_FOUND when there is no project to lock)."""
-    from studio.project.lock import STUDIO, ProjectLock, ProjectLocked
-    from studio.project.model import PROJECT_FILE, Project
-
-    if not (project_dir / PROJECT_FILE).is_file():
-        Project.load(project_dir)  # says what is missing, as every command does
-    try:
-        return ProjectLock.acquire(project_dir, app)
-    except ProjectLocked as exc:
-        if exc.owner.app == STUDIO:
-            exc.hint = (
-                "Close the project in the studio first (or do this there: Ctrl+E exports, "
-                "File ▸ Revert to… restores a snapshot), then run this again."
-            )
-        raise
 
 
 @cli.command()
@@ -635,8 +558,8 @@ def run_studio(engine_options: dict[str, Any], server: str | None = None) -> Non
 
 
 def _add_direction_commands() -> None:
-    """The lexicon and cast verbs live in their own module (studio.cli_direction)."""
-    from studio.cli_direction import cast, lexicon
+    """The lexicon and cast verbs live in their own module (studio.cli.direction)."""
+    from studio.cli.direction import cast, lexicon
 
     cli.add_command(lexicon)
     cli.add_command(cast)

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from studio.cli import lock_project, make_engine, reports_errors
+from studio.cli.common import lock_project, make_engine, reports_errors
 from studio.errors import ErrorCode, StudioError
 
 _PROJECT = click.Path(file_okay=False, path_type=Path)
