@@ -467,7 +467,8 @@ def reexport(args: argparse.Namespace) -> dict[str, Any]:
     from studio.engine import Engine, LocalModelSource
     from studio.engine.backends import make_backend
     from studio.project.model import Project
-    from studio.render.export import SceneDone, render_project
+    from studio.render.events import SceneDone
+    from studio.render.export import render_project
 
     source = LocalModelSource(Path(args.model_dir))
     engine = Engine(source, make_backend(args.config, source, args.onnx_model))

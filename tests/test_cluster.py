@@ -21,7 +21,8 @@ from studio.direction.lexicon import LexiconEntry
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
 from studio.project.model import Project, Scene
-from studio.render.export import SceneDone, SceneStarted, render_project
+from studio.render.events import SceneDone, SceneStarted
+from studio.render.export import render_project
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli
 

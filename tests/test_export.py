@@ -25,7 +25,8 @@ import webvtt
 
 from studio.project.export_settings import ExportSettings
 from studio.project.model import Project, Scene, copy_project
-from studio.render.export import SceneDone, SceneProgress, render_project
+from studio.render.events import SceneDone, SceneProgress
+from studio.render.export import render_project
 from studio.render.extras import JoinedWritten, ReportWritten
 from tests.audio_checks import assert_mp3_spec
 from tests.file_limits import file_size_limit

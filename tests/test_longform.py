@@ -178,7 +178,8 @@ def test_a_50000_character_chapter_renders_and_says_every_word(
     import soundfile
 
     from studio.project.model import Project, Scene
-    from studio.render.export import SceneDone, SceneProgress, render_project
+    from studio.render.events import SceneDone, SceneProgress
+    from studio.render.export import render_project
 
     text = chapter_text()
     assert len(text) >= 50_000

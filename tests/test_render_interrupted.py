@@ -16,7 +16,8 @@ import pytest
 
 from studio.engine import Engine
 from studio.project.model import Project, Scene
-from studio.render.export import SceneDone, SceneProgress, render_project
+from studio.render.events import SceneDone, SceneProgress
+from studio.render.export import render_project
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.model

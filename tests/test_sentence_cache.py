@@ -18,7 +18,8 @@ from studio.engine import Engine
 from studio.engine.sentence_cache import SentenceCache, max_bytes_from
 from studio.errors import StudioError
 from studio.project.model import Project, Scene
-from studio.render.export import SceneDone, render_project
+from studio.render.events import SceneDone
+from studio.render.export import render_project
 from studio.render.longform import synthesize_scene
 
 TEXT = "The harbor was quiet at dawn. Gulls circled over the boats. A bell rang twice."

@@ -90,15 +90,15 @@ def render(
 
     from studio.cli.direction import personal_lexicon
     from studio.project.model import Project
-    from studio.render.export import (
+    from studio.render.events import (
         FileRemoved,
         SceneDone,
         SceneFailed,
         SceneProgress,
         ScenesChecked,
         SceneStarted,
-        render_project,
     )
+    from studio.render.export import render_project
     from studio.render.extras import JoinedWritten, ReportWritten
 
     project = Project.load(project_dir)

@@ -45,7 +45,7 @@ def say(
 ) -> None:
     """Speak TEXT into an MP3 file ('-' reads the text from stdin)."""
     from studio.cli.direction import say_direction
-    from studio.render.export import render_text_to_mp3
+    from studio.render.single import render_text_to_mp3
 
     if text == "-":
         text = sys.stdin.read()

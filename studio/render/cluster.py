@@ -27,8 +27,8 @@ from typing import Any
 from studio.engine.core import AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
-from studio.render.export import SceneJob
 from studio.render.longform import synthesize_scene
+from studio.render.voicer import SceneJob
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def _limit_threads(threads: int) -> None:
 
 
 class ClusterVoicer:
-    """A ``studio.render.export.SceneVoicer`` whose scenes are voiced by workers on a Ray cluster.
+    """A ``studio.render.voicer.SceneVoicer`` whose scenes are voiced by workers on a Ray cluster.
 
     ``start`` queues the render's scenes and starts up to ``size`` workers (never more than
     scenes); ``chunks`` waits for a scene's result, giving queued scenes to workers as they free

@@ -302,7 +302,7 @@ class Service:
     def _synthesize(self, request: protocol.Synthesize, target: Path | None) -> dict[str, Any]:
         if self.load_error is not None:
             raise self.load_error
-        from studio.render.export import render_text_to_mp3
+        from studio.render.single import render_text_to_mp3
 
         log.info(
             "Synthesizing text (%d characters) with voice '%s'", len(request.text), request.voice_id

@@ -35,7 +35,7 @@ from studio.audio.acx import report_text
 from studio.direction.lexicon import Lexicon
 from studio.errors import ErrorCode, StudioError
 from studio.project.model import Project
-from studio.render.export import (
+from studio.render.events import (
     FileRemoved,
     SceneDone,
     SceneFailed,

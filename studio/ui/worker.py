@@ -347,7 +347,8 @@ class EngineWorker(QObject):
         return seconds
 
     def _export(self, job: _Job, engine: SpeechEngine, request: Export) -> list[Any]:
-        from studio.render.export import SceneDone, render_project
+        from studio.render.events import SceneDone
+        from studio.render.export import render_project
 
         done = []
         render = render_project(

@@ -16,7 +16,8 @@ from studio.engine import Engine, LocalModelSource
 from studio.engine.onnx_backend import OnnxBackend
 from studio.errors import ErrorCode, StudioError
 from studio.project.model import Project, Scene
-from studio.render.export import SceneDone, render_project
+from studio.render.events import SceneDone
+from studio.render.export import render_project
 from studio.settings import Settings
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from studio.engine.sentence_cache import SentenceCache
 from studio.errors import ErrorCode
 from studio.project.model import Project, Scene
-from studio.render.export import SceneProgress, ScenesChecked
+from studio.render.events import SceneProgress, ScenesChecked
 from studio.ui.worker import (
     BackendChosen,
     EngineThread,
