@@ -31,8 +31,8 @@ def scene_inputs(model_dir: Path, onnx_model: Path, cache: Path) -> tuple[Path, 
     """The model file the onnx backend runs, and the inputs of each sentence of the scene."""
     from studio.engine import Engine, LocalModelSource
     from studio.engine.onnx_backend import OnnxBackend
-    from studio.text import split_sentences
-    from studio.voices import parse_voice
+    from studio.speech.text import split_sentences
+    from studio.speech.voices import parse_voice
 
     source = LocalModelSource(model_dir)
     backend = OnnxBackend(source, onnx_model, cache_dir=cache)

@@ -4,11 +4,11 @@ sentence cache saves an export after a preview.
     python -m bench.preview_pacing --model-dir DIR [--runs 2]
 
 For each fixed text (the harbor text of issue 12 among them) the real engine voices it the way
-the studio's preview does (studio.longform.synthesize_scene), and the time each chunk arrives is
+the studio's preview does (studio.render.longform.synthesize_scene), and the time each chunk arrives is
 recorded. Two players are then replayed on those arrivals:
 
 - "at once" (before issue 12): playback starts with the first chunk;
-- "paced" (studio.pacing, as studio.ui.listen uses it): playback starts when the audio made plus
+- "paced" (studio.ui.pacing, as studio.ui.listen uses it): playback starts when the audio made plus
   what the measured pace expects covers the rest; the pace is learned across texts, as in a
   studio session, and re-checked as time passes (the Listener checks every 100 ms; the replay
   takes the exact moment).
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.pacing import SynthesisPace, remaining_pieces
-from studio.text import split_sentences
+from studio.speech.text import split_sentences
+from studio.ui.pacing import SynthesisPace, remaining_pieces
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TEXTS = {
@@ -58,7 +58,7 @@ class Arrival:
 
 
 def voice(engine: Any, text: str) -> list[Arrival]:
-    from studio.longform import synthesize_scene
+    from studio.render.longform import synthesize_scene
 
     arrivals = []
     asked = made_since = time.perf_counter()
@@ -98,8 +98,8 @@ def paced_start(arrivals: list[Arrival], text: str, pace: SynthesisPace) -> floa
 def export_after_preview(engine: Any, text: str, cached: bool) -> dict[str, float]:
     """Preview the scene, then export it: model calls and seconds of the export."""
     from studio.engine.sentence_cache import SentenceCache
-    from studio.project import Project, Scene
-    from studio.render import render_project
+    from studio.project.model import Project, Scene
+    from studio.render.export import render_project
 
     engine.sentence_cache = SentenceCache() if cached else SentenceCache(0)
     calls = []
@@ -123,8 +123,8 @@ def reexport_after_an_edit(engine: Any) -> dict[str, float]:
     """Export bench/inputs/scene_900.txt (10 sentences), change its third sentence, export it
     again: the second export's model calls and seconds, and that sentence's own synthesis."""
     from studio.engine.sentence_cache import SentenceCache
-    from studio.project import Project, Scene
-    from studio.render import render_project
+    from studio.project.model import Project, Scene
+    from studio.render.export import render_project
 
     text = (Path(__file__).resolve().parent / "inputs" / "scene_900.txt").read_text().strip()
     old = split_sentences(text)[2].strip()

@@ -228,7 +228,7 @@ class _FirstClause(StudioEngine):
     """Lever on: the first sentence split at its first comma, so the first audio comes sooner."""
 
     def stream(self, text: str) -> Iterator[int]:
-        from studio.text import split_sentences
+        from studio.speech.text import split_sentences
 
         first, *others = split_sentences(text)
         head, comma, rest = first.partition(", ")
@@ -272,7 +272,7 @@ class _OnnxOptions(StudioEngine):
 
 
 def _voice_spec(voice: str) -> Any:
-    from studio.voices import parse_voice
+    from studio.speech.voices import parse_voice
 
     return parse_voice(voice)
 
@@ -422,7 +422,7 @@ def _kpipeline_say(pipe: Any, args: argparse.Namespace) -> None:
 
 def g2p(args: argparse.Namespace) -> dict[str, Any]:
     """What phonemizing costs: the first sentence in a fresh process, then the whole scene warm."""
-    from studio.text import split_sentences
+    from studio.speech.text import split_sentences
 
     started = time.perf_counter()
     phonemizer = _phonemizer()
@@ -466,8 +466,9 @@ def reexport(args: argparse.Namespace) -> dict[str, Any]:
     """Re-export of an already rendered project, in one process (the engine is never loaded)."""
     from studio.engine import Engine, LocalModelSource
     from studio.engine.backends import make_backend
-    from studio.project import Project
-    from studio.render import SceneDone, render_project
+    from studio.project.model import Project
+    from studio.render.events import SceneDone
+    from studio.render.export import render_project
 
     source = LocalModelSource(Path(args.model_dir))
     engine = Engine(source, make_backend(args.config, source, args.onnx_model))

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from studio.service.client import TTSClient
+from studio.client.client import TTSClient
 
 SCENE = "Hello, I'm your AI video narrator. Let's begin with the first scene of the course."
 LONG = " ".join(f"Sentence number {n} keeps the model busy for a moment." for n in range(1, 25))

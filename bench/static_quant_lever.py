@@ -90,8 +90,8 @@ def export_fp32(model_dir: Path, target: Path) -> None:
 
 def scene_inputs(engine: Any, backend: Any, text: str, voice: str) -> Iterator[dict[str, Any]]:
     """The model inputs of each piece of ``text``, as the onnx backend feeds them."""
-    from studio.text import split_sentences
-    from studio.voices import parse_voice
+    from studio.speech.text import split_sentences
+    from studio.speech.voices import parse_voice
 
     pack = engine._style_pack(parse_voice(voice))
     phonemizer = engine._phonemizer("a")
@@ -199,7 +199,7 @@ def main() -> None:
     args = parser.parse_args()
     from studio.engine import Engine, LocalModelSource
     from studio.engine.onnx_backend import OnnxBackend
-    from studio.text import split_sentences
+    from studio.speech.text import split_sentences
 
     args.work.mkdir(parents=True, exist_ok=True)
     source = LocalModelSource(args.model_dir)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up (see setup.sh), checks style and types, and runs the whole test suite on the real model.
+# Sets up (see setup.sh), checks style, types and the import rules of the package layout
+# (lint-imports: pyproject's [tool.importlinter]), and runs the whole test suite on the real model.
 # Arguments go to pytest. With none, the numeric tests then run twice more with oneDNN's kernels
 # held to older CPUs (AVX2; AVX-512 without bf16), so every run checks three kinds of CPU.
 set -euo pipefail
@@ -8,6 +9,7 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy studio
+.venv/bin/lint-imports
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

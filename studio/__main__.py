@@ -1,3 +1,6 @@
+"""``python -m studio``: the ``narration-studio`` command."""
+
 from studio.cli import main
 
-main()
+if __name__ == "__main__":  # imported (pkgutil.walk_packages, a bundler), it starts nothing
+    main()

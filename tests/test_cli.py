@@ -50,7 +50,7 @@ def test_new_from_script_then_render_twice(tmp_path: Path, cli_env: dict[str, st
 def test_render_goes_on_past_a_scene_that_cannot_be_voiced(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
-    from studio.project import Project, Scene
+    from studio.project.model import Project, Scene
 
     scenes = [
         Scene(text="Hello there.", title="Hello"),
@@ -143,7 +143,8 @@ def test_missing_model_folder_exit_code(tmp_path: Path, cli_env: dict[str, str])
 
 def test_core_does_not_import_qt() -> None:
     code = (
-        "import sys, studio.engine, studio.render, studio.project, studio.cli, studio.voices;"
+        "import sys, studio.engine, studio.render.export, studio.project.model, studio.cli,"
+        " studio.speech.voices;"
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
@@ -168,7 +169,7 @@ def test_a_hint_naming_a_package_extra_keeps_its_brackets() -> None:
     """The issue's own case: 'pip install misaki[ja]' lost its '[ja]' to the console."""
     from click.testing import CliRunner
 
-    from studio.cli import reports_errors
+    from studio.cli.common import reports_errors
 
     @click.command()
     @reports_errors

@@ -20,8 +20,9 @@ import pytest
 from studio.direction.lexicon import LexiconEntry
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
-from studio.project import Project, Scene
-from studio.render import SceneDone, SceneStarted, render_project
+from studio.project.model import Project, Scene
+from studio.render.events import SceneDone, SceneStarted
+from studio.render.export import render_project
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli
 
@@ -76,7 +77,7 @@ def ray_cluster() -> Iterator[str]:
         pytest.skip("Ray is not installed: pip install -e '.[cluster]'")
     import ray
 
-    from studio.cluster import connected
+    from studio.render.cluster import connected
 
     with connected("local:2") as cpus:
         assert cpus == 2
@@ -137,7 +138,7 @@ def test_cli_cluster_render_is_what_a_local_render_makes(
 @pytest.fixture(scope="module")
 def voicer(ray_cluster: str, stable_engine: Engine, stable_model: Path) -> Iterator[Any]:
     """Two workers on the module's cluster, shared by the Python API tests."""
-    from studio.cluster import ClusterVoicer
+    from studio.render.cluster import ClusterVoicer
 
     voicer = ClusterVoicer(stable_engine, _engine_options(stable_model), 2)
     try:
@@ -282,7 +283,7 @@ def test_cluster_options_that_cannot_work_are_refused(
 
 @pytest.mark.parametrize("address", ["local:0", "local:two", "local:"])
 def test_a_bad_local_cluster_size_is_refused(address: str) -> None:
-    from studio.cluster import local_workers
+    from studio.render.cluster import local_workers
 
     with pytest.raises(StudioError) as caught:
         local_workers(address)
@@ -291,7 +292,7 @@ def test_a_bad_local_cluster_size_is_refused(address: str) -> None:
 
 
 def test_a_ray_address_is_not_a_local_cluster() -> None:
-    from studio.cluster import local_workers
+    from studio.render.cluster import local_workers
 
     assert local_workers("ray://head:10001") is None
     assert local_workers("auto") is None

@@ -14,7 +14,7 @@ from studio.engine import SAMPLE_RATE, Engine, LocalModelSource
 from studio.engine.backends import make_backend
 from studio.engine.source import file_fingerprint
 from studio.errors import ErrorCode, StudioError
-from studio.voices import CATALOG
+from studio.speech.voices import CATALOG
 
 pytestmark = pytest.mark.model
 

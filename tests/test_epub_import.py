@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from ebooklib import epub
 
-from studio.epub_import import read_epub
 from studio.errors import ErrorCode, StudioError
+from studio.project.epub_import import read_epub
 from tests.conftest import run_cli
 
 CHAPTERS = [

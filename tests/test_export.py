@@ -23,10 +23,11 @@ import soundfile
 import soxr
 import webvtt
 
-from studio.export_extras import JoinedWritten, ReportWritten
-from studio.export_settings import ExportSettings
-from studio.project import Project, Scene, copy_project
-from studio.render import SceneDone, SceneProgress, render_project
+from studio.project.export_settings import ExportSettings
+from studio.project.model import Project, Scene, copy_project
+from studio.render.events import SceneDone, SceneProgress
+from studio.render.export import render_project
+from studio.render.extras import JoinedWritten, ReportWritten
 from tests.audio_checks import assert_mp3_spec
 from tests.file_limits import file_size_limit
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from studio.errors import ErrorCode, StudioError
-from studio.export_settings import ExportSettings
-from studio.project import SCHEMA_VERSION, Project, Scene
+from studio.project.export_settings import ExportSettings
+from studio.project.model import SCHEMA_VERSION, Project, Scene
 from tests.conftest import run_cli
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from studio.engine import SAMPLE_RATE, Engine
-from studio.voices import LANGUAGES
+from studio.speech.voices import LANGUAGES
 
 pytestmark = pytest.mark.model
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from studio.engine.core import AudioChunk
 from studio.errors import ErrorCode, StudioError
-from studio.longform import request_pieces, synthesize_scene
-from studio.text import has_words, split_sentences
+from studio.render.longform import request_pieces, synthesize_scene
+from studio.speech.text import has_words, split_sentences
 
 
 def _chars(text: str) -> str:
@@ -151,7 +151,7 @@ class ProbeVoicing:
         self, text: str, voice: str, speed: float, *_direction: Any
     ) -> Iterator[AudioChunk]:
         self.requests.append(text)
-        from studio.text import validate_text
+        from studio.speech.text import validate_text
 
         validate_text(text)  # the engine's own limit holds for every piece
         return self._chunks(text, voice, speed)
@@ -177,8 +177,9 @@ def test_a_50000_character_chapter_renders_and_says_every_word(
 ) -> None:
     import soundfile
 
-    from studio.project import Project, Scene
-    from studio.render import SceneDone, SceneProgress, render_project
+    from studio.project.model import Project, Scene
+    from studio.render.events import SceneDone, SceneProgress
+    from studio.render.export import render_project
 
     text = chapter_text()
     assert len(text) >= 50_000

@@ -1,4 +1,4 @@
-"""When a streamed preview may start playing: studio.pacing on recorded numbers.
+"""When a streamed preview may start playing: studio.ui.pacing on recorded numbers.
 
 The harbor text of issue 12 on a slow 2-core CPU: "The harbor was quiet at dawn." (29
 characters) took 1.0 s to make and plays 1.9 s; the second sentence (98 characters) then took
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.pacing import SynthesisPace, remaining_pieces
+from studio.ui.pacing import SynthesisPace, remaining_pieces
 
 FIRST_CHARS, FIRST_MADE_IN, FIRST_PLAYS = 29, 1.0, 1.9
 SECOND_CHARS = 98

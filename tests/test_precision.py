@@ -31,7 +31,7 @@ from studio.engine.precision import (
     onednn_capped_below_bf16,
 )
 from studio.errors import ErrorCode, StudioError
-from studio.voices import parse_voice
+from studio.speech.voices import parse_voice
 from tests.conftest import REPO, run_cli
 from tests.service.helpers import RawService, service_env
 from tests.spectra import log_spectral_distance

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from studio.errors import ErrorCode, StudioError
-from studio.project import PROJECT_FILE, Project, Scene, slugify
-from studio.script_import import scenes_from_script
+from studio.project.model import PROJECT_FILE, Project, Scene, slugify
+from studio.project.script_import import scenes_from_script
 
 
 def _project(tmp_path: Path) -> Project:

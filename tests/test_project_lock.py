@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from studio.errors import EXIT_CODES, ErrorCode
-from studio.project import PROJECT_FILE, Project, Scene
-from studio.project_lock import LOCK_FILE, STUDIO, ProjectLock, ProjectLocked, read_owner
+from studio.project.lock import LOCK_FILE, STUDIO, ProjectLock, ProjectLocked, read_owner
+from studio.project.model import PROJECT_FILE, Project, Scene
 from tests.conftest import run_cli
 
 

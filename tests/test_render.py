@@ -8,8 +8,9 @@ import pytest
 
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
-from studio.project import PROJECT_FILE, Project, Scene
-from studio.render import SceneDone, SceneProgress, render_project
+from studio.project.model import PROJECT_FILE, Project, Scene
+from studio.render.events import SceneDone, SceneProgress
+from studio.render.export import render_project
 from tests.audio_checks import assert_mp3_spec, mp3_audio
 
 pytestmark = pytest.mark.model

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from studio.engine import Engine
-from studio.project import Project, Scene
-from studio.render import SceneDone, SceneProgress, render_project
+from studio.project.model import Project, Scene
+from studio.render.events import SceneDone, SceneProgress
+from studio.render.export import render_project
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.model

@@ -68,8 +68,8 @@ class _BrokenBackend:
 
 
 def test_an_unexpected_failure_becomes_a_clear_error(model_dir: Path) -> None:
+    from studio.cli.selftest import run_self_test
     from studio.engine import Engine, LocalModelSource
-    from studio.selftest import run_self_test
 
     engine = Engine(LocalModelSource(model_dir), backend=_BrokenBackend())  # type: ignore[arg-type]
     with pytest.raises(StudioError) as caught:
@@ -81,7 +81,7 @@ def test_an_unexpected_failure_becomes_a_clear_error(model_dir: Path) -> None:
 
 
 def test_the_mp3_check_rejects_a_file_in_another_format(tmp_path: Path) -> None:
-    from studio.selftest import _check_mp3
+    from studio.cli.selftest import _check_mp3
 
     path = tmp_path / "stereo.mp3"
     tone = 0.5 * np.sin(np.linspace(0, 2000 * np.pi, 44_100, dtype=np.float32))

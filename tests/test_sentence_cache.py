@@ -17,9 +17,10 @@ import soundfile
 from studio.engine import Engine
 from studio.engine.sentence_cache import SentenceCache, max_bytes_from
 from studio.errors import StudioError
-from studio.longform import synthesize_scene
-from studio.project import Project, Scene
-from studio.render import SceneDone, render_project
+from studio.project.model import Project, Scene
+from studio.render.events import SceneDone
+from studio.render.export import render_project
+from studio.render.longform import synthesize_scene
 
 TEXT = "The harbor was quiet at dawn. Gulls circled over the boats. A bell rang twice."
 EDITED = "The harbor was quiet at dawn. A heron stood in the reeds. A bell rang twice."

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from studio.errors import EXIT_CODES, ErrorCode, StudioError
-from studio.project import PROJECT_FILE, Project, Scene
-from studio.snapshots import (
+from studio.project.model import PROJECT_FILE, Project, Scene
+from studio.project.revert import revert
+from studio.project.snapshots import (
     KEEP_RECENT,
     SNAPSHOT_DIR,
     find_snapshot,
     list_snapshots,
     prune,
-    revert,
 )
 from tests.conftest import run_cli
 

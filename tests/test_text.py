@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studio.errors import ErrorCode, StudioError
-from studio.text import MAX_TEXT_CHARS, split_in_two, split_sentences, validate_text
+from studio.speech.text import MAX_TEXT_CHARS, split_in_two, split_sentences, validate_text
 
 
 def _letters(text: str) -> str:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from studio.errors import ErrorCode, StudioError
-from studio.voices import CATALOG, PROFILES, list_voices, parse_voice
+from studio.speech.voices import CATALOG, PROFILES, list_voices, parse_voice
 
 
 def test_catalog_matches_the_real_model_voices(model_dir: Path) -> None:

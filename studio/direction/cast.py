@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.errors import ErrorCode, StudioError
-from studio.voices import parse_voice
+from studio.speech.voices import parse_voice
 
 MAX_NAME_CHARS = 40
 

@@ -20,7 +20,7 @@ from typing import Any
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import atomic_write
 
-#: Lexicon languages and the voice language codes (studio.voices.LANGUAGES) they cover.
+#: Lexicon languages and the voice language codes (studio.speech.voices.LANGUAGES) they cover.
 LANGUAGE_CODES: dict[str, str] = {
     "en": "ab",
     "es": "e",

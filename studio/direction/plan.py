@@ -24,8 +24,8 @@ from studio.direction.lexicon import (
 )
 from studio.direction.reading import reading_fixes
 from studio.errors import StudioError
-from studio.text import split_sentences
-from studio.voices import parse_voice
+from studio.speech.text import split_sentences
+from studio.speech.voices import parse_voice
 
 
 @dataclass(frozen=True)

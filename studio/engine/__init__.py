@@ -1,20 +1,13 @@
 """The speech engine: model sources, phonemizing, backends, and text-to-audio chunks. No Qt here."""
 
-from studio.engine.core import (
-    MAX_SPEED,
-    MIN_SPEED,
-    SAMPLE_RATE,
-    AudioChunk,
-    Engine,
-    WordTiming,
-    validate_speed,
-)
+from studio.engine.core import SAMPLE_RATE, AudioChunk, Engine, WordTiming
 from studio.engine.source import (
     HubModelSource,
     LocalModelSource,
     ModelSource,
     resolve_model_source,
 )
+from studio.speech.speed import MAX_SPEED, MIN_SPEED, validate_speed
 
 __all__ = [
     "MAX_SPEED",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import threading
 import time
 import warnings
@@ -35,14 +34,14 @@ from studio.engine.source import (
     file_fingerprint,
     read_phoneme_vocab,
 )
-from studio.errors import ErrorCode, StudioError
-from studio.text import nothing_to_voice, validate_text
-from studio.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
+from studio.errors import StudioError
+from studio.speech.speed import validate_speed
+from studio.speech.text import nothing_to_voice, validate_text
+from studio.speech.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000  # Kokoro's output rate
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 #: Bump when a change to splitting, synthesis or encoding changes the audio, to refresh caches.
 RENDER_VERSION = 5  # 5: torch bf16 keeps the duration predictor and the last convolution fp32
 #: Harmless deprecation notices torch prints while building Kokoro's layers.
@@ -114,19 +113,6 @@ class AudioChunk:
     @property
     def duration(self) -> float:
         return len(self.audio) / SAMPLE_RATE
-
-
-def validate_speed(speed: object) -> float:
-    """The speed as a float in 0.5–2.0, or TTS_INVALID_INPUT."""
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed):
-        raise StudioError(ErrorCode.INVALID_INPUT, "Speed must be a number from 0.5 to 2.0.")
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise StudioError(
-            ErrorCode.INVALID_INPUT,
-            f"Speed {speed:g} is out of range.",
-            f"Use a speed from {MIN_SPEED} to {MAX_SPEED} (1.0 is normal).",
-        )
-    return float(speed)
 
 
 class Engine:

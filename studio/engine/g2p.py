@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from studio.engine.logs import use_app_handlers
 from studio.errors import ErrorCode, StudioError
-from studio.logs import use_app_handlers
-from studio.text import split_in_two
-from studio.voices import LANGUAGES
+from studio.speech.text import split_in_two
+from studio.speech.voices import LANGUAGES
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from studio.engine.logs import use_app_handlers
 from studio.errors import ErrorCode, StudioError
-from studio.logs import use_app_handlers
 
 HUB_REPO_ID = "hexgrad/Kokoro-82M"
 WEIGHTS_NAME = "kokoro-v1_0.pth"

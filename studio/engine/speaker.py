@@ -1,5 +1,5 @@
 """What the render and the studio need of an engine, whether the model runs here (``Engine``) or
-on an HTTP server (``studio.service.remote.RemoteEngine``)."""
+on an HTTP server (``studio.client.remote.RemoteEngine``)."""
 
 from __future__ import annotations
 

@@ -2,4 +2,5 @@
 
 from studio.service.stdio import main
 
-main()
+if __name__ == "__main__":  # imported (pkgutil.walk_packages, a bundler), it serves nothing
+    main()

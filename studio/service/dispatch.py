@@ -4,7 +4,8 @@ The workers are the stdio service's processes in a ``TTSClient`` pool (one model
 isolation, respawn with backoff, health pings). This module adds what HTTP needs on top: the
 model's loading state, a queue in front of the workers, each request's deadline (kept while it
 waits: past it, 504), and stream events handed from the client's reader threads to the event
-loop in order.
+loop in order. Both routers (``http``'s and ``openai_api``'s) read a request's JSON body and its
+deadline (``X-Request-Timeout``) with the helpers at the end.
 
 The queue is sized by what a waiting request costs, not by the number of workers: it waits on
 the event loop, not on a thread, holding only its body (at most about 20 KB of text) and its
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import threading
@@ -28,12 +30,14 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from studio.client.client import TTSClient, busy_until_the_deadline
 from studio.errors import ErrorCode, StudioError
-from studio.service.client import TTSClient, busy_until_the_deadline
+from studio.protocol import DEFAULT_QUEUE, ServiceError, TTSError
 from studio.service.http_metrics import HttpMetrics
-from studio.service.protocol import DEFAULT_QUEUE, ServiceError, TTSError
 
 log = logging.getLogger("studio.http")
+
+TIMEOUT_HEADER = "X-Request-Timeout"
 
 #: HTTP status for each error code the service answers with.
 STATUS_OF_CODE = {
@@ -255,3 +259,51 @@ async def first_and_rest(messages: AsyncIterator[Any]) -> tuple[Any, AsyncIterat
             yield message
 
     return first, rest()
+
+
+def decode_json_object(body: bytes) -> dict[str, Any]:
+    """A request body as a JSON object, or the 400 answer that says what is wrong with it."""
+    try:
+        obj = json.loads(body.decode("utf-8").lstrip("\ufeff") or "null")
+    except UnicodeDecodeError:
+        raise _bad_body("The request body is not valid UTF-8 text.") from None
+    except json.JSONDecodeError as exc:
+        raise _bad_body(
+            f"The request body is not valid JSON ({exc.msg} at column {exc.colno})."
+        ) from None
+    except (RecursionError, ValueError):
+        raise _bad_body("The request body is not valid JSON.") from None
+    if not isinstance(obj, dict):
+        raise _bad_body("The request body must be a JSON object.")
+    return obj
+
+
+def _bad_body(message: str) -> HttpError:
+    return HttpError(
+        StudioError(
+            ErrorCode.INVALID_INPUT,
+            message,
+            'Send a JSON object, e.g. {"text": "Hello.", "voiceId": "sarah", '
+            '"outputPath": ".cache/audio/hello.mp3"}.',
+        )
+    )
+
+
+def deadline_for(request: Any, client: TTSClient, text: str) -> float:
+    """The request's deadline: the client's rule for the text, shortened by X-Request-Timeout."""
+    timeout = client.request_timeout(text)
+    asked = request.headers.get(TIMEOUT_HEADER)
+    if asked is not None:
+        try:
+            value = float(asked)
+        except ValueError:
+            value = -1.0
+        if not 0 < value < float("inf"):
+            raise HttpError(
+                StudioError(
+                    ErrorCode.INVALID_INPUT,
+                    f"{TIMEOUT_HEADER} must be a positive number of seconds, not {asked[:30]!r}.",
+                )
+            )
+        timeout = min(timeout, value)
+    return timeout

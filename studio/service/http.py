@@ -36,10 +36,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
+from studio import protocol
+from studio.client.client import TTSClient
 from studio.errors import ErrorCode, StudioError
-from studio.service import protocol
-from studio.service.client import TTSClient
-from studio.service.dispatch import Dispatcher, HttpError, first_and_rest
+from studio.service.dispatch import (
+    TIMEOUT_HEADER,
+    Dispatcher,
+    HttpError,
+    deadline_for,
+    decode_json_object,
+    first_and_rest,
+)
 from studio.service.http_guard import RequestGuard, error_body
 from studio.service.http_metrics import CONTENT_TYPE
 
@@ -47,7 +54,6 @@ log = logging.getLogger("studio.http")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11435
-TIMEOUT_HEADER = "X-Request-Timeout"
 NDJSON = "application/x-ndjson"
 
 
@@ -295,54 +301,6 @@ def parse_synthesize(body: bytes) -> protocol.Synthesize:
         raise HttpError(exc) from None
     assert isinstance(request, protocol.Synthesize)
     return request
-
-
-def decode_json_object(body: bytes) -> dict[str, Any]:
-    """A request body as a JSON object, or the 400 answer that says what is wrong with it."""
-    try:
-        obj = json.loads(body.decode("utf-8").lstrip("\ufeff") or "null")
-    except UnicodeDecodeError:
-        raise _bad_body("The request body is not valid UTF-8 text.") from None
-    except json.JSONDecodeError as exc:
-        raise _bad_body(
-            f"The request body is not valid JSON ({exc.msg} at column {exc.colno})."
-        ) from None
-    except (RecursionError, ValueError):
-        raise _bad_body("The request body is not valid JSON.") from None
-    if not isinstance(obj, dict):
-        raise _bad_body("The request body must be a JSON object.")
-    return obj
-
-
-def _bad_body(message: str) -> HttpError:
-    return HttpError(
-        StudioError(
-            ErrorCode.INVALID_INPUT,
-            message,
-            'Send a JSON object, e.g. {"text": "Hello.", "voiceId": "sarah", '
-            '"outputPath": ".cache/audio/hello.mp3"}.',
-        )
-    )
-
-
-def deadline_for(request: Any, client: TTSClient, text: str) -> float:
-    """The request's deadline: the client's rule for the text, shortened by X-Request-Timeout."""
-    timeout = client.request_timeout(text)
-    asked = request.headers.get(TIMEOUT_HEADER)
-    if asked is not None:
-        try:
-            value = float(asked)
-        except ValueError:
-            value = -1.0
-        if not 0 < value < float("inf"):
-            raise HttpError(
-                StudioError(
-                    ErrorCode.INVALID_INPUT,
-                    f"{TIMEOUT_HEADER} must be a positive number of seconds, not {asked[:30]!r}.",
-                )
-            )
-        timeout = min(timeout, value)
-    return timeout
 
 
 def _wire(body: bytes) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from studio import protocol
 from studio.errors import ErrorCode, StudioError
-from studio.service import protocol
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

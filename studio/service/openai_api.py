@@ -25,11 +25,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from studio.audio.streaming import FORMATS, MEDIA_TYPES, StreamEncoder, encode_audio
+from studio.client.client import TTSClient
 from studio.errors import ErrorCode, StudioError, did_you_mean
-from studio.service.client import TTSClient
-from studio.service.dispatch import Dispatcher, HttpError, first_and_rest
-from studio.text import validate_text
-from studio.voices import CATALOG, parse_voice
+from studio.service.dispatch import (
+    Dispatcher,
+    HttpError,
+    deadline_for,
+    decode_json_object,
+    first_and_rest,
+)
+from studio.speech.text import validate_text
+from studio.speech.voices import CATALOG, parse_voice
 
 MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "kokoro", "kokoro-82m")
 #: OpenAI's voice names that Kokoro v1.0 has a voice of the same name for.
@@ -53,8 +59,6 @@ SAMPLE_RATE = 24_000
 
 
 def speech_router(dispatcher: Dispatcher, client: TTSClient) -> Any:
-    from studio.service.http import deadline_for, decode_json_object
-
     router = APIRouter()
 
     @router.post("/v1/audio/speech")

@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from studio import protocol
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import ensure_inside, remove_stale_temps
 from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
-from studio.service import protocol
 from studio.service.confined import place_inside, staging_path
 
 log = logging.getLogger("studio.service")
@@ -302,7 +302,7 @@ class Service:
     def _synthesize(self, request: protocol.Synthesize, target: Path | None) -> dict[str, Any]:
         if self.load_error is not None:
             raise self.load_error
-        from studio.render import render_text_to_mp3
+        from studio.render.single import render_text_to_mp3
 
         log.info(
             "Synthesizing text (%d characters) with voice '%s'", len(request.text), request.voice_id
@@ -377,7 +377,7 @@ def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
 
 
 def voices_answer(request: protocol.Voices) -> dict[str, Any]:
-    from studio.voices import PROFILES, list_voices
+    from studio.speech.voices import PROFILES, list_voices
 
     voices = [
         {

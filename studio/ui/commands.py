@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
-from studio.project import Scene
+from studio.project.model import Scene
 
 if TYPE_CHECKING:
     from studio.ui.scene_model import SceneModel

@@ -16,7 +16,7 @@ from studio.direction.cast import Cast
 from studio.direction.lexicon import Lexicon, LexiconEntry, load_personal, merged, save_personal
 from studio.direction.plan import Direction
 from studio.errors import StudioError
-from studio.project import Project
+from studio.project.model import Project
 from studio.ui.scene_model import SceneModel
 
 

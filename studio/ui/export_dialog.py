@@ -34,9 +34,8 @@ from PySide6.QtWidgets import (
 from studio.audio.acx import report_text
 from studio.direction.lexicon import Lexicon
 from studio.errors import ErrorCode, StudioError
-from studio.export_extras import JoinedWritten, ReportWritten
-from studio.project import Project
-from studio.render import (
+from studio.project.model import Project
+from studio.render.events import (
     FileRemoved,
     SceneDone,
     SceneFailed,
@@ -44,6 +43,7 @@ from studio.render import (
     ScenesChecked,
     SceneStarted,
 )
+from studio.render.extras import JoinedWritten, ReportWritten
 from studio.ui.export_settings_panel import ExportSettingsPanel
 from studio.ui.scene_model import display_title
 from studio.ui.worker import EngineWorker, Export

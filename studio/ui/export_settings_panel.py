@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QW
 
 from studio.audio.encode import FORMATS, MP3_BITRATES
 from studio.audio.presets import PRESETS
-from studio.export_settings import ExportSettings
+from studio.project.export_settings import ExportSettings
 
 _FORMAT_LABELS = {"mp3": "MP3", "wav": "WAV (24-bit master)", "flac": "FLAC (24-bit master)"}
 #: Short names for the preset box; each item's tooltip gives the preset's full purpose.

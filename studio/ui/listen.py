@@ -1,7 +1,7 @@
 """Listening: play a scene or a voice sample now, from the cache or streamed from the engine.
 
 A streamed sound starts when what is synthesized, plus what is expected to arrive while it plays
-(studio.pacing, from this machine's measured pace), covers the rest without a stall; until then
+(studio.ui.pacing, from this machine's measured pace), covers the rest without a stall; until then
 ``preparing`` says how long it expects to wait. The whole sound is kept in a small in-memory
 cache, so a second click on the same text, voice, speed and direction plays at once. Every chunk
 fed to the speakers is announced (``chunk_heard``), with its times counted from the start of the
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.errors import ErrorCode
-from studio.pacing import SynthesisPace, remaining_pieces
-from studio.text import split_sentences
+from studio.speech.text import split_sentences
+from studio.ui.pacing import SynthesisPace, remaining_pieces
 from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
 from studio.ui.worker import EngineWorker, Speak, SpeakProgress
 

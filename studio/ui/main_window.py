@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_lexicon_path
 from studio.direction.plan import Direction
 from studio.errors import ErrorCode, StudioError
-from studio.export_settings import ExportSettings
 from studio.fsutil import remove_own_temps
-from studio.longform import validate_scene_text
-from studio.project import PROJECT_FILE
-from studio.project_lock import ProjectLocked
+from studio.project.export_settings import ExportSettings
+from studio.project.lock import ProjectLocked
+from studio.project.model import PROJECT_FILE
+from studio.render.longform import validate_scene_text
 from studio.settings import Settings
+from studio.speech.voices import parse_voice
 from studio.ui.banner import MessageBanner, with_banner
 from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
@@ -51,7 +52,6 @@ from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
 from studio.ui.worker import EngineThread, EngineWorker
-from studio.voices import parse_voice
 
 log = logging.getLogger(__name__)
 

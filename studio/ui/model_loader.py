@@ -12,9 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 
+from studio.client.remote import is_server_failure, resolve_server, resolve_token
 from studio.engine.source import HUB_REPO_ID, ONNX_HUB_REPO
 from studio.errors import StudioError
-from studio.service.remote import is_server_failure, resolve_server, resolve_token
 from studio.settings import Settings
 from studio.ui.status import StatusPanel
 from studio.ui.worker import BackendChosen, EngineWorker, LoadModel, ModelInfo

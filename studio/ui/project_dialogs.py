@@ -1,7 +1,7 @@
 """The questions about a project's versions and its lock, asked in dialogs.
 
 File ▸ Revert to…: choose one of the project's snapshots and go back to it, as one undoable step.
-The state being replaced is also kept as a snapshot on disk (``studio.snapshots``), so a revert
+The state being replaced is also kept as a snapshot on disk (``studio.project.snapshots``), so a revert
 survives a restart and can itself be reverted; the undo step makes it instant to take back.
 A project open elsewhere is only taken over when the user says so.
 """
@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import StudioError
-from studio.project import Project
-from studio.project_lock import ProjectLocked
-from studio.snapshots import Snapshot, keep_current, list_snapshots, read_snapshot
+from studio.project.lock import ProjectLocked
+from studio.project.model import Project
+from studio.project.revert import read_snapshot
+from studio.project.snapshots import Snapshot, keep_current, list_snapshots
 from studio.ui.scene_model import SceneModel
 
 if TYPE_CHECKING:

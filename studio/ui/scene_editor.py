@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.core import MAX_SPEED, MIN_SPEED
-from studio.project import MAX_PAUSE_AFTER, Scene
-from studio.text import MAX_TEXT_CHARS
+from studio.project.model import MAX_PAUSE_AFTER, Scene
+from studio.speech.speed import MAX_SPEED, MIN_SPEED
+from studio.speech.text import MAX_TEXT_CHARS
+from studio.speech.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 from studio.ui.scene_model import SceneModel
-from studio.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 
 _DEFAULT = "__project_default__"
 

@@ -21,9 +21,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QUndoStack
 
-from studio.project import Project, Scene, new_scene_id
+from studio.project.model import Project, Scene, new_scene_id
+from studio.speech.voices import PROFILES, parse_voice
 from studio.ui import commands
-from studio.voices import PROFILES, parse_voice
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from studio.errors import ErrorCode, StudioError, io_error
-from studio.project import PROJECT_FILE, Project, Scene, copy_project
-from studio.project_lock import STUDIO, ProjectLock, read_owner
+from studio.project.lock import STUDIO, ProjectLock, read_owner
+from studio.project.model import PROJECT_FILE, Project, Scene, copy_project
 from studio.settings import Settings
 from studio.ui.scene_model import SceneModel
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QUndoCommand
 from PySide6.QtWidgets import QPlainTextEdit
 
-from studio.project import Scene, new_scene_id
+from studio.project.model import Scene, new_scene_id
 from studio.ui.scene_model import SceneModel
 
 _NUMBERED = re.compile(r"^(.*) \((\d+)\)$")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
+from studio.speech.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 
 SPEC_ROLE = Qt.ItemDataRole.UserRole + 1
 LANG_ROLE = Qt.ItemDataRole.UserRole + 2

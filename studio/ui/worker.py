@@ -28,15 +28,15 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from studio.errors import ErrorCode, StudioError
 from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
-from studio.voices import DEFAULT_VOICE
+from studio.speech.voices import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from studio.direction.lexicon import Lexicon
     from studio.direction.plan import Direction
     from studio.engine import Engine
     from studio.engine.speaker import SpeechEngine
-    from studio.export_settings import ExportSettings
-    from studio.project import Project
+    from studio.project.export_settings import ExportSettings
+    from studio.project.model import Project
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class LoadModel:
 
     model_dir: str | None
     warm_up: bool = True
-    server: str | None = None  # speak through this HTTP server instead (studio.service.remote)
+    server: str | None = None  # speak through this HTTP server instead (studio.client.remote)
     token: str | None = None
 
 
@@ -122,7 +122,7 @@ class BackendChosen:
 @dataclass(frozen=True)
 class SpeakProgress:
     """How much of a Speak's text has been voiced so far, and what its latest chunk cost: its
-    characters and the seconds spent making it (studio.pacing learns the machine's pace), and
+    characters and the seconds spent making it (studio.ui.pacing learns the machine's pace), and
     whether the model made it (False when it came from the engine's sentence cache)."""
 
     done_chars: int
@@ -301,7 +301,7 @@ class EngineWorker(QObject):
     def _make_engine(self, request: LoadModel) -> SpeechEngine:
         if request.server is None:
             return self._factory(request.model_dir)
-        from studio.service.remote import RemoteEngine
+        from studio.client.remote import RemoteEngine
 
         return RemoteEngine(request.server, request.token)
 
@@ -320,7 +320,7 @@ class EngineWorker(QObject):
         total = len(request.text.strip())
         done = 0
         seconds = 0.0
-        from studio.longform import synthesize_scene  # a long scene is voiced in pieces
+        from studio.render.longform import synthesize_scene  # a long scene is voiced in pieces
 
         chunks = synthesize_scene(
             engine,
@@ -347,7 +347,8 @@ class EngineWorker(QObject):
         return seconds
 
     def _export(self, job: _Job, engine: SpeechEngine, request: Export) -> list[Any]:
-        from studio.render import SceneDone, render_project
+        from studio.render.events import SceneDone
+        from studio.render.export import render_project
 
         done = []
         render = render_project(

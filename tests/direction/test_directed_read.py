@@ -15,8 +15,10 @@ import soundfile
 from studio.direction import Cast, Direction, LexiconEntry
 from studio.engine import SAMPLE_RATE, AudioChunk, Engine
 from studio.errors import ErrorCode, StudioError
-from studio.project import Project, Scene
-from studio.render import SceneDone, render_project, render_text_to_mp3
+from studio.project.model import Project, Scene
+from studio.render.events import SceneDone
+from studio.render.export import render_project
+from studio.render.single import render_text_to_mp3
 
 pytestmark = pytest.mark.model
 

@@ -10,7 +10,7 @@ from studio.direction.grammar import DirectionError
 from studio.direction.lexicon import LexiconEntry
 from studio.direction.plan import Direction, Passage, Silence, plan_read
 from studio.engine.g2p import Phonemizer
-from studio.script_import import scenes_from_script
+from studio.project.script_import import scenes_from_script
 
 CAST = Cast({"Anna": "af_bella", "Jean": "ff_siwis"})
 ENTRIES = (

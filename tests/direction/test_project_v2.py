@@ -10,7 +10,7 @@ import pytest
 
 from studio.direction.lexicon import LexiconEntry
 from studio.errors import ErrorCode, StudioError
-from studio.project import PROJECT_FILE, Project, Scene
+from studio.project.model import PROJECT_FILE, Project, Scene
 
 V1 = {
     "schema": "narration-studio/project",

@@ -18,9 +18,7 @@ from typing import Any
 
 import pytest
 
-from studio.errors import ErrorCode, StudioError
-from studio.fsutil import TEMP_PREFIX
-from studio.service.client import (
+from studio.client.client import (
     Backoff,
     ChunkEvent,
     InvalidInputError,
@@ -34,6 +32,8 @@ from studio.service.client import (
     TTSClient,
     TTSError,
 )
+from studio.errors import ErrorCode, StudioError
+from studio.fsutil import TEMP_PREFIX
 from tests.audio_checks import assert_mp3_spec
 from tests.service.helpers import STARTUP_SECONDS, pid_alive, service_env, wait_until
 
@@ -370,7 +370,7 @@ def test_a_closed_client_refuses_requests(tmp_path: Path) -> None:
 
 PARENT_SCRIPT = """
 import sys, time
-from studio.service.client import TTSClient
+from studio.client.client import TTSClient
 client = TTSClient(startup_timeout=600, health_interval=None)
 client.ensure_running()
 print(client.pids[0], flush=True)

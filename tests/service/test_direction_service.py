@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.service import protocol
+from studio import protocol
 from tests.audio_checks import assert_mp3_spec
 from tests.service.helpers import RawService, service_env
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from studio.service.client import TTSClient
+from studio.client.client import TTSClient
 from studio.service.http import HttpOptions, create_app
 from tests.audio_checks import assert_mp3_spec
 from tests.http_server import HttpServer, free_port, running_server, server_env, wait_healthy

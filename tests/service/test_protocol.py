@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from studio import protocol
 from studio.errors import ErrorCode, StudioError
-from studio.service import protocol
 from studio.service.stdio import read_lines
 
 SEED_REQUEST = {

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from studio.client.remote import RemoteEngine, resolve_server
 from studio.engine import Engine, LocalModelSource
 from studio.engine.onnx_backend import OnnxBackend
 from studio.errors import ErrorCode, StudioError
-from studio.project import Project, Scene
-from studio.render import SceneDone, render_project
-from studio.service.remote import RemoteEngine, resolve_server
+from studio.project.model import Project, Scene
+from studio.render.events import SceneDone
+from studio.render.export import render_project
 from studio.settings import Settings
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli

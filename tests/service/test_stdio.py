@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from studio.service import protocol
-from studio.voices import CATALOG
+from studio import protocol
+from studio.speech.voices import CATALOG
 from tests.audio_checks import assert_mp3_spec
 from tests.service.helpers import RawService, service_env
 

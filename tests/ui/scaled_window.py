@@ -17,7 +17,7 @@ from typing import Any
 
 
 def main(out: Path) -> int:
-    from studio.project import Project, Scene
+    from studio.project.model import Project, Scene
     from studio.settings import Settings
     from studio.ui.app import create_application
     from studio.ui.config import StudioConfig

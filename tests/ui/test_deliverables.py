@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QTextCursor
 
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from studio.project import Project, Scene
-from studio.render import SceneProgress, ScenesChecked
+from studio.project.model import Project, Scene
+from studio.render.events import SceneProgress, ScenesChecked
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 from tests.audio_checks import assert_mp3_spec

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 from tests.ui.conftest import PulseServer

@@ -49,7 +49,7 @@ def test_previewing_a_scene_plays_it_as_it_is_synthesized(
     path = recording.stop()
 
     assert stopped.args == [True]  # played to the end
-    # It streams when this machine is fast enough to stay ahead, else it waits (studio.pacing).
+    # It streams when this machine is fast enough to stay ahead, else it waits (studio.ui.pacing).
     assert sorted(order) == ["sound starts", "synthesis done"]
     assert window.play_action.text() == "▶  Play Scene"
     assert loudness(path) > 0.01, "the recording of the speakers is silent"

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import EXIT_CODES, ErrorCode
-from studio.project import Project, Scene
-from studio.project_lock import LOCK_FILE
+from studio.project.lock import LOCK_FILE
+from studio.project.model import Project, Scene
+from studio.project.snapshots import list_snapshots
 from studio.settings import Settings
-from studio.snapshots import list_snapshots
 from studio.ui.config import StudioConfig
 from tests.conftest import run_cli
 from tests.ui.drive import press, type_into, when_modal

@@ -19,8 +19,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from studio.project import Project, Scene
-from studio.render import SceneProgress
+from studio.project.model import Project, Scene
+from studio.render.events import SceneProgress
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 from tests.audio_checks import assert_mp3_spec

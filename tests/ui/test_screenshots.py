@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from studio.project import Project, Scene
+from studio.project.model import Project, Scene
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 
 from studio.engine.sentence_cache import SentenceCache
 from studio.errors import ErrorCode
-from studio.project import Project, Scene
-from studio.render import SceneProgress, ScenesChecked
+from studio.project.model import Project, Scene
+from studio.render.events import SceneProgress, ScenesChecked
 from studio.ui.worker import (
     BackendChosen,
     EngineThread,

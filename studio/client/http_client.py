@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from studio.service.protocol import (
+from studio.protocol import (
     ServiceError,
     ServiceTimeoutError,
     TTSError,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from studio.project import Scene
-from studio.text import MAX_TEXT_CHARS, split_sentences
+from studio.project.model import Scene
+from studio.speech.text import MAX_TEXT_CHARS, split_sentences
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 #: A line that looks like a speaker's: a short capitalized name, a colon, then speech.

@@ -1,8 +1,9 @@
 """Render on a Ray cluster: workers voice scenes in parallel, this machine writes the files.
 
 Each worker is a Ray actor that loads the model once and voices whole scenes; the render loop
-(``studio.render.render_project``) stays here and makes the keys, files and manifest exactly as a
-local render does, taking each scene's chunks from ``ClusterVoicer`` instead of the local engine.
+(``studio.render.export.render_project``) stays here and makes the keys, files and manifest
+exactly as a local render does, taking each scene's chunks from ``ClusterVoicer`` instead of the
+local engine.
 Scenes go to workers as they free up; a worker that dies mid-scene has its scene voiced again on
 another (a replacement is started), and leaving the ``cluster_voicer`` block, on Ctrl-C too, ends
 the workers and the connection (and a ``local:N`` cluster with it).
@@ -26,8 +27,8 @@ from typing import Any
 from studio.engine.core import AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
-from studio.longform import synthesize_scene
-from studio.render import SceneJob
+from studio.render.longform import synthesize_scene
+from studio.render.voicer import SceneJob
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def _limit_threads(threads: int) -> None:
 
 
 class ClusterVoicer:
-    """A ``studio.render.SceneVoicer`` whose scenes are voiced by workers on a Ray cluster.
+    """A ``studio.render.voicer.SceneVoicer`` whose scenes are voiced by workers on a Ray cluster.
 
     ``start`` queues the render's scenes and starts up to ``size`` workers (never more than
     scenes); ``chunks`` waits for a scene's result, giving queued scenes to workers as they free

@@ -16,8 +16,8 @@ from studio.direction.cast import check_name, check_voice
 from studio.direction.grammar import parse as parse_direction
 from studio.direction.lexicon import Lexicon, LexiconEntry
 from studio.errors import ErrorCode, StudioError, did_you_mean
-from studio.text import validate_text
-from studio.voices import parse_voice
+from studio.speech.text import validate_text
+from studio.speech.voices import parse_voice
 
 #: A request line longer than this (without its newline) is refused unread.
 MAX_LINE_BYTES = 1 << 20

@@ -2,7 +2,7 @@
 lexicon, cast) and ``audio/``.
 
 The JSON schema is versioned. Saves are atomic and keep earlier versions as timestamped snapshots
-(``studio.snapshots``).
+(``studio.project.snapshots``).
 A corrupt file, or one written by a newer version, raises a clear error and is never overwritten.
 Keys this version does not know are kept as they are and written back.
 
@@ -29,11 +29,12 @@ from studio.direction.cast import Cast
 from studio.direction.grammar import escape
 from studio.direction.lexicon import Lexicon, merged
 from studio.direction.plan import Direction
-from studio.engine.core import validate_speed
 from studio.errors import ErrorCode, StudioError, io_error
-from studio.export_settings import ExportSettings
 from studio.fsutil import atomic_write
-from studio.voices import DEFAULT_VOICE, parse_voice
+from studio.project.export_settings import ExportSettings
+from studio.project.snapshots import keep_current, list_snapshots
+from studio.speech.speed import validate_speed
+from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
 PROJECT_FILE = "project.json"
 AUDIO_DIR = "audio"
@@ -146,8 +147,6 @@ class Project:
         self._write()
 
     def _write(self) -> None:
-        from studio.snapshots import keep_current  # it reads projects too: imported here
-
         if self.migrated_from is not None:  # the tagged snapshot is the version replaced
             write_migration_snapshot(self.folder, self.migrated_from)
             self.migrated_from = None
@@ -293,8 +292,6 @@ def _refuse_to_clobber(path: Path) -> None:
 
 
 def _corrupt(path: Path, detail: str) -> StudioError:
-    from studio.snapshots import list_snapshots
-
     hint = (
         f"Go back to an earlier version: narration-studio snapshots {path.parent} lists them, "
         f"narration-studio revert {path.parent} 1 restores the newest. The file was left untouched."

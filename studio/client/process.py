@@ -20,8 +20,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any, cast
 
-from studio.service import protocol
-from studio.service.protocol import ServiceError, ServiceTimeoutError, TTSError
+from studio import protocol
+from studio.protocol import ServiceError, ServiceTimeoutError, TTSError
 
 log = logging.getLogger("studio.client")
 service_log = logging.getLogger("studio.service")

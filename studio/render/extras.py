@@ -21,8 +21,8 @@ from studio.audio.master import Measurement, measure
 from studio.audio.scene_file import decode
 from studio.audio.tags import Chapter, Tags
 from studio.errors import ErrorCode, StudioError
-from studio.export_settings import ExportSettings
-from studio.project import Project, Scene, slugify
+from studio.project.export_settings import ExportSettings
+from studio.project.model import Project, Scene, slugify
 
 TIMINGS_DIR = ".timings"  # inside audio/: each scene's word timings, for its captions
 

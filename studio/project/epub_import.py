@@ -2,7 +2,8 @@
 
 ebooklib reads the package (spine, table of contents, metadata); lxml takes the text out of each
 chapter's XHTML, a paragraph per block element, so headings and paragraphs stay separate sentences.
-A chapter may be as long as it is: long scenes are voiced in request-sized pieces (studio.longform).
+A chapter may be as long as it is: long scenes are voiced in request-sized pieces
+(studio.render.longform).
 A book locked by DRM (Adobe ADEPT, Apple FairPlay, or any other encryption of its text) cannot be
 read, and says so; font obfuscation, which many DRM-free books use, is not DRM and is allowed.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import ErrorCode, StudioError
-from studio.project import Scene
+from studio.project.model import Scene
 
 #: Encryption algorithms that only obfuscate embedded fonts (IDPF and Adobe): not DRM.
 _FONT_OBFUSCATION = {

@@ -19,8 +19,14 @@ from studio.direction.plan import Direction
 from studio.engine.core import AudioChunk, WordTiming
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
-from studio.text import MAX_TEXT_CHARS, has_words, nothing_to_voice, split_in_two, split_sentences
-from studio.voices import parse_voice
+from studio.speech.text import (
+    MAX_TEXT_CHARS,
+    has_words,
+    nothing_to_voice,
+    split_in_two,
+    split_sentences,
+)
+from studio.speech.voices import parse_voice
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def request_pieces(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
     """``text`` cut between sentences into pieces of at most ``limit`` characters, in order.
 
     Every character but the whitespace between sentences is kept; a single sentence over the
-    limit is cut at its most natural breaks (see studio.text.split_in_two).
+    limit is cut at its most natural breaks (see studio.speech.text.split_in_two).
     """
     return [text[start:end] for start, end in _piece_spans(text, limit)]
 

@@ -4,29 +4,24 @@ Before ``project.json`` is replaced, the version on disk is kept as
 ``.snapshots/project-<UTC time it was saved>.json``: at most one a minute (autosave writes every
 few seconds), the newest 20, and the last one of each of the past 7 days. Files in
 ``.snapshots/`` that carry a tag after the time (``project-…-before-v2.json``, the original of a
-schema upgrade) are listed like the others but never pruned. Reverting keeps the state it
-replaces as a snapshot too, so a revert can itself be reverted.
+schema upgrade) are listed like the others but never pruned. Reverting (``revert``, which reads
+a snapshot with the project loader) keeps the state it replaces as a snapshot too, so a revert can
+itself be reverted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write
 
-if TYPE_CHECKING:
-    from studio.project import Project
-
 SNAPSHOT_DIR = ".snapshots"
-PROJECT_FILE = "project.json"  # studio.project's file (imported from there it would be a cycle)
+PROJECT_FILE = "project.json"  # model.PROJECT_FILE; the model imports this module, not back
 KEEP_RECENT = 20
 KEEP_DAYS = 7
 MIN_INTERVAL = timedelta(minutes=1)
@@ -128,42 +123,6 @@ def find_snapshot(folder: Path, choice: str) -> Snapshot:
         f"No snapshot '{choice}' in {snapshot_dir(folder)}.",
         f"Give a number or a file name from: {listing}",
     )
-
-
-def read_snapshot(folder: Path, snapshot: Snapshot) -> Project:
-    """The project as the snapshot holds it, checked (and upgraded) by the project loader, which
-    reads a folder: the snapshot is copied into a scratch one for it."""
-    from studio.project import Project
-
-    with tempfile.TemporaryDirectory(prefix="narration-studio-revert-") as scratch:
-        try:
-            shutil.copyfile(snapshot.path, Path(scratch) / PROJECT_FILE)
-        except OSError as exc:
-            raise io_error("read", snapshot.path, exc) from exc
-        try:
-            loaded = Project.load(Path(scratch))
-        except StudioError as exc:
-            raise StudioError(
-                exc.code,
-                f"The snapshot {snapshot.path.name} cannot be used: "
-                + exc.message.replace(str(Path(scratch) / PROJECT_FILE), "it"),
-                "Choose another snapshot.",
-            ) from exc
-    loaded.folder = Path(folder)
-    return loaded
-
-
-def revert(folder: Path, snapshot: Snapshot) -> Path | None:
-    """Make the snapshot the project's file again, byte for byte, once the loader has checked
-    it. The file it replaces (even a damaged one) is kept as a snapshot, whose path is returned."""
-    read_snapshot(folder, snapshot)
-    kept = keep_current(folder, force=True)
-    try:
-        data = snapshot.path.read_bytes()
-    except OSError as exc:
-        raise io_error("read", snapshot.path, exc) from exc
-    atomic_write(Path(folder) / PROJECT_FILE, data)
-    return kept
 
 
 def _free_name(folder: Path, saved: datetime) -> Path:

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from studio.cli import lock_project, make_engine, reports_errors
+from studio.cli.common import lock_project, make_engine, reports_errors
 from studio.errors import ErrorCode, StudioError
 
 _PROJECT = click.Path(file_okay=False, path_type=Path)
@@ -70,8 +70,8 @@ def lexicon_add(
     """Say WORD (or a phrase) as TEXT sounds, or with PHONEMES, in every voice of the project's
     language."""
     from studio.direction.lexicon import LexiconEntry, language_of_voice
-    from studio.project import Project
-    from studio.voices import parse_voice
+    from studio.project.model import Project
+    from studio.speech.voices import parse_voice
 
     if (say_text is None) == (ipa is None):
         raise StudioError(
@@ -95,7 +95,7 @@ def lexicon_add(
 @reports_errors
 def lexicon_list(project_dir: Path) -> None:
     """List the project's entries."""
-    from studio.project import Project
+    from studio.project.model import Project
 
     project = Project.load(project_dir)
     for entry in project.lexicon:
@@ -111,7 +111,7 @@ def lexicon_list(project_dir: Path) -> None:
 def lexicon_remove(project_dir: Path, word: str) -> None:
     """Remove WORD's entries."""
     from studio.errors import did_you_mean
-    from studio.project import Project
+    from studio.project.model import Project
 
     with lock_project(project_dir, "narration-studio lexicon remove"):
         project = Project.load(project_dir)
@@ -136,7 +136,7 @@ def lexicon_remove(project_dir: Path, word: str) -> None:
 def lexicon_import(ctx: click.Context, project_dir: Path, pls_file: Path) -> None:
     """Add the entries of a PLS file (W3C PLS 1.0); entries for the same words are replaced."""
     from studio.direction.pls import read_pls
-    from studio.project import Project
+    from studio.project.model import Project
 
     with lock_project(project_dir, "narration-studio lexicon import"):
         project = Project.load(project_dir)
@@ -156,7 +156,7 @@ def lexicon_import(ctx: click.Context, project_dir: Path, pls_file: Path) -> Non
 def lexicon_export(project_dir: Path, pls_file: Path) -> None:
     """Write the project's entries to a PLS file (W3C PLS 1.0)."""
     from studio.direction.pls import write_pls
-    from studio.project import Project
+    from studio.project.model import Project
 
     project = Project.load(project_dir)
     write_pls(list(project.lexicon), pls_file)
@@ -182,7 +182,7 @@ def cast() -> None:
 @reports_errors
 def cast_set(project_dir: Path, name: str, voice: str) -> None:
     """Voice NAME's lines with VOICE (a voice id, profile or blend)."""
-    from studio.project import Project
+    from studio.project.model import Project
 
     with lock_project(project_dir, "narration-studio cast set"):
         project = Project.load(project_dir)
@@ -197,7 +197,7 @@ def cast_set(project_dir: Path, name: str, voice: str) -> None:
 @reports_errors
 def cast_list(project_dir: Path) -> None:
     """List the cast and their voices."""
-    from studio.project import Project
+    from studio.project.model import Project
 
     project = Project.load(project_dir)
     for name, voice in project.cast.members.items():

@@ -22,8 +22,8 @@ import numpy as np
 from studio.audio.encode import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE
 from studio.engine import Engine
 from studio.errors import ErrorCode, StudioError
-from studio.render import render_text_to_mp3
-from studio.voices import DEFAULT_VOICE
+from studio.render.single import render_text_to_mp3
+from studio.speech.voices import DEFAULT_VOICE
 
 log = logging.getLogger(__name__)
 

@@ -1,49 +1,49 @@
 """Render a project: one file per scene, a render cache, and ``audio/manifest.json``.
 
-Each scene's cache key hashes its text, voice, speed and pause with the engine's identity (model,
-voices, backend, render version), the lexicon entries and cast members the scene uses (only
-those: adding a word to the lexicon re-renders exactly the scenes that say it), and the export
-settings that change the file (preset, format, bitrate). A re-export skips scenes whose key and
-file are unchanged, renames files of scenes that only moved, and removes the files of deleted
-scenes.
+A re-export skips scenes whose key and file are unchanged (the keys and the manifest:
+``studio.render.cache``), renames files of scenes that only moved, and removes the files of
+deleted scenes. The render yields events as it works (``studio.render.events``).
 
 The manifest matches the files on disk after any cancel or kill: a scene's file is written under a
 temp name, its manifest entry is committed, and only then is the file renamed into place, before
 the render yields again. So no file ever stands without its entry; a kill in the instant between
 the two renames leaves an entry whose file is missing, which the next load drops.
 
-The stages: synthesis (``studio.longform``: a scene of any length), the scene's file
+The stages: synthesis (``studio.render.longform``: a scene of any length), the scene's file
 (``studio.audio.scene_file``: mastered, encoded, tagged, measured), then what the export adds
-(``studio.export_extras``: captions, the ACX report, the joined file). Synthesis goes through a
-``SceneVoicer``: here, on this engine (``LocalVoicer``), or on a Ray cluster
-(``studio.cluster.ClusterVoicer``); everything else (keys, files, manifest) is the same loop.
+(``studio.render.extras``: captions, the ACX report, the joined file). Synthesis goes through a
+``SceneVoicer`` (``studio.render.voicer``): here, on this engine (``LocalVoicer``), or on a Ray
+cluster (``studio.render.cluster.ClusterVoicer``); everything else (keys, files, manifest) is the
+same loop. One text into one MP3, without a project, is ``studio.render.single``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, Protocol
 
-from studio.audio.encode import join_audio, write_mp3
-from studio.audio.master import Measurement
 from studio.audio.scene_file import write_scene_file
 from studio.audio.tags import retag
 from studio.direction.lexicon import Lexicon
-from studio.direction.plan import Direction, plan_read
-from studio.direction.reading import READING_VERSION
-from studio.engine.core import SAMPLE_RATE, AudioChunk
+from studio.direction.plan import Direction
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError, io_error
-from studio.export_extras import (
-    CaptionsWritten,
+from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for
+from studio.project.export_settings import ExportSettings
+from studio.project.model import Project, Scene
+from studio.render.cache import Manifest, ManifestEntry, output_key, scene_key
+from studio.render.events import (
+    FileRemoved,
+    RenderEvent,
+    SceneDone,
+    SceneFailed,
+    SceneProgress,
+    ScenesChecked,
+    SceneStarted,
+)
+from studio.render.extras import (
     ExportedScene,
-    JoinedWritten,
-    ReportWritten,
     caption_files,
     has_words,
     save_scene_words,
@@ -53,219 +53,12 @@ from studio.export_extras import (
     write_joined,
     write_scene_captions,
 )
-from studio.export_settings import ExportSettings
-from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for, write_if_changed
-from studio.longform import check_scene, synthesize_scene
-from studio.project import Project, Scene
-
-log = logging.getLogger(__name__)
-
-MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 1
-
-SceneStatus = Literal["rendered", "cached", "renamed"]
-
-
-@dataclass(frozen=True)
-class SceneStarted:
-    scene: Scene
-    position: int  # 1-based among the scenes of this render
-    total: int
-
-
-@dataclass(frozen=True)
-class SceneProgress:
-    """Synthesis progress inside a scene: characters voiced so far out of all."""
-
-    scene: Scene
-    done_chars: int
-    total_chars: int
-    chunk: AudioChunk
-
-
-@dataclass(frozen=True)
-class SceneDone:
-    scene: Scene
-    status: SceneStatus
-    file: Path
-    duration: float
-    measurement: Measurement | None = None  # as the written file measures
-
-
-@dataclass(frozen=True)
-class FileRemoved:
-    file: Path
-
-
-@dataclass(frozen=True)
-class SceneFailed:
-    """A scene that could not be rendered, and why (the render goes on with the others)."""
-
-    scene: Scene
-    error: StudioError
-
-
-@dataclass(frozen=True)
-class ScenesChecked:
-    """Before any rendering: the scenes to render that will fail, each with its reason."""
-
-    failing: tuple[SceneFailed, ...]
-
-
-RenderEvent = (
-    SceneStarted
-    | SceneProgress
-    | SceneDone
-    | FileRemoved
-    | SceneFailed
-    | ScenesChecked
-    | CaptionsWritten
-    | ReportWritten
-    | JoinedWritten
-)
-
-
-@dataclass(frozen=True)
-class SceneJob:
-    """A scene to voice: what synthesis needs of it (picklable, for a cluster's workers)."""
-
-    scene_id: str
-    text: str
-    voice: str
-    speed: float
-    direction: Direction | None = None
-
-
-class SceneVoicer(Protocol):
-    """Where a render gets each scene's audio chunks."""
-
-    def start(self, jobs: Iterable[SceneJob]) -> None:
-        """The scenes this render will voice, in order: a voicer may start on all of them now
-        (``jobs`` is lazy: working out which scenes need voicing costs a pass over the files)."""
-        ...
-
-    def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
-        """The scene's chunks in order; raises StudioError as ``synthesize_scene`` does."""
-        ...
-
-
-class LocalVoicer:
-    """Voices each scene on ``engine`` when the render asks for it, streaming its chunks."""
-
-    def __init__(self, engine: SpeechEngine) -> None:
-        self.engine = engine
-
-    def start(self, jobs: Iterable[SceneJob]) -> None:
-        """Nothing to start ahead: scenes are voiced one after the other."""
-
-    def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
-        return synthesize_scene(self.engine, job.text, job.voice, job.speed, job.direction)
-
+from studio.render.longform import check_scene
+from studio.render.voicer import LocalVoicer, SceneJob, SceneVoicer
 
 #: Failures that are not the scene's own: every later scene would fail the same way (a full
 #: disk, a cancel, a server or service that has gone away). A damaged voice file is the scene's.
 _STOPS_THE_RENDER = (ErrorCode.IO_ERROR, ErrorCode.CANCELLED, ErrorCode.SERVICE_ERROR)
-
-
-@dataclass
-class ManifestEntry:
-    file: str
-    voice: str
-    speed: float
-    duration: float
-    key: str
-    sha256: str
-    preset: str = "none"
-    loudness: dict[str, float] | None = None  # Measurement.to_json() of the written file
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> ManifestEntry:
-        loudness = raw.get("loudness")
-        return cls(
-            str(raw["file"]),
-            str(raw["voice"]),
-            float(raw["speed"]),
-            float(raw["duration"]),
-            str(raw["key"]),
-            str(raw["sha256"]),
-            str(raw.get("preset", "none")),
-            {k: float(v) for k, v in loudness.items()} if isinstance(loudness, dict) else None,
-        )
-
-    def measurement(self) -> Measurement | None:
-        try:
-            return Measurement.from_json(self.loudness) if self.loudness else None
-        except (KeyError, TypeError, ValueError):
-            return None
-
-
-@dataclass
-class Manifest:
-    """scene id -> what was rendered for it. Lives at ``audio/manifest.json``."""
-
-    scenes: dict[str, ManifestEntry] = field(default_factory=dict)
-    joined_key: str = ""  # what the joined file was made from (studio.export_extras.join_key)
-
-    @classmethod
-    def load(cls, project: Project) -> Manifest:
-        path = project.audio_dir / MANIFEST_NAME
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            entries = {sid: ManifestEntry.from_json(e) for sid, e in raw["scenes"].items()}
-            joined_key = str(raw.get("joined", {}).get("key", ""))
-        except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("Ignoring unreadable %s (%s); every scene will be rendered", path, exc)
-            return cls()
-        for entry in entries.values():
-            ensure_inside(project.audio_dir, project.folder / entry.file)  # a tampered manifest
-        # A render killed between committing an entry and renaming its file into place.
-        present = {sid: e for sid, e in entries.items() if (project.folder / e.file).is_file()}
-        return cls(present, joined_key)
-
-    def save(self, project: Project, order: list[str]) -> None:
-        ordered = {sid: self.scenes[sid] for sid in order if sid in self.scenes}
-        ordered.update({sid: e for sid, e in self.scenes.items() if sid not in ordered})
-        data = {
-            "version": MANIFEST_VERSION,
-            "scenes": {sid: vars(entry) for sid, entry in ordered.items()},
-        }
-        if self.joined_key:
-            data["joined"] = {"key": self.joined_key}
-        write_if_changed(
-            project.audio_dir / MANIFEST_NAME,
-            (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-        )
-
-
-def output_key(key: str, settings: ExportSettings) -> str:
-    """The scene's key with the export settings that change its file (none for the defaults)."""
-    signature = settings.output_signature()
-    return hashlib.sha256(f"{key}|{signature}".encode()).hexdigest() if signature else key
-
-
-def scene_key(
-    scene: Scene, voice: str, engine: SpeechEngine, direction: Direction | None = None
-) -> str:
-    """The render cache key: changes whenever the scene's audio would change.
-
-    It holds only the lexicon entries and cast members the scene uses; a scene that uses none
-    (nor a reading fix) keys exactly as before direction existed, so its audio stays cached.
-    """
-    parts: list[object] = [
-        scene.text.strip(),
-        voice,
-        scene.speed,
-        scene.pause_after,
-        engine.identity(voice),
-    ]
-    plan = plan_read(scene.text, voice, direction)
-    if plan.entries_used or plan.cast_used or plan.uses_reading_fixes:
-        parts.append([entry.to_json() for entry in plan.entries_used])
-        parts.append([[name, v, engine.identity(v)] for name, v in plan.cast_used])
-        parts.append(READING_VERSION if plan.uses_reading_fixes else None)
-    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
 def render_project(
@@ -598,22 +391,3 @@ def _in_scene(project: Project, scene: Scene, exc: StudioError) -> StudioError:
     number = project.scenes.index(scene) + 1
     name = f"Scene {number}" + (f" '{scene.title}'" if scene.title else "")
     return StudioError(exc.code, f"{name}: {exc.message}", exc.hint)
-
-
-def render_text_to_mp3(
-    engine: SpeechEngine,
-    text: str,
-    voice: str,
-    speed: float,
-    output: Path,
-    on_chunk: Callable[[AudioChunk], None] | None = None,
-    direction: Direction | None = None,
-) -> tuple[float, int]:
-    """Synthesize ``text`` into one MP3 at ``output``; returns (duration seconds, size bytes)."""
-    pieces = []
-    for chunk in engine.synthesize(text, voice, speed, direction):
-        pieces.append(chunk.audio)
-        if on_chunk:
-            on_chunk(chunk)
-    encoded = write_mp3(output, join_audio(pieces), SAMPLE_RATE)
-    return encoded.duration, encoded.size

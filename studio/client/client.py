@@ -1,7 +1,7 @@
 """The Python client of the TTS service, the counterpart of the seed's KokoroProvider.
 
 Two transports behind one interface: ``TTSClient(url="http://host:11435", token=...)`` talks to
-an HTTP server (``narration-studio serve --http``, see ``studio.service.http_client``); without a
+an HTTP server (``narration-studio serve --http``, see ``studio.client.http_client``); without a
 url, ``TTSClient`` spawns ``python -m studio.service`` (one process, or ``pool_size`` of them), waits
 for ``ready``, and sends requests matched to answers by id. Callers on many threads are safe:
 synthesis requests queue for a free process. A crash fails the request in flight with
@@ -10,7 +10,7 @@ TTS_SERVICE_ERROR at once and the process is respawned on the next request, afte
 answer within 5 s. ``close()`` (also on ``with`` exit and at interpreter exit) asks each process to
 shut down and kills it after a grace period; each process also exits when this one dies.
 
-Errors are typed exceptions carrying the seed's codes (``studio.service.protocol.TTSError`` subclasses).
+Errors are typed exceptions carrying the seed's codes (``studio.protocol.TTSError`` subclasses).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studio.service.process import ServiceProcess, describe_exit
-from studio.service.protocol import (
+from studio.client.process import ServiceProcess, describe_exit
+from studio.protocol import (
     InvalidInputError,
     InvalidPathError,
     InvalidVoiceError,
@@ -40,9 +40,9 @@ from studio.service.protocol import (
 )
 
 if TYPE_CHECKING:
+    from studio.client.http_client import HttpTransport
     from studio.direction.plan import Direction
     from studio.engine.core import AudioChunk
-    from studio.service.http_client import HttpTransport
 
 __all__ = [
     "Backoff",
@@ -214,7 +214,7 @@ class TTSClient:
         self.url = url
         self._http: HttpTransport | None = None
         if url is not None:
-            from studio.service.http_client import HttpTransport
+            from studio.client.http_client import HttpTransport
 
             self._http = HttpTransport(url, token, control_timeout=control_timeout)
             pool_size, health_interval = 0, None  # the server keeps its own processes healthy

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from studio import __version__
+from studio.client.client import TTSClient
 from studio.errors import ErrorCode, StudioError
-from studio.service.client import TTSClient
-from studio.voices import DEFAULT_VOICE, parse_voice
+from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
 if TYPE_CHECKING:
     from studio.direction.plan import Direction
@@ -102,8 +102,8 @@ class RemoteEngine:
         """The checks that need no model (the same errors as the local engine: a bad tag by its
         line and column, a cast member without a voice); the server judges the words."""
         from studio.direction.plan import plan_read
-        from studio.engine.core import validate_speed
-        from studio.text import validate_text
+        from studio.speech.speed import validate_speed
+        from studio.speech.text import validate_text
 
         validate_text(text)
         validate_speed(speed)

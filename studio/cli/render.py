@@ -1,0 +1,219 @@
+"""``narration-studio render``: export a project's scenes, here or on a Ray cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from studio.cli.common import (
+    SERVER_KEY,
+    lock_project,
+    make_engine,
+    make_speech_engine,
+    reports_errors,
+    stderr_console,
+)
+from studio.errors import ErrorCode, StudioError
+
+
+@click.command()
+@click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--scene",
+    "scene_ids",
+    multiple=True,
+    metavar="ID",
+    help="Render only this scene (repeatable). Default: all.",
+)
+@click.option("--force", is_flag=True, help="Re-render even scenes whose audio is up to date.")
+@click.option(
+    "--preset",
+    metavar="NAME",
+    help="Loudness: none, video, podcast, broadcast or acx (default: the project's, else none).",
+)
+@click.option(
+    "--captions/--no-captions",
+    default=None,
+    help="Write NN-title.srt and .vtt beside each scene file (and the joined file).",
+)
+@click.option(
+    "--join/--no-join",
+    default=None,
+    help="Also write the whole project as one file with a chapter per scene.",
+)
+@click.option("--m4b/--no-m4b", default=None, help="With --join: an M4B audiobook too.")
+@click.option("--format", "fmt", metavar="FORMAT", help="mp3 (default), wav or flac.")
+@click.option(
+    "--bitrate", type=int, metavar="KBPS", help="MP3 bitrate: 128 (default), 192, 256 or 320."
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Voice the scenes on a Ray cluster: ray://host:10001, auto (the cluster this machine "
+    "belongs to) or local:N (start one here with N workers). Files are written here, the same "
+    "as a local render. Needs: pip install 'narration-studio[cluster]'.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    help="With --cluster: how many workers voice scenes (each loads the model once). "
+    "Default: one per CPU of the cluster.",
+)
+@click.pass_context
+@reports_errors
+def render(
+    ctx: click.Context,
+    project_dir: Path,
+    scene_ids: tuple[str, ...],
+    force: bool,
+    preset: str | None,
+    captions: bool | None,
+    join: bool | None,
+    m4b: bool | None,
+    fmt: str | None,
+    bitrate: int | None,
+    cluster: str | None,
+    workers: int | None,
+) -> None:
+    """Export one file per scene into PROJECT_DIR/audio/, skipping unchanged scenes.
+
+    The project's export settings (set in the studio's export dialog) apply; the options here
+    override them for this export only. Scenes that cannot be voiced are named before rendering
+    starts; the others are exported, and the exit code is that of the first failure. With
+    --cluster, workers on a Ray cluster voice the scenes in parallel; Ctrl-C ends them.
+    """
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    from studio.cli.direction import personal_lexicon
+    from studio.project.model import Project
+    from studio.render.events import (
+        FileRemoved,
+        SceneDone,
+        SceneFailed,
+        SceneProgress,
+        ScenesChecked,
+        SceneStarted,
+    )
+    from studio.render.export import render_project
+    from studio.render.extras import JoinedWritten, ReportWritten
+
+    project = Project.load(project_dir)
+    if scene_ids and join is None:  # the project's joined file needs every scene: not this time
+        join, m4b = False, False
+    settings = project.export.with_overrides(
+        preset=preset, captions=captions, join=join, m4b=m4b, format=fmt, bitrate=bitrate
+    )
+    lock = lock_project(project_dir, "narration-studio render")
+    ctx.call_on_close(lock.release)
+    console = stderr_console()
+    voicer = None
+    if workers is not None and cluster is None:
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            "--workers is the number of workers on a cluster, and no --cluster was given.",
+            "Add --cluster ADDRESS (or local:N), or leave out --workers.",
+        )
+    if cluster is not None:
+        engine, voicer = _cluster_voicer(ctx, cluster, workers)
+        console.print(f"Voicing on the Ray cluster at {cluster} ({voicer.size} workers at most)")
+    else:
+        engine = make_speech_engine(ctx)
+    personal = personal_lexicon()
+    counts = {"rendered": 0, "cached": 0, "renamed": 0}
+    failures: list[StudioError] = []
+    columns = (
+        TextColumn("{task.description}", markup=False),  # scene titles are the user's text
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    events = render_project(
+        project,
+        engine,
+        list(scene_ids) or None,
+        force,
+        personal=personal,
+        settings=settings,
+        keep_going=True,
+        voicer=voicer,
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
+        current = None
+        for event in events:
+            if isinstance(event, SceneStarted):
+                label = (event.scene.title or event.scene.id)[:40]
+                current = progress.add_task(f"  {label}", total=len(event.scene.text.strip()))
+            elif isinstance(event, SceneProgress) and current is not None:
+                progress.update(current, completed=event.done_chars)
+            elif isinstance(event, SceneDone):
+                counts[event.status] += 1
+                if current is not None:
+                    progress.update(
+                        current,
+                        completed=len(event.scene.text.strip()),
+                        description=f"  {event.file.name} ({_done_figures(event)})",
+                    )
+                progress.advance(overall)
+            elif isinstance(event, FileRemoved):
+                console.print(f"Removed {event.file.name} (its scene was deleted)")
+            elif isinstance(event, ReportWritten):
+                verdict = "passes" if event.passed else "FAILS"
+                console.print(f"ACX check: {verdict} — {event.path} (and .txt)")
+            elif isinstance(event, JoinedWritten):
+                state = "unchanged" if event.unchanged else "written"
+                names = ", ".join(f.name for f in event.files)
+                console.print(f"Joined ({state}, {len(event.chapters)} chapters): {names}")
+            elif isinstance(event, ScenesChecked) and event.failing:
+                console.print(f"{len(event.failing)} scene(s) will fail; rendering the others:")
+                for failure in event.failing:
+                    console.print(Text(f"  {failure.error.user_text()}"), soft_wrap=True)
+            elif isinstance(event, SceneFailed):
+                failures.append(event.error)
+                if current is not None:
+                    label = (event.scene.title or event.scene.id)[:40]
+                    progress.update(current, description=f"  {label} (failed)")
+                progress.advance(overall)
+    if voicer is not None and voicer.voiced_by:
+        console.print(f"Voiced on {len(set(voicer.voiced_by.values()))} worker(s) of the cluster")
+    failed = f", {len(failures)} failed" if failures else ""
+    console.print(
+        Text(
+            f"Done: {counts['rendered']} rendered, {counts['cached']} unchanged{failed}, "
+            f"in {project.audio_dir}"
+        ),
+        soft_wrap=True,
+    )
+    if failures:
+        for error in failures:
+            console.print(Text(f"Failed: {error.user_text()}"), soft_wrap=True)
+        sys.exit(failures[0].exit_code)
+
+
+def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tuple[Any, Any]:
+    """The local engine (for the cache keys) and a voicer on the cluster, which ends with the
+    command; its workers use the same model options as this machine."""
+    from studio.render.cluster import cluster_voicer, import_ray, local_workers
+
+    if ctx.meta.get(SERVER_KEY, (None, None))[0] not in (None, "local"):
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            "--server and --cluster both say where to voice the scenes.",
+            "Choose one of them.",
+        )
+    local_workers(address)  # a bad local:N
+    import_ray()  # says how to install Ray before anything else starts
+    engine = make_engine(**ctx.obj)
+    return engine, ctx.with_resource(cluster_voicer(address, engine, ctx.obj, workers))
+
+
+def _done_figures(event: Any) -> str:
+    figures = f"{event.status}, {event.duration:.1f} s"
+    if event.measurement is not None:
+        m = event.measurement
+        figures += f", {m.integrated_lufs:.1f} LUFS, {m.true_peak_dbtp:.1f} dBTP"
+    return figures

@@ -1,0 +1,12 @@
+"""The TTS service's Python client: it drives a stdio service it spawns, or an HTTP server.
+
+| module | its one job |
+|---|---|
+| ``client`` | ``TTSClient``: spawn, match answers, recover from crashes, pool; or HTTP |
+| ``process`` | one service child process, seen from the client |
+| ``http_client`` | the client's HTTP transport |
+| ``remote`` | ``RemoteEngine``: render and preview on an HTTP server |
+
+It speaks the contract in ``studio.protocol`` and imports no server: the service is a separate
+process (``python -m studio.service``) or a server at a URL.
+"""
