@@ -34,7 +34,9 @@ def main(paths: list[str]) -> None:
         mono = audio.mean(axis=1)
         clipped = float(np.mean(np.abs(mono) > 1.0))
         # as a 16-bit or MP3 export would store it: DNSMOS refuses samples beyond full scale
-        speech = soxr.resample(np.clip(mono, -1.0, 1.0), rate, RATE).astype(np.float32)
+        # (clipped again after resampling, whose ringing can overshoot a clipped peak)
+        speech = soxr.resample(np.clip(mono, -1.0, 1.0), rate, RATE)
+        speech = np.clip(speech, -1.0, 1.0).astype(np.float32)
         with torch.inference_mode():
             distill = float(model(torch.from_numpy(speech)[None]).item())
         dns = dnsmos.run(speech, sr=RATE)
