@@ -77,7 +77,10 @@ def test_auto_on_a_cpu_without_bf16_runs_the_folders_export_and_says_why(
         f"({INT8_EXPORT.name})"
     )
     # a folder without the export stays offline: torch, and the user is told how to go faster
-    without = make_backend(None, LocalModelSource(model_dir))
+    # (a folder of its own: the test model folder may hold an export, as a user's may)
+    plain = _onnx_folder(model_dir, tmp_path / "plain", onnx=None)
+    (plain / "kokoro-v1_0.pth").symlink_to(model_dir / "kokoro-v1_0.pth")
+    without = make_backend(None, LocalModelSource(plain))
     assert without.name == "torch"
     assert "put kokoro-v1.0.int8.onnx into the model folder" in without.chosen_because
 
