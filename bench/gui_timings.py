@@ -37,19 +37,24 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 
 
+def _studio_env(model_dir: str, platform: str, home: str) -> dict[str, str]:
+    """A studio process's environment: its own settings and documents under ``home``."""
+    return {
+        **os.environ,
+        "QT_QPA_PLATFORM": platform,
+        "NARRATION_STUDIO_MODEL_DIR": model_dir,
+        "XDG_CONFIG_HOME": f"{home}/config",
+        "XDG_DOCUMENTS_DIR": f"{home}/Documents",
+        "PYTHONPATH": str(REPO),
+    }
+
+
 def launch_times(model_dir: str, platform: str, runs: int) -> list[dict[str, float]]:
     """Seconds from launch to the window being visible, and to the model being ready."""
     results = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
-            env = {
-                **os.environ,
-                "QT_QPA_PLATFORM": platform,
-                "NARRATION_STUDIO_MODEL_DIR": model_dir,
-                "XDG_CONFIG_HOME": f"{home}/config",
-                "XDG_DOCUMENTS_DIR": f"{home}/Documents",
-                "PYTHONPATH": str(REPO),
-            }
+            env = _studio_env(model_dir, platform, home)
             started = time.perf_counter()
             process = subprocess.Popen(
                 [sys.executable, "-m", "studio", "-v"],
@@ -83,14 +88,7 @@ def quit_times(model_dir: str, platform: str, runs: int) -> dict[str, Any]:
     times: dict[str, list[float]] = {state: [] for state in QUIT_STATES}
     for state, _ in itertools.product(QUIT_STATES, range(runs)):
         with tempfile.TemporaryDirectory() as home:
-            env = {
-                **os.environ,
-                "QT_QPA_PLATFORM": platform,
-                "NARRATION_STUDIO_MODEL_DIR": model_dir,
-                "XDG_CONFIG_HOME": f"{home}/config",
-                "XDG_DOCUMENTS_DIR": f"{home}/Documents",
-                "PYTHONPATH": str(REPO),
-            }
+            env = _studio_env(model_dir, platform, home)
             process = subprocess.Popen(
                 [sys.executable, __file__, "--quit-in", state],
                 env=env,
