@@ -19,6 +19,7 @@ bench/results/quality.json and quality.md (one row per variant, and DistillMOS p
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -129,8 +130,9 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs"
 
 
+@functools.cache
 def quality_python() -> Path:
-    """The quality venv's interpreter, set up on first use."""
+    """The quality venv's interpreter, set up on first use (checked once per run)."""
     setup = REPO / "scripts" / "setup-quality.sh"
     done = subprocess.run(["bash", str(setup)], capture_output=True, text=True, check=True)
     return REPO / done.stdout.strip().splitlines()[-1]
