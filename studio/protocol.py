@@ -51,6 +51,10 @@ class Synthesize:
     #: ``sentences`` sentences (*extension*, with ``"audio": true``: play from a sentence).
     start_at: int = 0
     sentences: int | None = None
+    #: Leave speaker labels the cast does not know unspoken (*extension*, as in a project).
+    silent_labels: bool = False
+    #: Read quoted speech in narration with this voice (*extension*).
+    dialogue_voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
         "cast",
         "startAt",
         "sentences",
+        "silentLabels",
+        "dialogueVoice",
     ),
     "ping": (),
     "shutdown": (),
@@ -205,6 +211,16 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
     stream = _optional(obj, "stream", bool, "true or false", request_id)
     lexicon = _lexicon(obj.get("lexicon"), request_id)
     cast = _cast(obj.get("cast"), request_id)
+    silent_labels = _optional(obj, "silentLabels", bool, "true or false", request_id)
+    dialogue_voice = _optional(obj, "dialogueVoice", str, "a voice id", request_id)
+    if dialogue_voice is not None:
+        _no_surrogates(dialogue_voice, "dialogueVoice", request_id)
+        try:
+            parse_voice(dialogue_voice)
+        except StudioError as exc:
+            raise RequestError(
+                exc.code, f"Field 'dialogueVoice': {exc.message}", exc.hint, request_id
+            ) from None
     start_at = _count(obj, "startAt", 0, len(text), request_id)
     sentences = _count(obj, "sentences", 1, None, request_id)
     if (start_at or sentences is not None) and not audio:
@@ -225,6 +241,8 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
         cast,
         start_at or 0,
         sentences,
+        bool(silent_labels),
+        dialogue_voice,
     )
 
 

@@ -116,7 +116,7 @@ def test_new_from_an_epub_and_bad_books_leave_no_project(tmp_path: Path) -> None
     result = run_cli(["new", str(tmp_path / "novel"), "--from", str(book)], env)
     assert result.returncode == 0, result.stderr
     created = (tmp_path / "novel" / "project.json").read_text()
-    assert '"title": "A Small Book"' in created and '"artist": "Ann Author"' in created
+    assert '"title": "A Small Book"' in created and '"author": "Ann Author"' in created
 
     bad = _with_extra(book, tmp_path / "locked.epub", {"META-INF/rights.xml": "<rights/>"})
     result = run_cli(["new", str(tmp_path / "locked"), "--from", str(bad)], env)

@@ -74,7 +74,13 @@ def _words(text: str) -> list[str]:
 def podcast(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> tuple[Project, list[Any]]:
     """Two scenes, two voices, the podcast preset, captions, a joined MP3 and an M4B."""
     scenes = [Scene(text, title, voice) for title, voice, text in SCENES]
-    project = Project.create(tmp_path_factory.mktemp("podcast") / "show", "The Show", scenes)
+    project = Project.create(
+        tmp_path_factory.mktemp("podcast") / "show",
+        "The Show",
+        scenes,
+        author="Ann Author",
+        narrator="Ned Narrator",
+    )
     events = _render(project, engine, preset="podcast", captions=True, join=True, m4b=True)
     return project, events
 
@@ -164,9 +170,10 @@ def test_the_joined_file_has_a_chapter_per_scene_and_every_file_is_tagged(podcas
     for number, path in enumerate(_scene_files(project), 1):
         tags = mutagen.id3.ID3(path)
         assert str(tags["TIT2"]) == SCENES[number - 1][0]
-        assert str(tags["TPE1"]) == SCENES[number - 1][1]  # the scene's voice
+        assert str(tags["TPE1"]) == "Ann Author"  # the book's author, never a voice id
+        assert str(tags["TCOM"]) == "Ned Narrator"
         assert str(tags["TALB"]) == "The Show" and str(tags["TRCK"]) == f"{number}/2"
-    assert str(id3["TALB"]) == "The Show"
+    assert str(id3["TALB"]) == "The Show" and str(id3["TPE1"]) == "Ann Author"
 
     # the joined captions are the scenes' captions, moved by where each chapter starts
     text = " ".join(t for _, _, t in SCENES)
@@ -179,6 +186,8 @@ def test_the_joined_file_has_a_chapter_per_scene_and_every_file_is_tagged(podcas
 
     m4b = mutagen.mp4.MP4(project.folder / "the-show.m4b")
     assert [c.title for c in m4b.chapters] == ["Opening", "The Storm"]
+    assert m4b.tags is not None and m4b.tags["\xa9ART"] == ["Ann Author"]
+    assert m4b.tags["\xa9wrt"] == ["Ned Narrator"]
     for chapter, start in zip(m4b.chapters, starts, strict=True):
         assert chapter.start == pytest.approx(start, abs=0.010)
     assert m4b.info.length == pytest.approx(sum(lengths), abs=0.05)

@@ -15,11 +15,20 @@ from tests.conftest import run_cli
 
 
 def test_absent_means_the_defaults_and_the_file_is_unchanged(tmp_path: Path) -> None:
-    project = Project.create(tmp_path / "p", "P", [Scene("Hello.")])
+    """A project from before presets (no 'export' in its file) keeps exporting as voiced."""
+    project = Project.create(tmp_path / "p", "P", [Scene("Hello.")], export=ExportSettings())
     raw = json.loads(project.file.read_text())
     assert "export" not in raw and raw["version"] == SCHEMA_VERSION
     assert Project.load(project.folder).export == ExportSettings()
+    assert Project.load(project.folder).export.preset == "none"
     assert ExportSettings().mp3_bitrate == 128 and ExportSettings().output_signature() == ""
+
+
+def test_a_new_project_is_mastered_for_podcasts(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    made_by_core = Project.create(tmp_path / "core", "P", [Scene("Hello.")])
+    assert json.loads(made_by_core.file.read_text())["export"]["preset"] == "podcast"
+    assert run_cli(["new", str(tmp_path / "cli")], cli_env).returncode == 0
+    assert Project.load(tmp_path / "cli").export.loudness.target_lufs == -16.0
 
 
 def test_settings_round_trip_and_unknown_keys_are_kept(tmp_path: Path) -> None:

@@ -82,20 +82,33 @@ def test_missing_project_and_existing_project(tmp_path: Path) -> None:
     assert caught.value.code is ErrorCode.PROJECT_EXISTS
 
 
-def test_script_splits_at_headings_and_blank_lines() -> None:
+def test_a_script_with_headings_makes_one_scene_per_heading() -> None:
     script = (
+        "A foreword before any heading.\n\n# Part One\n\n"
         "# Opening\n\nWelcome, friends.\nStill the first scene.\n\n"
-        "Second paragraph.\n\n## The Storm ##\nRain fell.\n\nNo heading here either"
+        "Second paragraph.\n\n## The Storm ##\nRain fell.\n\nNo new scene here either"
     )
     scenes = scenes_from_script(script)
     assert [(s.title, s.text) for s in scenes] == [
-        ("Opening", "Welcome, friends. Still the first scene."),
-        ("Opening (2)", "Second paragraph."),
-        ("The Storm", "Rain fell."),
-        ("The Storm (2)", "No heading here either"),
+        ("A foreword before any heading", "A foreword before any heading."),
+        ("Opening", "Welcome, friends. Still the first scene.\n\nSecond paragraph."),
+        ("The Storm", "Rain fell.\n\nNo new scene here either"),
     ]
+
+
+def test_a_script_without_headings_makes_a_scene_per_paragraph() -> None:
     plain = scenes_from_script("One two three four five six seven.\n\nEight.")
-    assert [s.title for s in plain] == ["One two three four five six…", "Eight"]
+    assert [(s.title, s.text) for s in plain] == [
+        ("One two three four five six…", "One two three four five six seven."),
+        ("Eight", "Eight."),
+    ]
+
+
+def test_a_long_chapter_under_a_heading_stays_one_scene() -> None:
+    paragraph = " ".join(["This sentence is about forty characters."] * 50)
+    scenes = scenes_from_script("# Chapter One\n\n" + "\n\n".join([paragraph] * 5))
+    assert [s.title for s in scenes] == ["Chapter One"]
+    assert scenes[0].text == "\n\n".join([paragraph] * 5)
 
 
 def test_script_paragraph_over_the_limit_becomes_several_scenes() -> None:

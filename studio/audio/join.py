@@ -90,6 +90,8 @@ def write_m4b(parts: list[Part], target: Path, tags: Tags) -> list[Chapter]:
                     "title": tags.album,
                     "album": tags.album,
                     "artist": tags.artist,
+                    "album_artist": tags.artist,
+                    "composer": tags.narrator,
                     "genre": "Audiobook",
                 }
             )

@@ -64,7 +64,12 @@ PRESETS: dict[str, LoudnessPreset] = {
         ),
     )
 }
+#: What a project file without a preset means: projects made before presets existed keep
+#: exporting as they did.
 DEFAULT_PRESET = "none"
+#: What a new project masters to: a user who never opens the export settings gets files at the
+#: level podcasts and videos play, not 10 LU quieter.
+NEW_PROJECT_PRESET = "podcast"
 
 
 def get_preset(name: object) -> LoudnessPreset:

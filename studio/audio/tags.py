@@ -1,12 +1,15 @@
 """Tags and chapters in the files we write, with mutagen.
 
-MP3 and WAV carry ID3v2 (title, artist, album, track n/total) and, for a joined file, one CHAP
+MP3 and WAV carry ID3v2 (title, artist and album artist, album, track n/total, the narrator as
+composer, as audiobook players such as Audiobookshelf read it) and, for a joined file, one CHAP
 frame per scene under a top-level ordered CTOC (the ID3v2 Chapter Frame Addendum). FLAC carries
-Vorbis comments, with chapters as CHAPTERnnn / CHAPTERnnnNAME (the convention players read).
+Vorbis comments (the narrator as PERFORMER and COMPOSER), with chapters as CHAPTERnnn /
+CHAPTERnnnNAME (the convention players read). An empty artist or narrator is left out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,7 @@ class Tags:
     track: int
     total: int
     chapters: tuple[Chapter, ...] = ()
+    narrator: str = ""
 
 
 def write_tags(path: Path, fmt: str, tags: Tags) -> None:
@@ -64,6 +68,7 @@ def read_tags(path: Path, fmt: str) -> Tags | None:
                 _first(comments, "album"),
                 int(track or 0),
                 int(total or 0),
+                narrator=_first(comments, "performer"),
             )
         id3: Any = _load_id3(path, fmt)
         if id3 is None:
@@ -75,6 +80,7 @@ def read_tags(path: Path, fmt: str) -> Tags | None:
             str(id3.get("TALB", "")),
             int(track or 0),
             int(total or 0),
+            narrator=str(id3.get("TCOM", "")),
         )
     except (OSError, ValueError, KeyError, MutagenError):
         return None
@@ -83,7 +89,7 @@ def read_tags(path: Path, fmt: str) -> Tags | None:
 def retag(path: Path, fmt: str, tags: Tags) -> bool:
     """Make ``path`` carry ``tags`` (a scene's track number changes when scenes are added or
     moved), atomically, and only when they differ; returns whether the file was rewritten."""
-    if read_tags(path, fmt) == Tags(tags.title, tags.artist, tags.album, tags.track, tags.total):
+    if read_tags(path, fmt) == dataclasses.replace(tags, chapters=()):
         return False
     with atomic_path(path) as temp:
         try:
@@ -112,11 +118,15 @@ def _load_id3(path: Path, fmt: str) -> Any:
 
 
 def _write_id3(path: Path, fmt: str, tags: Tags) -> None:
-    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TPE1, TRCK, CTOCFlags
+    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCOM, TIT2, TPE1, TPE2, TRCK, CTOCFlags
 
     frames = ID3()
     frames.add(TIT2(encoding=3, text=tags.title))
-    frames.add(TPE1(encoding=3, text=tags.artist))
+    if tags.artist:
+        frames.add(TPE1(encoding=3, text=tags.artist))
+        frames.add(TPE2(encoding=3, text=tags.artist))
+    if tags.narrator:
+        frames.add(TCOM(encoding=3, text=tags.narrator))
     frames.add(TALB(encoding=3, text=tags.album))
     frames.add(TRCK(encoding=3, text=f"{tags.track}/{tags.total}"))
     if tags.chapters:
@@ -162,7 +172,10 @@ def _write_flac(path: Path, tags: Tags) -> None:
     comments: Any = flac.tags
     comments.clear()
     comments["title"] = tags.title
-    comments["artist"] = tags.artist
+    if tags.artist:
+        comments["artist"] = comments["albumartist"] = tags.artist
+    if tags.narrator:
+        comments["performer"] = comments["composer"] = tags.narrator
     comments["album"] = tags.album
     comments["tracknumber"] = str(tags.track)
     comments["tracktotal"] = str(tags.total)

@@ -122,7 +122,7 @@ def run_studio(engine_options: dict[str, Any], server: str | None = None) -> Non
 
 def _add_commands() -> None:
     """The commands, from the modules that define them."""
-    from studio.cli import direction, projects, render, say, serve
+    from studio.cli import direction, projects, proofing, render, say, serve
 
     for command in (
         render.render,
@@ -134,6 +134,7 @@ def _add_commands() -> None:
         serve.serve,
         direction.lexicon,
         direction.cast,
+        proofing.check,
     ):
         cli.add_command(command)
 

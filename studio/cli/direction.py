@@ -7,6 +7,7 @@
     narration-studio lexicon export PROJECT FILE.pls
     narration-studio cast set PROJECT NAME VOICE
     narration-studio cast list PROJECT
+    narration-studio cast dialogue PROJECT (VOICE | --off) [--scene ID]
 
 Every change checks everything first and saves the project once, atomically: a refused entry,
 file or voice changes nothing. A change takes the project's lock, as ``render`` does, so it is
@@ -192,6 +193,39 @@ def cast_set(project_dir: Path, name: str, voice: str) -> None:
     click.echo(f"{clean}: {project.cast.members[clean or name]}")
 
 
+@cast.command("dialogue")
+@click.argument("project_dir", type=_PROJECT)
+@click.argument("voice", required=False)
+@click.option("--off", is_flag=True, help="Read quoted speech as narration again.")
+@click.option(
+    "--scene", "scene_id", metavar="ID", help="Only this scene (overrides the project's)."
+)
+@reports_errors
+def cast_dialogue(project_dir: Path, voice: str | None, off: bool, scene_id: str | None) -> None:
+    """Read text in quotation marks (“…”, "…", «…», „…“, ‘…’) with VOICE, and the narration
+    around it in the scene's voice. NAME: lines keep their cast voice."""
+    from studio.project.model import Project
+    from studio.speech.voices import parse_voice
+
+    if off == (voice is not None):
+        raise StudioError(
+            ErrorCode.INVALID_INPUT,
+            "Give a VOICE, or --off.",
+            "For example: narration-studio cast dialogue BOOK am_michael",
+        )
+    if voice is not None:
+        parse_voice(voice)
+    with lock_project(project_dir, "narration-studio cast dialogue"):
+        project = Project.load(project_dir)
+        if scene_id is not None:
+            project.scene(scene_id).dialogue_voice = voice or ""
+        else:
+            project.dialogue_voice = voice or ""
+        project.save()
+    where = f"Scene {scene_id}" if scene_id else "Quoted speech"
+    click.echo(f"{where}: {voice or 'read as narration'}")
+
+
 @cast.command("list")
 @click.argument("project_dir", type=_PROJECT)
 @reports_errors
@@ -202,6 +236,8 @@ def cast_list(project_dir: Path) -> None:
     project = Project.load(project_dir)
     for name, voice in project.cast.members.items():
         click.echo(f"{name}: {voice or '(no voice: set one with narration-studio cast set)'}")
+    if project.dialogue_voice:
+        click.echo(f"Quoted speech: {project.dialogue_voice}")
     if not len(project.cast):
         click.echo(
             "The cast is empty. Add a speaker with: narration-studio cast set PROJECT NAME VOICE"

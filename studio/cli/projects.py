@@ -21,25 +21,30 @@ from studio.errors import ErrorCode, StudioError
     "(a scene per chapter).",
 )
 @click.option("--title", default=None, help="Project title (default: the book's or the folder's).")
+@click.option("--author", default=None, help="The book's author: the files' artist tag.")
+@click.option("--narrator", default="", help="Who narrates it: the files' narrator tag.")
 @click.option("--voice", default="af_heart", show_default=True, help="Default voice for scenes.")
 @reports_errors
-def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -> None:
+def new(
+    project_dir: Path,
+    script: Path | None,
+    title: str | None,
+    author: str | None,
+    narrator: str,
+    voice: str,
+) -> None:
     """Create a project in PROJECT_DIR, optionally from a script or an EPUB book."""
-    from studio.project.export_settings import ExportSettings
     from studio.project.model import Project
     from studio.project.script_import import scenes_from_script
 
     scenes = []
-    export = ExportSettings()
     if script is not None and script.suffix.lower() == ".epub":
         from studio.project.epub_import import read_epub
 
         book = read_epub(script)
-        scenes, title, export = (
-            book.scenes,
-            title or book.title or None,
-            ExportSettings(artist=book.author),
-        )
+        scenes, title = book.scenes, title or book.title or None
+        author = author if author is not None else book.author
+        narrator = narrator or book.narrator
     elif script is not None:
         try:
             scenes = scenes_from_script(script.read_text(encoding="utf-8"))
@@ -49,7 +54,9 @@ def new(project_dir: Path, script: Path | None, title: str | None, voice: str) -
                 f"Could not read {script}: {exc}.",
                 "Save the script as UTF-8 text.",
             ) from exc
-    project = Project.create(project_dir, title, scenes, voice, export)
+    project = Project.create(
+        project_dir, title, scenes, voice, author=author or "", narrator=narrator
+    )
     click.echo(f"Created {project.file} with {len(project.scenes)} scene(s).")
 
 

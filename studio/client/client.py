@@ -360,6 +360,10 @@ class TTSClient:
             payload["lexicon"] = [entry.to_json(camel=True) for entry in direction.lexicon]
         if direction is not None and direction.cast:
             payload["cast"] = dict(direction.cast)
+        if direction is not None and direction.silent_labels:
+            payload["silentLabels"] = True
+        if direction is not None and direction.dialogue_voice:
+            payload["dialogueVoice"] = direction.dialogue_voice
         if start_at:
             payload["startAt"] = start_at
         if sentences is not None:

@@ -1,8 +1,8 @@
 """The cast: speaker names of a project's dialogue and the voice each one speaks with.
 
 A script line that starts with a cast member's name and a colon (``ALICE: Hello.``) is voiced by
-that member's voice up to the next speaker line. Names match ignoring case; the cast keeps the
-spelling it was given. A member whose voice is missing or unknown is kept (nothing is lost), and
+that member's voice up to the next speaker line or blank line. Names match ignoring case; the
+cast keeps the spelling it was given. A member whose voice is missing or unknown is kept (nothing is lost), and
 a scene that uses it fails with a clear error instead of being read in another voice.
 """
 

@@ -3,8 +3,14 @@
     [pause 1.5s]               silence of 0.1 to 10 s (also [pause 500ms], [pause:1.5s])
     [Worcester](/wˈʊstəɹ/)     say this word with these phonemes (the model's own notation)
     ALICE: Hello.              at the start of a line, a cast member's name and a colon: the
-                               lines up to the next speaker line are voiced by that member
+                               lines up to the next speaker line or blank line are voiced
+                               by that member (a paragraph is a turn: narration after it is
+                               the scene's voice again)
     \\[  \\]  \\\\                 a literal bracket or backslash
+
+In a project, a speaker label the cast does not know (``NARRATOR:`` at the start of a line, a
+name in capitals) is not spoken either: its line is read in the scene's voice, and the
+pronunciation review lists the label, so that it is cast or removed rather than read aloud.
 
 Parsing is pure: it knows the cast's names but no voices, models or phonemes. Markup never
 reaches the listener: every unescaped bracket must form one of the tags above, or parsing fails
@@ -30,6 +36,11 @@ _PAUSE = re.compile(
 _PAUSE_START = re.compile(r"\[\s*pause\b", re.IGNORECASE)
 _SAID = re.compile(r"\[(?P<word>[^\[\]\\\n]+)\]\(/(?P<phonemes>[^/\n()\[\]]*)/\)")
 _SPEAKER = re.compile(r"[ \t]*(?P<name>[^\s:\[\]\\][^:\[\]\\\n]{0,39}?)[ \t]*:(?:[ \t]+|$)")
+#: What looks like a speaker label though the cast may not know it: one to three words in
+#: capitals ("NARRATOR:", "DR. WATSON:"), as scripts write them; "Note: ..." is prose.
+_LABEL = re.compile(
+    r"[ \t]*(?P<name>[A-Z][A-Z0-9.'’-]*[A-Z0-9.'’](?: [A-Z][A-Z0-9.'’-]*){0,2})[ \t]*:(?:[ \t]+|$)"
+)
 GRAMMAR_HINT = (
     "Tags are [pause 1.5s] and [word](/phonemes/); write \\[ and \\] for literal brackets."
 )
@@ -107,6 +118,63 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+#: Opening quotation marks and the mark that closes each ("„…“" is German, "«…»" French).
+_QUOTES = {"“": "”", "«": "»", "„": "“", "‘": "’", '"': '"'}
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` inside quotation marks, marks included, in order.
+
+    A quote left open at the end of a line closes there, as typesetting does (a quote that
+    goes on opens again on the next paragraph), so one stray mark never carries further.
+    ‘…’ counts only where ‘ opens a word and ’ ends one: "don’t" is an apostrophe.
+    """
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        mark = text[i]
+        if mark in _QUOTES and _opens(text, i):
+            end = i + 1
+            while end < len(text) and text[end] != "\n":
+                if text[end] == _QUOTES[mark] and _closes(text, end, mark):
+                    end += 1
+                    break
+                end += 1
+            spans.append((i, end))
+            i = end
+        else:
+            i += 1
+    return spans
+
+
+def _opens(text: str, i: int) -> bool:
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if text[i] in '‘"':  # also an apostrophe or a closing mark: only before a word
+        return not after.isspace() and (before.isspace() or before in "([{—–-")
+    return True
+
+
+def _closes(text: str, i: int, opened: str) -> bool:
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return opened != "‘" or not after.isalpha()
+
+
+def unknown_label_at(line: str, cast_names: Iterable[str]) -> tuple[str, int] | None:
+    """A speaker label in capitals that names no cast member, and where the speech begins."""
+    match = _LABEL.match(line)
+    if not match or speaker_at(line, cast_names):
+        return None
+    return match.group("name"), match.end()
+
+
+def unknown_labels(text: str, cast_names: Iterable[str]) -> list[str]:
+    """Each line's unknown speaker label (see :func:`unknown_label_at`), in order."""
+    names = tuple(cast_names)
+    found = (unknown_label_at(line, names) for line in text.split("\n"))
+    return [label[0] for label in found if label]
+
+
 def speaker_at(line: str, cast_names: Iterable[str]) -> tuple[str, int] | None:
     """The cast member a line starts with (as the cast spells it) and where the speech begins."""
     match = _SPEAKER.match(line)
@@ -149,8 +217,11 @@ class _Builder:
         self.speaker = speaker
 
 
-def parse(text: str, cast_names: Iterable[str] = ()) -> tuple[Segment, ...]:
-    """The segments of ``text``, in order; DirectionError at the first malformed tag."""
+def parse(
+    text: str, cast_names: Iterable[str] = (), silent_labels: bool = False
+) -> tuple[Segment, ...]:
+    """The segments of ``text``, in order; DirectionError at the first malformed tag. With
+    ``silent_labels`` (a project's scenes), unknown speaker labels are not spoken."""
     names = tuple(cast_names)
     builder = _Builder()
     line_start = 0
@@ -158,10 +229,17 @@ def parse(text: str, cast_names: Iterable[str] = ()) -> tuple[Segment, ...]:
         line_end = text.find("\n", line_start)
         line_end = len(text) if line_end < 0 else line_end + 1
         start = line_start
-        found = speaker_at(text[line_start:line_end], names) if names else None
+        line = text[line_start:line_end]
+        found = speaker_at(line, names) if names else None
+        unknown = unknown_label_at(line, names) if silent_labels and not found else None
         if found:
             builder.new_speaker(found[0])
             start = line_start + found[1]
+        elif unknown:
+            builder.new_speaker(None)
+            start = line_start + unknown[1]
+        elif builder.speaker is not None and not line.strip():
+            builder.new_speaker(None)
         _parse_line(text, start, line_end, builder)
         if line_end >= len(text):
             break

@@ -15,7 +15,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from studio.direction.cast import Cast
-from studio.direction.grammar import DirectionError, Pause, Speech, parse, position
+from studio.direction.grammar import (
+    DirectionError,
+    Pause,
+    Speech,
+    parse,
+    position,
+    quoted_spans,
+    unknown_labels,
+)
 from studio.direction.lexicon import (
     LexiconEntry,
     check_phonemes,
@@ -35,18 +43,36 @@ class Direction:
 
     lexicon: tuple[LexiconEntry, ...] = ()
     cast: tuple[tuple[str, str], ...] = ()
+    #: Speaker labels the cast does not know are not spoken (a project's scenes: the review
+    #: lists them instead).
+    silent_labels: bool = False
+    #: The voice of quoted speech in narration ("…", “…”, «…»); None reads it as narration.
+    dialogue_voice: str | None = None
 
     @classmethod
-    def of(cls, lexicon: Iterable[LexiconEntry] = (), cast: Cast | None = None) -> Direction:
+    def of(
+        cls,
+        lexicon: Iterable[LexiconEntry] = (),
+        cast: Cast | None = None,
+        silent_labels: bool = False,
+        dialogue_voice: str | None = None,
+    ) -> Direction:
         members = tuple(cast.members.items()) if cast is not None else ()
-        return cls(tuple(lexicon), members)
+        return cls(tuple(lexicon), members, silent_labels, dialogue_voice or None)
 
     def cast_object(self) -> Cast:
         return Cast(dict(self.cast))
 
     def fingerprint(self) -> str:
         """Changes whenever the direction does: for caches of heard audio."""
-        payload = json.dumps([[e.to_json() for e in self.lexicon], list(self.cast)])
+        payload = json.dumps(
+            [
+                [e.to_json() for e in self.lexicon],
+                list(self.cast),
+                self.silent_labels,
+                self.dialogue_voice,
+            ]
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -103,6 +129,10 @@ class ReadPlan:
     #: Whether an English reading fix (studio.direction.reading) applies: its audio then
     #: depends on READING_VERSION.
     uses_reading_fixes: bool = False
+    #: Unknown speaker labels left unspoken (Direction.silent_labels), in order.
+    silenced_labels: tuple[str, ...] = ()
+    #: The dialogue voice, when some quoted speech is read in it.
+    dialogue_used: str | None = None
 
     def starting_at(self, index: int, sentences: int | None = None) -> ReadPlan:
         """The plan from the sentence (or pause) at ``index`` of the text as written onwards;
@@ -146,41 +176,92 @@ def plan_read(
     cast_used: dict[str, str] = {}
     voices: dict[str, None] = {}
     fixed = False
-    for segment in parse(text, cast.names()):
-        if isinstance(segment, Pause):
-            parts.append(Silence(segment.seconds, segment.start, segment.end))
+    silenced = unknown_labels(text, cast.names()) if direction.silent_labels else []
+    dialogue_used = None
+    for parsed in parse(text, cast.names(), direction.silent_labels):
+        if isinstance(parsed, Pause):
+            parts.append(Silence(parsed.seconds, parsed.start, parsed.end))
             continue
-        speaker_voice = voice
-        if segment.speaker is not None:
-            speaker_voice = _cast_voice(text, cast, segment)
-            cast_used[segment.speaker] = speaker_voice
-        language = language_of_voice(parse_voice(speaker_voice).lang)
-        respellings = _said(text, segment, symbols)
-        taken = [(r.start, r.end) for r in respellings]
-        entries = [e for e in direction.lexicon if e.language == language]
-        for match in find_matches(segment.text, entries, taken):
-            entry = match.entry
-            what = f"the lexicon entry for '{entry.word}'"
-            if entry.ipa is not None and symbols is not None:
-                check_phonemes(entry.ipa, symbols, what)
-            respellings.append(Respelling(match.start, match.end, entry.ipa, entry.say, what))
-            entries_used.setdefault(entry.key, entry)
-            taken.append((match.start, match.end))
-        if language == "en":
-            for start, end, say in reading_fixes(segment.text):
-                if all(end <= s or start >= e for s, e in taken):
-                    fixed = True
-                    respellings.append(
-                        Respelling(start, end, None, say, f"'{segment.text[start:end]}'")
-                    )
-        respellings.sort(key=lambda r: r.start)
-        sentences = _sentences(segment.text, respellings)
-        if sentences:
-            voices[speaker_voice] = None
-            parts.append(Passage(speaker_voice, segment, sentences, tuple(respellings)))
+        for segment, quoted in _with_quotes(parsed, direction.dialogue_voice):
+            speaker_voice = voice
+            if segment.speaker is not None:
+                speaker_voice = _cast_voice(text, cast, segment)
+                cast_used[segment.speaker] = speaker_voice
+            elif quoted and direction.dialogue_voice:
+                speaker_voice = dialogue_used = direction.dialogue_voice
+            passage, fixes = _passage(
+                text, segment, speaker_voice, direction, symbols, entries_used
+            )
+            fixed = fixed or fixes
+            if passage is not None:
+                voices[passage.voice] = None
+                parts.append(passage)
     return ReadPlan(
-        tuple(parts), tuple(entries_used.values()), tuple(cast_used.items()), tuple(voices), fixed
+        tuple(parts),
+        tuple(entries_used.values()),
+        tuple(cast_used.items()),
+        tuple(voices),
+        fixed,
+        tuple(silenced),
+        dialogue_used,
     )
+
+
+def _with_quotes(speech: Speech, dialogue_voice: str | None) -> list[tuple[Speech, bool]]:
+    """Narration cut at its quotation marks when quoted speech has a voice of its own:
+    (piece, is quoted) in order. Speaker lines and other reads stay whole."""
+    if speech.speaker is not None or not dialogue_voice:
+        return [(speech, False)]
+    pieces: list[tuple[Speech, bool]] = []
+    cursor = 0
+    for start, end in [*quoted_spans(speech.text), (len(speech.text), len(speech.text))]:
+        for a, b, quoted in ((cursor, start, False), (start, end, True)):
+            if b > a:
+                said = tuple(
+                    replace(x, start=x.start - a, end=x.end - a)
+                    for x in speech.said
+                    if a <= x.start and x.end <= b
+                )
+                piece = Speech(None, speech.text[a:b], speech.offsets[a:b], said)
+                pieces.append((piece, quoted))
+        cursor = end
+    return pieces
+
+
+def _passage(
+    text: str,
+    segment: Speech,
+    speaker_voice: str,
+    direction: Direction,
+    symbols: Collection[str] | None,
+    entries_used: dict[tuple[str, str], LexiconEntry],
+) -> tuple[Passage | None, bool]:
+    """One voice's passage (None when it has nothing to say), and whether a reading fix applies."""
+    fixed = False
+    language = language_of_voice(parse_voice(speaker_voice).lang)
+    respellings = _said(text, segment, symbols)
+    taken = [(r.start, r.end) for r in respellings]
+    entries = [e for e in direction.lexicon if e.language == language]
+    for match in find_matches(segment.text, entries, taken):
+        entry = match.entry
+        what = f"the lexicon entry for '{entry.word}'"
+        if entry.ipa is not None and symbols is not None:
+            check_phonemes(entry.ipa, symbols, what)
+        respellings.append(Respelling(match.start, match.end, entry.ipa, entry.say, what))
+        entries_used.setdefault(entry.key, entry)
+        taken.append((match.start, match.end))
+    if language == "en":
+        for start, end, say in reading_fixes(segment.text):
+            if all(end <= s or start >= e for s, e in taken):
+                fixed = True
+                respellings.append(
+                    Respelling(start, end, None, say, f"'{segment.text[start:end]}'")
+                )
+    respellings.sort(key=lambda r: r.start)
+    sentences = _sentences(segment.text, respellings)
+    if not sentences:
+        return None, fixed
+    return Passage(speaker_voice, segment, sentences, tuple(respellings)), fixed
 
 
 def _cast_voice(text: str, cast: Cast, speech: Speech) -> str:

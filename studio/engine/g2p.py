@@ -39,6 +39,23 @@ Override = tuple[int, int, str]
 
 
 @dataclass(frozen=True)
+class WordReading:
+    """How the phonemizer reads one word of a sentence, for a pronunciation review.
+
+    ``guessed``: the word is in none of misaki's dictionaries, so espeak-ng's rules guessed it.
+    ``readings``: how many readings the dictionary has for it (two or more: a heteronym, read
+    by its part of speech here). ``directed``: its phonemes were given (a lexicon entry, an
+    inline pronunciation or a reading fix), not looked up.
+    """
+
+    text: str
+    phonemes: str
+    guessed: bool
+    readings: int
+    directed: bool
+
+
+@dataclass(frozen=True)
 class PhonemeChunk:
     """A piece of text and its phonemes, short enough for one model call.
 
@@ -99,6 +116,34 @@ class Phonemizer:
         if not phonemes:
             raise StudioError(ErrorCode.INVALID_INPUT, f"Cannot pronounce '{text}'.")
         return phonemes
+
+    def word_readings(self, sentence: str, overrides: Sequence[Override] = ()) -> list[WordReading]:
+        """Each word of an English ``sentence`` as it will be read, with where its reading
+        comes from. Tokens without phonemes (punctuation read as a pause) are left out."""
+        if self.lang not in "ab":
+            raise ValueError("word readings are for English voices")
+        fallback = self._g2p.fallback
+        with fallback.recording() as guessed:
+            _, tokens = self._g2p(sentence, preprocess=_plain(sentence, overrides))
+        given = {(sentence[start:end], phonemes) for start, end, phonemes in overrides}
+        golds = self._g2p.lexicon.golds
+        readings = []
+        for token in tokens:
+            phonemes = token.phonemes or ""
+            if not any(c.isalpha() for c in phonemes):
+                continue
+            count = _dictionary_readings(golds.get(token.text, golds.get(token.text.lower())))
+            text = (token._.currency or "") + token.text if token._ else token.text
+            readings.append(
+                WordReading(
+                    text,
+                    phonemes,
+                    guessed=token.text in guessed,
+                    readings=count,
+                    directed=(token.text, phonemes) in given,
+                )
+            )
+        return readings
 
     def _english_chunks(
         self, sentence: str, overrides: Sequence[Override] = ()
@@ -176,6 +221,15 @@ class Phonemizer:
             group.append(part)
         if group:
             yield _grouped(sentence, group)
+
+
+def _dictionary_readings(entry: Any) -> int:
+    """How many readings a misaki dictionary entry has that a listener tells apart: its weak
+    forms (keys 'None', 'DT': 'her', 'that' unstressed) and secondary stress do not count."""
+    if not isinstance(entry, dict):
+        return int(entry is not None)
+    readings = {v.replace("ˌ", "") for k, v in entry.items() if k not in ("None", "DT") and v}
+    return len(readings)
 
 
 def _grouped(sentence: str, group: list[tuple[int, int, str]]) -> PhonemeChunk:
@@ -317,10 +371,24 @@ class EspeakFallbackOnFirstUse:
         self._lock = threading.Lock()
         self._fallback: Any = None
         self._made = False
+        self._recorder = threading.local()
 
     def __call__(self, token: Any) -> tuple[str | None, int | None]:
+        guessed = getattr(self._recorder, "words", None)
+        if guessed is not None:
+            guessed.add(token.text)
         fallback = self.prepare()
         return (None, None) if fallback is None else fallback(token)
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """The words this thread asks the fallback to guess while the block runs."""
+        words: set[str] = set()
+        self._recorder.words = words
+        try:
+            yield words
+        finally:
+            self._recorder.words = None
 
     def prepare(self) -> Any:
         """The fallback, made now if it was not yet; None where espeak-ng cannot run."""

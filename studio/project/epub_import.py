@@ -67,6 +67,7 @@ class Book:
     title: str
     author: str
     scenes: list[Scene]
+    narrator: str = ""  # a dc:contributor whose role is "nrt", where the book names one
 
 
 def read_epub(path: Path) -> Book:
@@ -97,7 +98,7 @@ def read_epub(path: Path) -> Book:
             f"{path.name} has no chapter text to narrate.",
             "Check that it is a book of text, not only pictures.",
         )
-    return Book(_metadata(book, "title"), _metadata(book, "creator"), scenes)
+    return Book(_metadata(book, "title"), _metadata(book, "creator"), scenes, _narrator_of(book))
 
 
 def _check_container(path: Path) -> None:
@@ -191,6 +192,14 @@ def _tag(element: Any) -> str:
 def _metadata(book: Any, name: str) -> str:
     values = book.get_metadata("DC", name)
     return str(values[0][0]).strip() if values else ""
+
+
+def _narrator_of(book: Any) -> str:
+    for value, attributes in book.get_metadata("DC", "contributor"):
+        roles = {v for k, v in (attributes or {}).items() if k.endswith("role")}
+        if "nrt" in roles:
+            return str(value).strip()
+    return ""
 
 
 def _corrupt(path: Path, detail: str) -> StudioError:

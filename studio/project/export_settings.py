@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.audio.encode import validate_bitrate, validate_format
-from studio.audio.presets import DEFAULT_PRESET, LoudnessPreset, get_preset
+from studio.audio.presets import DEFAULT_PRESET, NEW_PROJECT_PRESET, LoudnessPreset, get_preset
 from studio.errors import ErrorCode, StudioError
 
 _KNOWN = ("preset", "format", "bitrate", "captions", "join", "m4b", "artist")
@@ -28,8 +28,14 @@ class ExportSettings:
     captions: bool = False
     join: bool = False
     m4b: bool = False  # with join: an M4B audiobook with chapters beside the joined file
-    artist: str = ""  # the artist tag; empty means the voice of each scene
+    artist: str = ""  # the artist tag; empty means the project's author
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # keys of newer versions
+
+    @classmethod
+    def for_new_project(cls, **settings: Any) -> ExportSettings:
+        """A new project's settings: mastered for podcasts and video unless told otherwise.
+        ``ExportSettings()`` stays what a file without settings means."""
+        return cls(**{"preset": NEW_PROJECT_PRESET, **settings})
 
     @property
     def loudness(self) -> LoudnessPreset:

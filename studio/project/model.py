@@ -43,7 +43,20 @@ SCHEMA_VERSION = 2
 SNAPSHOTS_DIR = ".snapshots"
 #: The keys this version reads and writes; any other top-level key is kept as it was.
 _KNOWN_KEYS = frozenset(
-    {"schema", "version", "title", "default_voice", "scenes", "lexicon", "cast", "export"}
+    {
+        "schema",
+        "version",
+        "title",
+        "author",
+        "narrator",
+        "default_voice",
+        "scenes",
+        "lexicon",
+        "cast",
+        "export",
+        "reviewed",
+        "dialogue_voice",
+    }
 )
 log = logging.getLogger(__name__)
 DEFAULT_PAUSE_AFTER = 0.5
@@ -58,7 +71,8 @@ def new_scene_id() -> str:
 class Scene:
     """One scene: a stable id, a title, its text, and how to voice it.
 
-    ``voice`` None means the project's default voice.
+    ``voice`` None means the project's default voice; ``dialogue_voice`` None means the
+    project's voice for quoted speech, and "" reads this scene's quotes as narration.
     """
 
     text: str
@@ -67,12 +81,13 @@ class Scene:
     speed: float = 1.0
     pause_after: float = DEFAULT_PAUSE_AFTER
     id: str = field(default_factory=new_scene_id)
+    dialogue_voice: str | None = None
 
     def voice_or(self, default: str) -> str:
         return self.voice or default
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "text": self.text,
@@ -80,6 +95,9 @@ class Scene:
             "speed": self.speed,
             "pause_after": self.pause_after,
         }
+        if self.dialogue_voice is not None:
+            data["dialogue_voice"] = self.dialogue_voice
+        return data
 
 
 @dataclass
@@ -93,6 +111,13 @@ class Project:
     lexicon: Lexicon = field(default_factory=Lexicon)
     cast: Cast = field(default_factory=Cast)
     export: ExportSettings = field(default_factory=ExportSettings)  # optional in the file
+    author: str = ""  # the book's: the files' artist tag (optional in the file, like narrator)
+    narrator: str = ""
+    #: Readings the narrator has listened to and accepted in the pronunciation review: word
+    #: (case-folded) → its phonemes then. A reading that changes is no longer reviewed.
+    reviewed: dict[str, str] = field(default_factory=dict)
+    #: The voice of quoted speech in narration ("" reads quotes as narration); see Scene.
+    dialogue_voice: str = ""
     #: Top-level keys of project.json this version does not know (another version's), kept.
     extra: dict[str, Any] = field(default_factory=dict)
     #: The version-1 file this project was migrated from, until its snapshot is written.
@@ -106,9 +131,23 @@ class Project:
     def audio_dir(self) -> Path:
         return self.folder / AUDIO_DIR
 
+    def is_reviewed(self, word: str, reading: str) -> bool:
+        return self.reviewed.get(word.casefold()) == reading
+
     def direction(self, personal: Lexicon | None = None) -> Direction:
         """What directs this project's reads: its lexicon (winning over ``personal``), its cast."""
-        return Direction.of(merged(self.lexicon, personal or Lexicon()), self.cast)
+        return Direction.of(
+            merged(self.lexicon, personal or Lexicon()),
+            self.cast,
+            silent_labels=True,
+            dialogue_voice=self.dialogue_voice,
+        )
+
+    def scene_direction(self, scene: Scene, direction: Direction) -> Direction:
+        """The project's ``direction`` with the scene's own dialogue voice, where it has one."""
+        if scene.dialogue_voice is None:
+            return direction
+        return dataclasses.replace(direction, dialogue_voice=scene.dialogue_voice or None)
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:
@@ -138,6 +177,18 @@ class Project:
         }
         if not self.export.is_default():  # absent means the defaults: no schema change
             data["export"] = self.export.to_json()
+        for key, value in (
+            ("author", self.author),
+            ("narrator", self.narrator),
+            ("dialogue_voice", self.dialogue_voice),
+        ):
+            if value:
+                data[key] = value
+        if self.reviewed:
+            data["reviewed"] = [
+                {"word": word, "reading": reading}
+                for word, reading in sorted(self.reviewed.items())
+            ]
         return data
 
     def save(self) -> None:
@@ -163,8 +214,11 @@ class Project:
         scenes: list[Scene] | None = None,
         default_voice: str = DEFAULT_VOICE,
         export: ExportSettings | None = None,
+        author: str = "",
+        narrator: str = "",
     ) -> Project:
-        """A new project saved in ``folder``; refuses to replace an existing project."""
+        """A new project saved in ``folder``; refuses to replace an existing project. Without
+        ``export``, it masters to the new-project preset."""
         folder = Path(folder)
         if (folder / PROJECT_FILE).exists():
             raise StudioError(
@@ -182,7 +236,9 @@ class Project:
             title or folder.name or "Untitled",
             default_voice,
             scenes or [],
-            export=export or ExportSettings(),
+            export=export or ExportSettings.for_new_project(),
+            author=author,
+            narrator=narrator,
         )
         project.save()
         return project
@@ -219,11 +275,14 @@ class Project:
                 voice=item.get("voice") or None,
                 speed=validate_speed(item.get("speed", 1.0)),
                 pause_after=_pause(item.get("pause_after", DEFAULT_PAUSE_AFTER)),
+                dialogue_voice=item.get("dialogue_voice"),
             )
             if scene.id in seen:
                 raise ValueError(f"scene id '{scene.id}' appears twice")
             if scene.voice is not None and not isinstance(scene.voice, str):
                 raise ValueError("a scene's 'voice' must be text")
+            if scene.dialogue_voice is not None and not isinstance(scene.dialogue_voice, str):
+                raise ValueError("a scene's 'dialogue_voice' must be text")
             seen.add(scene.id)
             scenes.append(scene)
         default_voice = _text(raw, "default_voice") or DEFAULT_VOICE
@@ -242,8 +301,23 @@ class Project:
             lexicon=lexicon,
             cast=cast,
             export=export,
+            author=_text(raw, "author"),
+            narrator=_text(raw, "narrator"),
+            dialogue_voice=_text(raw, "dialogue_voice"),
+            reviewed=_reviewed(raw.get("reviewed", [])),
             extra=extra,
         )
+
+
+def _reviewed(raw: object) -> dict[str, str]:
+    if not isinstance(raw, list):
+        raise ValueError("'reviewed' must be a list")
+    reviewed = {}
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ValueError("each 'reviewed' item must be an object")
+        reviewed[_text(item, "word").casefold()] = _text(item, "reading")
+    return reviewed
 
 
 def _read_project_json(path: Path) -> dict[str, Any]:

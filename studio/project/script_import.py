@@ -1,9 +1,11 @@
-"""Turn a plain-text or Markdown script into scenes: a new scene at each heading and blank line.
+"""Turn a plain-text or Markdown script into scenes, as the writer structured it.
 
-A heading titles the paragraphs under it; other scenes are titled by their first words. A paragraph
-longer than the per-request limit is split at sentence ends, never cut. Dialogue stays together:
-paragraphs that start with a speaker line ('ALICE: Hello.') keep their line breaks, and
-consecutive ones make one scene, so each speaker line still starts a line for the cast.
+A script with headings becomes one scene per heading, titled by it, with its paragraphs kept
+together (a blank line between them): a chapter stays one scene however long. A script without
+headings becomes a scene per paragraph, titled by its first words; a paragraph longer than the
+per-request limit is split at sentence ends, never cut. Dialogue keeps its line breaks, so each
+speaker line ('ALICE: Hello.') still starts a line for the cast, and consecutive dialogue
+paragraphs make one scene.
 """
 
 from __future__ import annotations
@@ -20,27 +22,48 @@ _TITLE_WORDS = 6
 
 
 def scenes_from_script(script: str) -> list[Scene]:
+    blocks = _blocks(script)
+    if any(_HEADING.match(block) for block in blocks):
+        return _scenes_by_heading(blocks)
+    scenes: list[Scene] = []
+    for block in _dialogue_together(blocks):
+        if is_dialogue(block):
+            parts = _lines_within_limit(_paragraph_text(block))
+        else:
+            parts = _within_limit(_paragraph_text(block))
+        scenes.extend(Scene(text=part, title=_first_words(part)) for part in parts)
+    return scenes
+
+
+def _scenes_by_heading(blocks: list[str]) -> list[Scene]:
+    """One scene per heading with text under it; text before the first heading makes a scene
+    titled by its first words. A heading with nothing under it (a part title right above a
+    chapter's) makes no empty scene."""
     scenes: list[Scene] = []
     heading: str | None = None
-    heading_uses = 0
-    for block in _dialogue_together(_blocks(script)):
+    paragraphs: list[str] = []
+
+    def close_section() -> None:
+        if paragraphs:
+            text = "\n\n".join(paragraphs)
+            scenes.append(Scene(text=text, title=heading or _first_words(text)))
+
+    for block in blocks:
         match = _HEADING.match(block)
         if match:
-            heading, heading_uses = match.group(1).strip(), 0
-            continue
-        if is_dialogue(block):
-            text = "\n".join(line.strip() for line in block.splitlines())
-            parts = _lines_within_limit(text)
+            close_section()
+            heading, paragraphs = match.group(1).strip(), []
         else:
-            parts = _within_limit(" ".join(line.strip() for line in block.splitlines()))
-        for part in parts:
-            heading_uses += 1
-            if heading:
-                title = heading if heading_uses == 1 else f"{heading} ({heading_uses})"
-            else:
-                title = _first_words(part)
-            scenes.append(Scene(text=part, title=title))
+            paragraphs.append(_paragraph_text(block))
+    close_section()
     return scenes
+
+
+def _paragraph_text(block: str) -> str:
+    """A paragraph as the scene holds it: dialogue keeps its lines (each speaker line starts
+    one), prose is joined into one line."""
+    lines = [line.strip() for line in block.splitlines()]
+    return "\n".join(lines) if is_dialogue(block) else " ".join(lines)
 
 
 def is_dialogue(block: str) -> bool:

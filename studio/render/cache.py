@@ -127,4 +127,8 @@ def scene_key(
         parts.append([entry.to_json() for entry in plan.entries_used])
         parts.append([[name, v, engine.identity(v)] for name, v in plan.cast_used])
         parts.append(READING_VERSION if plan.uses_reading_fixes else None)
+    if plan.silenced_labels:
+        parts.append(["silenced labels", *plan.silenced_labels])
+    if plan.dialogue_used:
+        parts.append(["dialogue", plan.dialogue_used, engine.identity(plan.dialogue_used)])
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()

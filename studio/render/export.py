@@ -169,7 +169,7 @@ def _check_scenes(
         try:
             if not force and cached(scene):
                 continue
-            check_scene(engine, scene.text, voice, scene.speed, direction)
+            check_scene(engine, scene.text, voice, scene.speed, _of(project, scene, direction))
         except StudioError as exc:
             if exc.code in _STOPS_THE_RENDER:
                 raise
@@ -216,7 +216,8 @@ class _CachedScenes:
         project, settings = self._project, self._settings
         voice = scene.voice_or(project.default_voice)
         target_name = _file_name(project, scene, settings)
-        key = output_key(scene_key(scene, voice, self._engine, self._direction), settings)
+        direction = _of(self._project, scene, self._direction)
+        key = output_key(scene_key(scene, voice, self._engine, direction), settings)
         entry = self._manifest.scenes.get(scene.id)
         return bool(
             entry
@@ -227,9 +228,14 @@ class _CachedScenes:
         )
 
 
+def _of(project: Project, scene: Scene, direction: Direction | None) -> Direction | None:
+    """The direction of one scene: the project's, with the scene's dialogue voice."""
+    return project.scene_direction(scene, direction) if direction is not None else None
+
+
 def _job(project: Project, scene: Scene, direction: Direction | None) -> SceneJob:
     voice = scene.voice_or(project.default_voice)
-    return SceneJob(scene.id, scene.text, voice, scene.speed, direction)
+    return SceneJob(scene.id, scene.text, voice, scene.speed, _of(project, scene, direction))
 
 
 def _render_scene(
@@ -249,7 +255,7 @@ def _render_scene(
     target = project.folder / target_name
     tags = scene_tags(project, scene, settings)
     try:
-        key = output_key(scene_key(scene, voice, engine, direction), settings)
+        key = output_key(scene_key(scene, voice, engine, _of(project, scene, direction)), settings)
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)

@@ -62,9 +62,21 @@ class JoinedWritten:
 
 def scene_tags(project: Project, scene: Scene, settings: ExportSettings) -> Tags:
     number = project.scenes.index(scene) + 1
-    voice = scene.voice_or(project.default_voice)
     title = scene.title or f"Scene {number}"
-    return Tags(title, settings.artist or voice, project.title, number, len(project.scenes))
+    return Tags(
+        title,
+        book_artist(project, settings),
+        project.title,
+        number,
+        len(project.scenes),
+        narrator=project.narrator,
+    )
+
+
+def book_artist(project: Project, settings: ExportSettings) -> str:
+    """The artist tag: the export setting where one is set, else the book's author. Never a
+    voice id: an empty artist is left out of the file."""
+    return settings.artist or project.author
 
 
 # --- word timings ---------------------------------------------------------------------------
@@ -136,6 +148,8 @@ def join_key(project: Project, settings: ExportSettings, exported: list[Exported
         settings.m4b,
         settings.artist,
         project.title,
+        project.author,
+        project.narrator,
         [(item.path.name, item.key, item.scene.title) for item in exported],
     ]
     return hashlib.sha256(json.dumps(payload).encode("utf-8")).hexdigest()
@@ -161,7 +175,14 @@ def write_joined(
     parts = [Part(item.path, item.scene.title or item.path.stem) for item in exported]
     if key == previous_key and all(f.is_file() for f in files):
         return JoinedWritten(files, chapters_of(parts), unchanged=True), key
-    album = Tags(project.title, settings.artist or project.default_voice, project.title, 1, 1)
+    album = Tags(
+        project.title,
+        book_artist(project, settings),
+        project.title,
+        1,
+        1,
+        narrator=project.narrator,
+    )
     chapters = join_files(parts, files[0], settings.format, settings.mp3_bitrate, album)
     if settings.captions:
         cues: list[Cue] = []

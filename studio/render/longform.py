@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from studio.direction.grammar import parse, speaker_at
+from studio.direction.grammar import parse, quoted_spans, speaker_at
 from studio.direction.plan import Direction
 from studio.engine.core import AudioChunk, WordTiming
 from studio.engine.speaker import SpeechEngine
@@ -143,23 +143,35 @@ def _requests(text: str, voice: str, direction: Direction | None, limit: int) ->
 def _pieces(text: str, voice: str, direction: Direction | None, limit: int) -> list[Piece]:
     """A long scene's pieces, its voice and tags checked first (errors located in the scene)."""
     parse_voice(voice)
-    names = (direction or Direction()).cast_object().names()
+    direction = direction or Direction()
+    names = direction.cast_object().names()
     parse(text, names)  # a malformed tag fails now, located in the scene rather than a piece
-    longest_prefix = max((len(name) + 2 for name in names), default=0)
+    longest_prefix = max((len(name) + 2 for name in names), default=1)
+    quotes = quoted_spans(text) if direction.dialogue_voice else []
     return [
-        Piece(start, end, _speaker_prefix(text, start, names))
+        Piece(start, end, _speaker_prefix(text, start, names) or _quote_prefix(quotes, text, start))
         for start, end in _piece_spans(text, limit - longest_prefix)
     ]
 
 
+def _quote_prefix(quotes: list[tuple[int, int]], text: str, start: int) -> str:
+    """The opening mark of the quote ``start`` lies inside, so that the piece reads on in the
+    dialogue voice."""
+    return next((text[a] for a, b in quotes if a < start < b), "")
+
+
 def _speaker_prefix(text: str, start: int, names: tuple[str, ...]) -> str:
-    """``NAME: `` when ``start`` lies inside a speaker's lines but not at the line naming them."""
+    """``NAME: `` when ``start`` lies inside a speaker's lines but not at the line naming them
+    (a blank line ends a speaker's turn)."""
     if not names:
         return ""
     line_start = text.rfind("\n", 0, start) + 1
     while True:
         line_end = text.find("\n", line_start)
-        found = speaker_at(text[line_start : len(text) if line_end < 0 else line_end + 1], names)
+        line = text[line_start : len(text) if line_end < 0 else line_end + 1]
+        if not line.strip():
+            return ""
+        found = speaker_at(line, names)
         if found:
             return "" if line_start + found[1] > start else f"{found[0]}: "
         if line_start == 0:

@@ -362,7 +362,7 @@ def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
     from studio.direction.lexicon import check_phonemes
     from studio.direction.plan import Direction
 
-    if not request.lexicon and not request.cast:
+    if not (request.lexicon or request.cast or request.silent_labels or request.dialogue_voice):
         return None
     symbols = engine.phoneme_symbols() if any(e.ipa for e in request.lexicon) else frozenset()
     for number, entry in enumerate(request.lexicon, 1):
@@ -373,7 +373,9 @@ def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
                 raise StudioError(
                     exc.code, f"Field 'lexicon': entry {number}: {exc.message}", exc.hint
                 ) from exc
-    return Direction.of(request.lexicon, Cast(dict(request.cast)))
+    return Direction.of(
+        request.lexicon, Cast(dict(request.cast)), request.silent_labels, request.dialogue_voice
+    )
 
 
 def voices_answer(request: protocol.Voices) -> dict[str, Any]:

@@ -103,6 +103,22 @@ def test_cast_set_and_list(film: Path, cli_env: dict[str, str]) -> None:
     assert scenes[0]["text"] == "ALICE: Hello, Worcester.\nBOB: Hi.\n\nALICE: Bye."  # type: ignore[index]
 
 
+def test_cast_dialogue_sets_the_voice_of_quotes_for_the_project_or_a_scene(
+    film: Path, cli_env: dict[str, str]
+) -> None:
+    assert run_cli(["cast", "dialogue", str(film), "am_michael"], cli_env).returncode == 0
+    assert project_json(film)["dialogue_voice"] == "am_michael"
+    assert "Quoted speech: am_michael" in run_cli(["cast", "list", str(film)], cli_env).stdout
+    scene_id = project_json(film)["scenes"][0]["id"]  # type: ignore[index]
+    off = run_cli(["cast", "dialogue", str(film), "--off", "--scene", scene_id], cli_env)
+    assert off.returncode == 0, off.stderr
+    assert project_json(film)["scenes"][0]["dialogue_voice"] == ""  # type: ignore[index]
+    assert run_cli(["cast", "dialogue", str(film), "--off"], cli_env).returncode == 0
+    assert "dialogue_voice" not in project_json(film)
+    refused = run_cli(["cast", "dialogue", str(film), "am_micheal"], cli_env)
+    assert refused.returncode != 0 and "Did you mean 'am_michael'?" in refused.stderr
+
+
 @pytest.mark.model
 def test_say_with_a_pls_lexicon(
     tmp_path: Path, cli_env: dict[str, str], transcribe: Callable[[Path], str]

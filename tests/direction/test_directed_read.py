@@ -193,3 +193,48 @@ def test_chunks_still_stream_one_model_call_at_a_time(engine: Engine) -> None:
         stream.close()
     finally:
         del engine.backend.infer
+
+
+def test_quoted_speech_is_read_in_the_dialogue_voice_and_every_word_is_heard(
+    tmp_path: Path,
+    engine: Engine,
+    transcribe: Callable[[Path], str],
+    word_error_rate: Callable[[str, str], float],
+) -> None:
+    text = (
+        "The old keeper looked at the sea for a long time. "
+        "“The storm will reach the harbor before midnight,” he said quietly. "
+        "She nodded and closed the shutters."
+    )
+    direction = Direction.of(dialogue_voice="am_michael")
+    chunks = [c for c in engine.synthesize(text, "af_heart", 1.0, direction) if not c.pause]
+    by_voice: dict[str, list[np.ndarray]] = {}
+    for chunk in chunks:
+        by_voice.setdefault(chunk.voice, []).append(chunk.audio)
+    quoted = " ".join(c.text for c in chunks if c.voice == "am_michael")
+    assert "storm will reach the harbor before midnight" in quoted
+    assert "keeper" not in quoted and "nodded" not in quoted
+    narration, dialogue = (pitch(np.concatenate(by_voice[v])) for v in ("af_heart", "am_michael"))
+    assert narration > 1.4 * dialogue, (narration, dialogue)
+
+    path = tmp_path / "quoted.wav"
+    soundfile.write(path, np.concatenate([c.audio for c in chunks]), SAMPLE_RATE)
+    heard = transcribe(path)
+    assert word_error_rate(text, heard) <= 0.1, heard
+
+
+def test_a_stray_quote_mark_never_carries_past_its_paragraph() -> None:
+    from studio.direction.plan import Passage, plan_read
+
+    text = "He stopped. “Wait here\nThe road went on for miles.\nDon’t say ‘never’ to me."
+    plan = plan_read(text, "af_heart", Direction.of(dialogue_voice="am_michael"))
+    read = [(p.voice, p.text.strip()) for p in plan.parts if isinstance(p, Passage)]
+    assert read == [
+        ("af_heart", "He stopped."),
+        ("am_michael", "“Wait here"),
+        ("af_heart", "The road went on for miles.\nDon’t say"),
+        ("am_michael", "‘never’"),
+        ("af_heart", "to me."),
+    ]
+    assert plan.dialogue_used == "am_michael"
+    assert plan_read(text, "af_heart").dialogue_used is None  # no dialogue voice: narration

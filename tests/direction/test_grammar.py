@@ -62,6 +62,14 @@ def test_speaker_lines_of_the_cast_switch_voices_and_the_name_is_not_spoken() ->
     assert "ALICE" not in "".join(speech(s).text for s in (intro, alice, bob))
 
 
+def test_a_blank_line_ends_a_speakers_turn() -> None:
+    alice, narration = parse("ALICE: Hello.\nStill Alice.\n\nThe door closed.", ["Alice"])
+    assert speech(alice).speaker == "Alice"
+    assert speech(alice).text.split() == ["Hello.", "Still", "Alice."]
+    assert speech(narration).speaker is None
+    assert speech(narration).text.strip() == "The door closed."
+
+
 def test_without_a_cast_a_name_and_colon_are_plain_text() -> None:
     (only,) = parse("ALICE: Hello.")
     assert speech(only).text == "ALICE: Hello." and speech(only).speaker is None

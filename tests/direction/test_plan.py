@@ -91,6 +91,8 @@ def test_the_importer_keeps_speaker_lines_and_consecutive_dialogue_together() ->
         "ANNA: Who is there?\nTOM: Only me.\n\nANNA: Oh, Tom.\nCome in.\n\n# Act Two\n\nMorning.\n"
     )
     scenes = scenes_from_script(script)
-    assert [s.title for s in scenes] == ["Act One", "Act One (2)", "Act Two"]
-    assert scenes[0].text == "The room was dark. It was late."
-    assert scenes[1].text == "ANNA: Who is there?\nTOM: Only me.\n\nANNA: Oh, Tom.\nCome in."
+    assert [s.title for s in scenes] == ["Act One", "Act Two"]
+    assert scenes[0].text == (
+        "The room was dark. It was late.\n\n"
+        "ANNA: Who is there?\nTOM: Only me.\n\nANNA: Oh, Tom.\nCome in."
+    )
