@@ -1,5 +1,6 @@
-"""The cast panel: speaker names and their voices. A script line 'NAME: …' of a cast member is
-voiced by that member's voice; changing a voice here is undoable like any edit."""
+"""The cast panel: speaker names and their voices, and the voice of quoted speech. A script line
+'NAME: …' of a cast member is voiced by that member's voice; text in quotation marks by the
+dialogue voice, where one is chosen. Changing a voice here is undoable like any edit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -66,7 +68,18 @@ class CastPanel(QWidget):
         self.add_button.clicked.connect(self._add)
         self.name.returnPressed.connect(self._add)
         self.remove_button.clicked.connect(self._remove)
+        self.dialogue = _voice_box("")
+        self.dialogue.setObjectName("castDialogue")
+        self.dialogue.setItemText(0, "Read as narration")
+        self.dialogue.setToolTip(
+            'The voice of text in quotation marks (“…”, "…", «…»); the narration around it '
+            "keeps the scene's voice"
+        )
+        self.dialogue.activated.connect(lambda _i: self._set_dialogue())
         model.changed.connect(self.refresh)
+        quoted = QHBoxLayout()
+        quoted.addWidget(QLabel("Quoted speech"))
+        quoted.addWidget(self.dialogue, 1)
         adder = QHBoxLayout()
         adder.addWidget(self.name, 1)
         adder.addWidget(self.voice, 2)
@@ -76,9 +89,16 @@ class CastPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(adder)
         layout.addWidget(self.remove_button)
+        layout.addLayout(quoted)
         self.refresh()
 
     def refresh(self) -> None:
+        current = self.model.project.dialogue_voice
+        index = self.dialogue.findData(current)
+        if index < 0:
+            self.dialogue.addItem(f"{current} (blend)", current)
+            index = self.dialogue.count() - 1
+        self.dialogue.setCurrentIndex(index)
         self.table.setRowCount(0)
         for name, voice in self.model.project.cast.members.items():
             row = self.table.rowCount()
@@ -91,6 +111,13 @@ class CastPanel(QWidget):
     def _set(self, name: str, voice: str) -> None:
         try:
             self.model.set_cast(name, voice)
+        except StudioError as exc:
+            self.error.emit(exc.user_text())
+            self.refresh()
+
+    def _set_dialogue(self) -> None:
+        try:
+            self.model.set_dialogue_voice(str(self.dialogue.currentData()))
         except StudioError as exc:
             self.error.emit(exc.user_text())
             self.refresh()

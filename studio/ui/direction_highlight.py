@@ -1,4 +1,5 @@
-"""Highlighting in the scene editor: direction tags, cast speaker names, words that have a
+"""Highlighting in the scene editor: direction tags, cast speaker names, speaker labels the cast
+does not know (struck through and wavy-underlined: they are not spoken), words that have a
 lexicon entry, and a malformed tag (with its reason as the editor's tooltip)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-from studio.direction.grammar import DirectionError, parse, speaker_at
+from studio.direction.grammar import DirectionError, parse, speaker_at, unknown_label_at
 from studio.direction.lexicon import LexiconEntry
 
 _TAG = re.compile(r"(?<!\\)\[\s*pause\b[^\]\n]*\]|(?<!\\)\[[^\[\]\\\n]+\]\(/[^/\n()]*/\)", re.I)
@@ -37,6 +38,10 @@ class DirectionHighlighter(QSyntaxHighlighter):
         self.error_format = QTextCharFormat()
         self.error_format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
         self.error_format.setUnderlineColor(QColor("#c62828"))
+        self.unknown_label_format = _format("#8a6d00")
+        self.unknown_label_format.setFontStrikeOut(True)
+        self.unknown_label_format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.unknown_label_format.setUnderlineColor(QColor("#c68a00"))
         self._names: tuple[str, ...] = ()
         self._words: list[re.Pattern[str]] = []
         self.problem: DirectionError | None = None
@@ -64,6 +69,9 @@ class DirectionHighlighter(QSyntaxHighlighter):
         speaker = speaker_at(text, self._names) if self._names else None
         if speaker:
             self.setFormat(0, speaker[1], self.speaker_format)
+        unknown = None if speaker else unknown_label_at(text, self._names)
+        if unknown:
+            self.setFormat(0, unknown[1], self.unknown_label_format)
         for pattern in self._words:
             for match in pattern.finditer(text):
                 self.setFormat(match.start(), match.end() - match.start(), self.word_format)

@@ -1,4 +1,5 @@
-"""The open project's lexicon and cast, and the personal lexicon, as the GUI edits them.
+"""The open project's lexicon, cast, dialogue voice and reviewed readings, and the personal
+lexicon, as the GUI edits them.
 
 Changes to the project go through the window's undo stack (so they autosave and undo like any
 edit); the personal lexicon is the user's, not the project's: it is saved to its file at once.
@@ -7,6 +8,7 @@ Every change emits ``changed``, which the panels and the editor's highlighting f
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -17,6 +19,7 @@ from studio.direction.lexicon import Lexicon, LexiconEntry, load_personal, merge
 from studio.direction.plan import Direction
 from studio.errors import StudioError
 from studio.project.model import Project
+from studio.speech.voices import parse_voice
 from studio.ui.scene_model import SceneModel
 
 
@@ -41,6 +44,10 @@ class DirectionModel(QObject):
     @property
     def project(self) -> Project:
         return self._scenes.project
+
+    @property
+    def scenes(self) -> SceneModel:
+        return self._scenes
 
     def direction(self) -> Direction:
         return self.project.direction(self.personal)
@@ -79,6 +86,23 @@ class DirectionModel(QObject):
         trial = Cast(dict(self.project.cast.members))
         if trial.remove(name):
             self.undo_stack.push(_SetCast(self, trial.members, f"Remove {name} from the Cast"))
+
+    def set_dialogue_voice(self, voice: str) -> None:
+        """Read quoted speech with ``voice`` ("" : as narration); checked first."""
+        if voice:
+            parse_voice(voice)
+        text = f"Read Quotes with {voice}" if voice else "Read Quotes as Narration"
+        self.undo_stack.push(_SetAttribute(self, "dialogue_voice", voice, text))
+
+    def set_reviewed(self, word: str, reading: str | None) -> None:
+        """Keep ``reading`` of ``word`` as reviewed in the project, or (None) forget it."""
+        reviewed = dict(self.project.reviewed)
+        if reading is None:
+            reviewed.pop(word.casefold(), None)
+        else:
+            reviewed[word.casefold()] = reading
+        text = f"Mark “{word}” Reviewed" if reading else f"Unmark “{word}”"
+        self.undo_stack.push(_SetAttribute(self, "reviewed", reviewed, text))
 
     def _change_personal(self, change: object) -> None:
         if self.personal_error is not None:
@@ -137,4 +161,22 @@ class _SetCast(QUndoCommand):
 
     def undo(self) -> None:
         self.model.project.cast.members = dict(self.before)
+        self.model.changed.emit()
+
+
+class _SetAttribute(QUndoCommand):
+    """An undoable change of one of the project's direction settings."""
+
+    def __init__(self, model: DirectionModel, name: str, value: object, text: str) -> None:
+        super().__init__(text)
+        self.model, self.name = model, name
+        self.before = copy.copy(getattr(model.project, name))
+        self.after = value
+
+    def redo(self) -> None:
+        setattr(self.model.project, self.name, copy.copy(self.after))
+        self.model.changed.emit()
+
+    def undo(self) -> None:
+        setattr(self.model.project, self.name, copy.copy(self.before))
         self.model.changed.emit()

@@ -20,7 +20,7 @@ _FORMAT_LABELS = {"mp3": "MP3", "wav": "WAV (24-bit master)", "flac": "FLAC (24-
 _PRESET_LABELS = {
     "none": "none — as voiced (about −26 LUFS)",
     "video": "video — −16 LUFS, for video platforms",
-    "podcast": "podcast — −16 LUFS, for podcast apps",
+    "podcast": "podcast — −16 LUFS, for podcast apps (new projects' default)",
     "broadcast": "broadcast — −23 LUFS (EBU R128)",
     "acx": "acx — Audible audiobooks (ACX rules)",
 }

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from studio.direction.lexicon import LexiconEntry, check_phonemes
 from studio.errors import ErrorCode, StudioError
+from studio.speech.respelling import respell
 from studio.ui.direction_model import DirectionModel
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -38,6 +39,7 @@ class EntryDialog(QDialog):
     refused entry keeps the dialog open with the reason shown, so nothing typed is lost."""
 
     listen_requested = Signal(object)  # a LexiconEntry to hear, before it is saved
+    listen_current_requested = Signal()  # hear the word as it is read now
 
     def __init__(
         self,
@@ -54,6 +56,7 @@ class EntryDialog(QDialog):
         self._symbols = symbols
         self._language = entry.language if entry else language
         self.entry: LexiconEntry | None = None
+        self.asked = ""  # the text whose reading now is shown (see take_reading)
         self.word = QLineEdit(entry.word if entry else word)
         self.word.setObjectName("entryWord")
         self.respelling = QRadioButton("Sounds like")
@@ -75,7 +78,15 @@ class EntryDialog(QDialog):
         self.problem.setStyleSheet("color: #b3261e;")
         self.listen = QPushButton("▶  Listen")
         self.listen.setObjectName("entryListen")
+        self.listen.setToolTip("Hear the word as you say it here")
         self.listen.clicked.connect(self._listen)
+        self.now_reading = QLabel("…")
+        self.now_reading.setObjectName("entryNowReading")
+        self.now_reading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.listen_now = QPushButton("▶  Now")
+        self.listen_now.setObjectName("entryListenNow")
+        self.listen_now.setToolTip("Hear the word as it is read now")
+        self.listen_now.clicked.connect(self.listen_current_requested)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -85,8 +96,12 @@ class EntryDialog(QDialog):
         kind_row.addWidget(self.respelling)
         kind_row.addWidget(self.phonemes)
         kind_row.addStretch()
+        now_row = QHBoxLayout()
+        now_row.addWidget(self.now_reading, 1)
+        now_row.addWidget(self.listen_now)
         form = QFormLayout()
         form.addRow("Word or phrase", self.word)
+        form.addRow("Read now as", now_row)
         form.addRow("Say it as", kind_row)
         form.addRow("", self.pronunciation)
         form.addRow("", self.case_sensitive)
@@ -131,6 +146,17 @@ class EntryDialog(QDialog):
             self._show_problem(exc)
             return
         super().accept()
+
+    def take_reading(self, text: str, phonemes: str) -> None:
+        """A WordReader's answer: shown when it is about what this dialog asked."""
+        if text == self.asked:
+            self.show_current(phonemes)
+
+    def show_current(self, phonemes: str) -> None:
+        """The word's reading now, as a respelling and phonemes ("" when it cannot be read)."""
+        self.now_reading.setText(
+            f"{respell(phonemes)}   /{phonemes}/" if phonemes else "cannot be read as it is"
+        )
 
     def _show_problem(self, exc: StudioError) -> None:
         self.problem.setText(exc.user_text())

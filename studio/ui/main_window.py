@@ -43,6 +43,7 @@ from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
 from studio.ui.project_dialogs import ask_to_take_over, choose_and_revert
+from studio.ui.review_panel import ReviewPanel
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
 from studio.ui.scene_model import display_title
@@ -51,6 +52,7 @@ from studio.ui.split import SceneSplitter
 from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
+from studio.ui.word_reader import WordReader
 from studio.ui.worker import EngineThread, EngineWorker
 
 log = logging.getLogger(__name__)
@@ -234,6 +236,7 @@ class MainWindow(QMainWindow):
         for title, name, panel in (
             ("Pronunciations", "lexiconDock", self.lexicon_panel),
             ("Cast", "castDock", self.cast_panel),
+            ("Review", "reviewDock", self.review_panel),
         ):
             tab = QDockWidget(title, self)
             tab.setObjectName(name)
@@ -272,6 +275,8 @@ class MainWindow(QMainWindow):
         self.lexicon_panel.listen_requested.connect(self.audition)
         self.lexicon_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
         self.cast_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
+        self.review_panel.listen_requested.connect(self.hear_in_sentence)
+        self.review_panel.fix_requested.connect(self.fix_word)
         self.follow.play_from.connect(self.play_scene_from)
         self.splitter.leading_actions = [self.fix_action]  # first in the text's context menu
         self._direction_changed()
@@ -285,6 +290,8 @@ class MainWindow(QMainWindow):
         )
         self.lexicon_panel = LexiconPanel(self.direction, self._entry_dialog)
         self.cast_panel = CastPanel(self.direction)
+        self.review_panel = ReviewPanel(self.direction)
+        self.word_reader = WordReader()
         self.highlighter = DirectionHighlighter(self.editor.text.document())
         self.follow = FollowAlong(self.listener, self.editor.text, lambda: self.editor.scene_id)
 
@@ -342,7 +349,8 @@ class MainWindow(QMainWindow):
         except StudioError as exc:
             self._listening_failed(what, exc.code.value, exc.user_text())
             return
-        self.listener.play(what, scene.text, voice, scene.speed, self.direction.direction())
+        direction = self.session.project.scene_direction(scene, self.direction.direction())
+        self.listener.play(what, scene.text, voice, scene.speed, direction)
 
     def play_scene_from(self, index: int, sentences: int | None = None) -> None:
         """Play the shown scene from the sentence at ``index`` of its text (double-click)."""
@@ -358,7 +366,7 @@ class MainWindow(QMainWindow):
             scene.text,
             voice,
             scene.speed,
-            self.direction.direction(),
+            self.session.project.scene_direction(scene, self.direction.direction()),
             index,
             sentences,
         )
@@ -371,10 +379,32 @@ class MainWindow(QMainWindow):
         return self.session.project.default_voice
 
     def _entry_dialog(self, word: str, entry: LexiconEntry | None, personal: bool) -> EntryDialog:
-        language = language_of_voice(parse_voice(self._scene_voice()).lang)
-        dialog = EntryDialog(word, self.worker.phoneme_symbols, language, entry, personal, self)
+        lang = parse_voice(self._scene_voice()).lang
+        dialog = EntryDialog(
+            word, self.worker.phoneme_symbols, language_of_voice(lang), entry, personal, self
+        )
         dialog.listen_requested.connect(self.audition)
+        # The reading now: the entry's where there is one, else the model's own.
+        dialog.listen_current_requested.connect(
+            lambda: self.audition(entry) if entry else self.audition_as_read(word)
+        )
+        if entry is not None and entry.ipa is not None:
+            dialog.show_current(entry.ipa)
+        else:
+            dialog.asked = entry.say if entry is not None and entry.say else word
+            self.word_reader.read.connect(dialog.take_reading)  # gone with the dialog
+            self.word_reader.ask(dialog.asked, lang)
         return dialog
+
+    def audition_as_read(self, word: str) -> None:
+        """Hear a word as the model reads it without any entry."""
+        voice = self._scene_voice()
+        self.listener.play(
+            Listening("voice", f"word:{word}", f"“{word}” as read now · {voice}"),
+            f"{word}.",
+            voice,
+            1.0,
+        )
 
     def audition(self, entry: LexiconEntry) -> None:
         """Hear an entry in the scene's voice (from memory when heard before)."""
@@ -407,6 +437,23 @@ class MainWindow(QMainWindow):
         )
         if self.lexicon_panel.open_dialog(word, existing[0], existing[1]):
             self.play_scene_from(at, sentences=1)
+
+    def hear_in_sentence(self, sentence: str, voice: str) -> None:
+        """A reviewed word in its sentence, as the project reads it (from memory when heard)."""
+        self.listener.play(
+            Listening("voice", f"review:{sentence}", f"In its sentence · {voice}"),
+            sentence,
+            voice,
+            1.0,
+            self.direction.direction(),
+        )
+
+    def fix_word(self, word: str) -> None:
+        """The lexicon editor, opened with a word of the review."""
+        existing = next(
+            ((e, p) for e, p in self.direction.entries() if e.matches(word)), (None, False)
+        )
+        self.lexicon_panel.open_dialog(word, existing[0], existing[1])
 
     def _direction_changed(self) -> None:
         project = self.session.project

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from studio.errors import ErrorCode, StudioError, io_error
+from studio.project.export_settings import ExportSettings
 from studio.project.lock import STUDIO, ProjectLock, read_owner
 from studio.project.model import PROJECT_FILE, Project, Scene, copy_project
 from studio.settings import Settings
@@ -175,7 +176,12 @@ class ProjectSession(QObject):
             name = UNTITLED if number == 1 else f"{UNTITLED} {number}"
             folder = root / name
             if not folder.exists() or not any(folder.iterdir()):
-                return Project(folder, name, scenes=[Scene(text="", title="Scene 1")])
+                return Project(
+                    folder,
+                    name,
+                    scenes=[Scene(text="", title="Scene 1")],
+                    export=ExportSettings.for_new_project(),
+                )
             number += 1
 
     @Slot()

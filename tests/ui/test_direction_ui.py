@@ -177,6 +177,12 @@ def test_cast_panel_and_highlighting(qtbot: Any, window: Any) -> None:
     click(qtbot, panel.add_button)
     assert "Cast member 'Bob' has no voice" in window.status.text()
     assert window.session.project.cast.members == {"Alice": "af_bella"}
+    # The voice of quoted speech, undoable like the cast.
+    choose_in_combo(qtbot, panel.dialogue, "am_michael")
+    assert window.session.project.dialogue_voice == "am_michael"
+    press(qtbot, panel.table, "Ctrl+Z")
+    assert window.session.project.dialogue_voice == ""
+    assert panel.dialogue.currentData() == ""
 
     window.direction.put_entry(LexiconEntry("Worcester", ipa="wˈʊstəɹ"), personal=False)
     click(qtbot, window.editor.text)
@@ -191,3 +197,54 @@ def test_cast_panel_and_highlighting(qtbot: Any, window: Any) -> None:
     formats = window.editor.text.document().firstBlock().layout().formats()
     colors = {f.format.foreground().color().name() for f in formats}
     assert {"#0b6e75", "#1f5fa8", "#7a4cc2"} <= colors  # speaker, lexicon word, tag
+
+    # A label in capitals that the cast does not know is struck through: it will not be spoken.
+    window.editor.text.moveCursor(QTextCursor.MoveOperation.End)
+    window.editor.text.insertPlainText("\nNARRATOR: Nobody said a word.")
+    qtbot.wait(50)
+    last = window.editor.text.document().lastBlock().layout().formats()
+    struck = [f for f in last if f.format.fontStrikeOut()]
+    assert [(f.start, f.length) for f in struck] == [(0, len("NARRATOR: "))]
+
+
+def test_review_panel_lists_listens_fixes_and_keeps_what_was_reviewed(
+    qtbot: Any, window: Any, hear: Callable[[Callable[[], None]], str]
+) -> None:
+    from studio.project.model import Project
+
+    type_into(qtbot, window.editor.text, "Qorvath walked to the harbor. The wind was cold.")
+    panel = window.review_panel
+    show_dock(window, "reviewDock")
+    qtbot.waitUntil(lambda: any(e.word == "Qorvath" for e in panel.entries), timeout=30_000)
+    row = next(i for i, e in enumerate(panel.entries) if e.word == "Qorvath")
+    assert panel.table.item(row, 1).text() == "KOR-vath"
+    assert panel.table.item(row, 2).text() == "/kˈɔɹvæθ/"
+    assert panel.table.item(row, 3).text() == "guessed"
+    panel.table.selectRow(row)
+    window.grab().save(str(ARTIFACTS / "review_panel.png"))
+
+    heard = hear(lambda: click(qtbot, panel.listen_button))
+    # the word in its sentence, not the rest of the scene ("harbor" or "harbour", as ASR spells)
+    assert "walk" in heard and "harbo" in heard and "cold" not in heard, heard
+
+    opened: list[str] = []
+
+    def look_and_cancel(dialog: Any) -> None:
+        assert isinstance(dialog, EntryDialog)
+        opened.append(dialog.word.text())
+        # the reading now, beside the one being typed
+        qtbot.waitUntil(lambda: "KOR-vath" in dialog.now_reading.text(), timeout=10_000)
+        assert "/kˈɔɹvæθ/" in dialog.now_reading.text()
+        dialog.grab().save(str(ARTIFACTS / "fix_pronunciation_reading_now.png"))
+        dialog.reject()
+
+    when_modal(look_and_cancel)
+    click(qtbot, panel.fix_button)
+    assert opened == ["Qorvath"]
+
+    click(qtbot, panel.reviewed_button)
+    assert window.session.project.is_reviewed("Qorvath", panel.entries[row].reading)
+    assert panel.table.item(row, 4).text() == "✓"
+    window.session.save()
+    reopened = Project.load(window.session.project.folder)
+    assert reopened.is_reviewed("Qorvath", panel.entries[row].reading)
