@@ -152,7 +152,8 @@ def mos_scores(files: list[Path]) -> dict[str, dict[str, float]]:
     return {Path(s.pop("file")).name: s for s in scores}
 
 
-def _recogniser() -> Any:
+def recogniser() -> Any:
+    """../shared/asr/transcribe.py as a module: transcribe(path), word_error_rate(ref, heard)."""
     spec = importlib.util.spec_from_file_location("shared_asr", SHARED / "asr" / "transcribe.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -161,7 +162,7 @@ def _recogniser() -> Any:
 
 
 def word_error_rates(files: list[Path]) -> dict[str, float]:
-    asr = _recogniser()
+    asr = recogniser()
     rates = {}
     for path in files:
         text = (INPUTS / f"{path.stem.split('--')[1]}.txt").read_text(encoding="utf-8")

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import quality
 from bench.run import (
     BENCH,
     DEFAULT_MODEL_DIR,
@@ -46,9 +47,8 @@ from bench.run import (
     SHARED_ONNX,
     machine_info,
 )
+from bench.spectra import log_spectral_distance
 from studio.engine.core import SAMPLE_RATE
-from tests.conftest import shared_asr
-from tests.spectra import log_spectral_distance
 
 VOICE = "af_heart"
 CALIBRATION_VOICES = ("af_heart", "am_adam")
@@ -239,7 +239,7 @@ def main() -> None:
         models[name] = target
         print(f"{name}: quantized in {time.perf_counter() - started:.0f} s", flush=True)
 
-    recogniser = shared_asr()
+    recogniser = quality.recogniser()
     results: dict[str, Any] = {"machine": machine_info(), "sentences": len(inputs), "models": {}}
     reference: list[np.ndarray] = []
     for name, model in models.items():

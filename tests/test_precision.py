@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from bench.spectra import log_spectral_distance
 from studio.engine import Engine, LocalModelSource
 from studio.engine.backends import make_backend
 from studio.engine.configure import configured_engine
@@ -34,7 +35,6 @@ from studio.errors import ErrorCode, StudioError
 from studio.speech.voices import parse_voice
 from tests.conftest import REPO, run_cli
 from tests.service.helpers import RawService, service_env
-from tests.spectra import log_spectral_distance
 
 #: Compares numbers from the model: scripts/test.sh runs these again with oneDNN held to older
 #: CPUs' kernels, so every commit is checked on three kinds of CPU.

@@ -9,8 +9,8 @@ same order, into tensors it already owns: in fp32 the samples are bit-identical 
 Under bf16 autocast the backend also asks for the steps in bf16 (``elementwise=torch.bfloat16``).
 Kokoro computes the first AdaIN and both Snakes of each step in fp32, then casts the result to
 bf16 for the next convolution, which rounds it to bf16 anyway. Computing them in bf16 halves
-their memory traffic and drops two casts per step: about 6 % less time than with Kokoro's dtypes
-(bench.inplace_lever), with the audio as close to the fp32 model's as Kokoro's own bf16 audio is
+their memory traffic and drops two casts per step: about 6 % less time than with Kokoro's dtypes,
+with the audio as close to the fp32 model's as Kokoro's own bf16 audio is
 (tests/test_precision.py; docs: performance.md, the levers). The residual sum each block carries
 stays in fp32.
 """
