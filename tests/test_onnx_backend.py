@@ -18,7 +18,7 @@ import soundfile as sf
 
 from studio.engine import Engine, LocalModelSource
 from studio.engine.backends import make_backend
-from studio.engine.onnx_backend import OnnxBackend
+from studio.engine.onnx_backend import PREPARED_REVISION, OnnxBackend
 from studio.engine.source import ONNX_NAMES
 from studio.errors import ErrorCode, StudioError
 from tests.conftest import SHARED, python_json, run_cli
@@ -90,6 +90,19 @@ def test_onnx_chunks_and_word_timings_match_torch(onnx_engine: Engine, engine: E
     for ours, theirs in zip(onnx_words, torch_words, strict=True):
         assert ours.start == pytest.approx(theirs.start, abs=0.15)
         assert ours.end == pytest.approx(theirs.end, abs=0.15)
+
+
+def test_the_int8_exports_vocoder_convolutions_run_in_float(
+    onnx_engine: Engine, onnx_cache: Path
+) -> None:
+    """Their 8-bit activations cost predicted MOS (bench/quality.py); the rest stays int8."""
+    import onnx
+
+    (prepared,) = onnx_cache.glob(f"*.{PREPARED_REVISION}.onnx")
+    nodes = onnx.load(str(prepared), load_external_data=False).graph.node
+    generator = [n.op_type for n in nodes if n.name.startswith("/decoder/decoder/generator/")]
+    assert "ConvInteger" not in generator and "Conv" in generator
+    assert sum(n.op_type in ("ConvInteger", "MatMulInteger") for n in nodes) > 100
 
 
 def test_speed_changes_duration_on_onnx(onnx_engine: Engine) -> None:

@@ -62,6 +62,7 @@ class _BrokenBackend:
     gives_durations = False
     chosen_because = "a test"
     needs_torch = True
+    audio_revision = ""
 
     def load(self) -> None:
         raise OSError("libtorch_cpu.so: cannot open shared object file")

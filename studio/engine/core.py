@@ -61,6 +61,9 @@ class Backend(Protocol):
     #: Whether ``load`` imports torch. One that does not loads beside the English phonemizer,
     #: which keeps torch out of spaCy meanwhile (studio.engine.g2p), so the two cannot overlap.
     needs_torch: bool
+    #: Changes when the backend changes how it runs the same weights audibly (the render
+    #: cache keys on it, beside RENDER_VERSION, so only that backend's audio is made again).
+    audio_revision: str
 
     def weights_file(self) -> Path:
         """The model file it runs; found without loading it (the render cache keys on it)."""
@@ -405,7 +408,8 @@ class Engine:
         spec = parse_voice(voice)
         files = [self.backend.weights_file(), self.source.config_path()]
         files += [self.source.voice_path(vid) for vid, _ in spec.parts]
-        parts = [f"render-{RENDER_VERSION}", self.backend.name, *map(self._fingerprint, files)]
+        backend = self.backend.name + (f"/{rev}" if (rev := self.backend.audio_revision) else "")
+        parts = [f"render-{RENDER_VERSION}", backend, *map(self._fingerprint, files)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def _fingerprint(self, path: Path) -> str:

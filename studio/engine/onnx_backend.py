@@ -1,9 +1,15 @@
 """The ONNX backend: Kokoro's ONNX export (int8 or fp32) under onnxruntime, without torch.
 
-A smaller install than PyTorch and cheaper on the CPU. The export's only output is the audio; to
-give word timings like the torch backend, the model's per-phoneme durations (an inner tensor) are
-exposed as a second output once, with the ``onnx`` package, and that copy of the model is kept in
-the user's cache folder. Without ``onnx`` the backend still speaks, without word timings.
+A smaller install than PyTorch and cheaper on the CPU. The export is prepared once, with the
+``onnx`` package, and the prepared copy kept in the user's cache folder:
+
+- its only output is the audio; to give word timings like the torch backend, the model's
+  per-phoneme durations (an inner tensor) become a second output;
+- in the int8 export, the vocoder's convolutions run in float again (studio.engine.onnx_float):
+  their 8-bit activations cost the voice half a point of predicted MOS on some voices
+  (af_bella), and in float they are no slower on onnxruntime (docs: performance.md, quality).
+
+Without ``onnx`` the backend still speaks the export as it is, without word timings.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.engine.onnx_float import dequantize_graph
 from studio.engine.source import ModelSource, file_fingerprint, read_phoneme_vocab
 from studio.engine.voicepack import read_voice_pack
 from studio.errors import ErrorCode, StudioError
@@ -26,6 +33,11 @@ log = logging.getLogger(__name__)
 _NAMINGS = {"tokens": "audio", "input_ids": "waveform"}
 _OTHER_INPUTS = {"style", "speed"}
 _INT64 = 7  # onnx.TensorProto.INT64
+#: The int8 export's node groups run in float (see the module's docstring).
+FLOAT_GROUPS = ("generator_convs",)
+#: Names the prepared copy; changes whenever preparing changes what the model says, so that the
+#: render cache (Engine.identity) makes such audio again.
+PREPARED_REVISION = "prepared-2"
 _NOT_KOKORO_HINT = (
     "Use Kokoro-82M v1.0's ONNX export (kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx, or "
     "onnx/model_quantized.onnx of onnx-community/Kokoro-82M-v1.0-ONNX)."
@@ -38,6 +50,7 @@ class OnnxBackend:
     name = "onnx"
     device = "cpu"
     needs_torch = False
+    audio_revision = PREPARED_REVISION
 
     def __init__(
         self,
@@ -76,7 +89,7 @@ class OnnxBackend:
         ort = _import_onnxruntime()
         try:
             session = ort.InferenceSession(
-                str(self._with_durations(model)),
+                str(self._prepared(model)),
                 self.session_options(ort),
                 providers=["CPUExecutionProvider"],
             )
@@ -141,33 +154,42 @@ class OnnxBackend:
             durations = None  # not the tensor we took it for: no timings rather than wrong ones
         return audio, durations
 
-    def _with_durations(self, model: Path) -> Path:
-        """The model to run: a cached copy that also outputs the durations, when one can be made."""
+    def _prepared(self, model: Path) -> Path:
+        """The model to run: the cached prepared copy (durations out, the vocoder's convolutions
+        in float), made now if it is not there yet; the export itself when nothing changes or
+        the copy cannot be made."""
         cache_dir = self._cache_dir or _default_cache_dir()
-        cached = cache_dir / f"{model.stem}.{file_fingerprint(model)}.durations.onnx"
+        cached = cache_dir / f"{model.stem}.{file_fingerprint(model)}.{PREPARED_REVISION}.onnx"
         if cached.is_file():
             return cached
         try:
             import onnx
         except ImportError:
-            log.info("The onnx package is not installed: no word timings from %s", model.name)
+            log.warning(
+                "The onnx package is not installed: %s runs as exported, without word timings "
+                "(and, if it is the int8 export, with its vocoder in 8 bits)",
+                model.name,
+            )
             return model
         try:
             proto = onnx.load(str(model))
         except Exception as exc:  # corrupt: onnxruntime will say so in its own words
             log.info("onnx could not read %s: %s", model, exc)
             return model
+        changed = dequantize_graph(proto.graph, list(FLOAT_GROUPS)) > 0
         name = _find_durations(proto)
-        if name is None or name in {o.name for o in proto.graph.output}:
+        if name is not None and name not in {o.name for o in proto.graph.output}:
+            proto.graph.output.append(onnx.helper.make_tensor_value_info(name, _INT64, None))
+            changed = True
+        if not changed:
             return model
-        proto.graph.output.append(onnx.helper.make_tensor_value_info(name, _INT64, None))
         try:
             with atomic_path(cached) as temp:
                 onnx.save(proto, str(temp))
         except StudioError as exc:
-            log.warning("Could not cache the ONNX model with durations in %s: %s", cache_dir, exc)
+            log.warning("Could not cache the prepared ONNX model in %s: %s", cache_dir, exc)
             return model
-        log.info("Cached %s with a durations output in %s", model.name, cache_dir)
+        log.info("Prepared %s (durations out, vocoder in float) in %s", model.name, cache_dir)
         return cached
 
 

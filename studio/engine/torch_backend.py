@@ -35,6 +35,7 @@ class TorchBackend:
 
     name = "torch"
     gives_durations = True
+    audio_revision = ""
     needs_torch = True
 
     def __init__(
