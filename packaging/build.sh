@@ -9,8 +9,9 @@
 #
 # Uses .venv (set up by scripts/setup.sh, plus the "packaging" extra), or the virtualenv named by
 # NARRATION_STUDIO_VENV, which must already have PyInstaller. Set NARRATION_STUDIO_SKIP_DEB=1 to
-# build only the bundle and tarball,
-# NARRATION_STUDIO_SKIP_LEAN=1 to leave out the lean bundle.
+# build only the bundle and tarball, NARRATION_STUDIO_SKIP_LEAN=1 to leave out the lean bundle,
+# NARRATION_STUDIO_SKIP_TARBALLS=1 to leave out the tarballs, NARRATION_STUDIO_DEB_LEVEL=1..9 for
+# the .deb's gzip level (6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -51,9 +52,11 @@ log "bundle: $(du -sh "$bundle" | cut -f1) in $bundle ($(($(seconds) - started))
 icons=resources # icon-16.png … icon-256.png, the same the GUI shows
 
 tarball=dist/narration-studio-$version-linux-$arch.tar.gz
-log "tarball $tarball"
-tar -C dist -cf - narration-studio | gzip -1 > "$tarball.part"
-mv "$tarball.part" "$tarball"
+if [[ ${NARRATION_STUDIO_SKIP_TARBALLS:-0} != 1 ]]; then
+  log "tarball $tarball"
+  tar -C dist -cf - narration-studio | gzip -1 > "$tarball.part"
+  mv "$tarball.part" "$tarball"
+fi
 
 if [[ ${NARRATION_STUDIO_SKIP_DEB:-0} != 1 ]]; then
   bash packaging/linux/make-deb.sh "$bundle" "$version" "$arch" "$icons" \
@@ -65,8 +68,10 @@ if [[ ${NARRATION_STUDIO_SKIP_LEAN:-0} != 1 ]]; then
   NARRATION_STUDIO_LEAN=1 "$python" -m PyInstaller --noconfirm --log-level WARN \
     --distpath dist --workpath build/pyinstaller-lean packaging/narration-studio.spec
   log "lean bundle: $(du -sh "$bundle-lean" | cut -f1) in $bundle-lean"
-  tar -C dist -cf - narration-studio-lean | gzip -1 > "$lean_tarball.part"
-  mv "$lean_tarball.part" "$lean_tarball"
+  if [[ ${NARRATION_STUDIO_SKIP_TARBALLS:-0} != 1 ]]; then
+    tar -C dist -cf - narration-studio-lean | gzip -1 > "$lean_tarball.part"
+    mv "$lean_tarball.part" "$lean_tarball"
+  fi
 fi
 log "done in $(($(seconds) - started)) s:"
 ls -l --block-size=M "$tarball" "$lean_tarball" dist/*.deb 2>/dev/null |

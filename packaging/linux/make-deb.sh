@@ -49,6 +49,6 @@ Description: narrated MP3s from scripts, with the local Kokoro-82M voice model
  the model itself is downloaded on first run, or taken from a local folder.
 TEXT
 
-dpkg-deb --root-owner-group -Zgzip -z6 --build "$stage" "$output.part" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z"${NARRATION_STUDIO_DEB_LEVEL:-6}" --build "$stage" "$output.part" >/dev/null
 mv "$output.part" "$output"
 echo "[build] $output: $(du -h "$output" | cut -f1)" >&2
