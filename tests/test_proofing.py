@@ -154,3 +154,13 @@ def test_respellings_read_like_a_dictionary() -> None:
     assert respell("wˈInd") == "wynd"
     assert respell("ˌIdˈiə") == "eye-DEE-uh"
     assert respell("twˈɛnti dˈɑləɹz") == "TWEHN-tee DAH-lerz"
+
+
+def test_render_warns_up_front_and_still_renders(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    project = Project.create(tmp_path / "p", "P", [Scene("NARRATOR: Qorvath waved.", "One")])
+    result = run_cli(["render", str(project.folder)], cli_env)
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())  # rich wraps long lines
+    assert "1 word(s) the model guesses are not reviewed (Qorvath)" in said
+    assert "speaker label 'NARRATOR:' is not in the cast; it is not spoken" in said
+    assert "1 rendered" in said

@@ -123,6 +123,7 @@ def render(
     else:
         engine = make_speech_engine(ctx)
     personal = personal_lexicon()
+    _warn_before_voicing(console, project, personal)
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     failures: list[StudioError] = []
     columns = (
@@ -192,6 +193,31 @@ def render(
         for error in failures:
             console.print(Text(f"Failed: {error.user_text()}"), soft_wrap=True)
         sys.exit(failures[0].exit_code)
+
+
+def _warn_before_voicing(console: Any, project: Any, personal: Any) -> None:
+    """What the pronunciation review would have the narrator check first: warnings, never
+    failures (the review takes seconds, with no synthesis)."""
+    from rich.text import Text
+
+    from studio.proofing.review import review_project
+
+    review = review_project(project, personal)
+    guessed = [e for e in review.entries if e.kind == "guessed" and not e.reviewed]
+    if guessed:
+        words = ", ".join(e.word for e in guessed[:8]) + (", …" if len(guessed) > 8 else "")
+        console.print(
+            Text(
+                f"Warning: {len(guessed)} word(s) the model guesses are not reviewed ({words}). "
+                f"narration-studio check {project.folder} lists them.",
+            ),
+            soft_wrap=True,
+        )
+    for label in review.labels:
+        console.print(
+            Text(f"Warning: speaker label '{label.label}:' is not in the cast; it is not spoken."),
+            soft_wrap=True,
+        )
 
 
 def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tuple[Any, Any]:
