@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_lexicon_path
-from studio.direction.plan import Direction
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import remove_own_temps
 from studio.project.export_settings import ExportSettings
@@ -32,18 +30,13 @@ from studio.render.longform import validate_scene_text
 from studio.settings import Settings
 from studio.speech.voices import parse_voice
 from studio.ui.banner import MessageBanner, with_banner
-from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
-from studio.ui.direction_highlight import DirectionHighlighter
-from studio.ui.direction_model import DirectionModel
+from studio.ui.direction_desk import DirectionDesk
 from studio.ui.export_dialog import ExportDialog
-from studio.ui.follow_along import FollowAlong
-from studio.ui.lexicon_panel import EntryDialog, LexiconPanel
 from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
 from studio.ui.project_dialogs import ask_to_take_over, choose_and_revert
-from studio.ui.review_panel import ReviewPanel
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
 from studio.ui.scene_model import display_title
@@ -52,7 +45,6 @@ from studio.ui.split import SceneSplitter
 from studio.ui.status import StatusPanel
 from studio.ui.transport import Transport
 from studio.ui.voice_picker import VoicePicker
-from studio.ui.word_reader import WordReader
 from studio.ui.worker import EngineThread, EngineWorker
 
 log = logging.getLogger(__name__)
@@ -168,7 +160,7 @@ class MainWindow(QMainWindow):
         self.stop_action = self._action("S&top", self.listener.stop, "Esc")
         self.fix_action = self._action(
             "Fix &Pronunciation…",
-            self.fix_pronunciation,
+            self.desk.fix_pronunciation,
             "Ctrl+Shift+P",
             "Say the selected word your way, in every scene (Ctrl+Shift+P)",
         )
@@ -271,29 +263,26 @@ class MainWindow(QMainWindow):
         self.listener.preparing.connect(  # refreshed while it waits; gone soon after it plays
             lambda s: self.status.note(f"Preparing… {s:.1f} s", "busy", 300)
         )
-        self.direction.changed.connect(self._direction_changed)
-        self.lexicon_panel.listen_requested.connect(self.audition)
-        self.lexicon_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
-        self.cast_panel.error.connect(lambda text: self.status.note(text, "error", 12000))
-        self.review_panel.listen_requested.connect(self.hear_in_sentence)
-        self.review_panel.fix_requested.connect(self.fix_word)
-        self.follow.play_from.connect(self.play_scene_from)
+        self.desk.connect(self.play_scene_from)
         self.splitter.leading_actions = [self.fix_action]  # first in the text's context menu
-        self._direction_changed()
 
     def _make_direction(self) -> None:
-        """The lexicon and cast panels, the editor's highlighting and follow-along."""
-        self.direction = DirectionModel(
-            self.session.model,
-            self.session.undo_stack,
-            personal_lexicon_path(self.config.settings_path),
+        """The direction panels, highlighting and follow-along (studio.ui.direction_desk)."""
+        self.desk = DirectionDesk(
+            self.config,
+            self.session,
+            self.editor,
+            self.listener,
+            self.worker,
+            self.status,
+            self,
         )
-        self.lexicon_panel = LexiconPanel(self.direction, self._entry_dialog)
-        self.cast_panel = CastPanel(self.direction)
-        self.review_panel = ReviewPanel(self.direction)
-        self.word_reader = WordReader()
-        self.highlighter = DirectionHighlighter(self.editor.text.document())
-        self.follow = FollowAlong(self.listener, self.editor.text, lambda: self.editor.scene_id)
+        self.direction = self.desk.model
+        self.lexicon_panel = self.desk.lexicon_panel
+        self.cast_panel = self.desk.cast_panel
+        self.review_panel = self.desk.review_panel
+        self.highlighter = self.desk.highlighter
+        self.follow = self.desk.follow
 
     # --- engine -----------------------------------------------------------------------------
 
@@ -371,93 +360,7 @@ class MainWindow(QMainWindow):
             sentences,
         )
 
-    # --- directing the read -----------------------------------------------------------------
-
-    def _scene_voice(self) -> str:
-        if self.editor.scene_id:
-            return self.session.model.voice_of(self.session.model.scene_by_id(self.editor.scene_id))
-        return self.session.project.default_voice
-
-    def _entry_dialog(self, word: str, entry: LexiconEntry | None, personal: bool) -> EntryDialog:
-        lang = parse_voice(self._scene_voice()).lang
-        dialog = EntryDialog(
-            word, self.worker.phoneme_symbols, language_of_voice(lang), entry, personal, self
-        )
-        dialog.listen_requested.connect(self.audition)
-        # The reading now: the entry's where there is one, else the model's own.
-        dialog.listen_current_requested.connect(
-            lambda: self.audition(entry) if entry else self.audition_as_read(word)
-        )
-        if entry is not None and entry.ipa is not None:
-            dialog.show_current(entry.ipa)
-        else:
-            dialog.asked = entry.say if entry is not None and entry.say else word
-            self.word_reader.read.connect(dialog.take_reading)  # gone with the dialog
-            self.word_reader.ask(dialog.asked, lang)
-        return dialog
-
-    def audition_as_read(self, word: str) -> None:
-        """Hear a word as the model reads it without any entry."""
-        voice = self._scene_voice()
-        self.listener.play(
-            Listening("voice", f"word:{word}", f"“{word}” as read now · {voice}"),
-            f"{word}.",
-            voice,
-            1.0,
-        )
-
-    def audition(self, entry: LexiconEntry) -> None:
-        """Hear an entry in the scene's voice (from memory when heard before)."""
-        voice = self._scene_voice()
-        text = f"{entry.word}."
-        direction = Direction.of([entry])
-        self.listener.play(
-            Listening("voice", f"entry:{entry.word}", f"“{entry.word}” · {voice}"),
-            text,
-            voice,
-            1.0,
-            direction,
-        )
-
-    def fix_pronunciation(self) -> None:
-        """Add (or change) the entry for the word at the editor's cursor, then hear its sentence."""
-        if not self.editor.scene_id:
-            self.status.note("Select a scene and a word in it first.", "error")
-            return
-        cursor = self.editor.text.textCursor()
-        if not cursor.hasSelection():
-            cursor.select(cursor.SelectionType.WordUnderCursor)
-        word = cursor.selectedText().strip()
-        if not word:
-            self.status.note("Select the word to fix first.", "error")
-            return
-        at = cursor.selectionStart()
-        existing = next(
-            ((e, p) for e, p in self.direction.entries() if e.matches(word)), (None, False)
-        )
-        if self.lexicon_panel.open_dialog(word, existing[0], existing[1]):
-            self.play_scene_from(at, sentences=1)
-
-    def hear_in_sentence(self, sentence: str, voice: str) -> None:
-        """A reviewed word in its sentence, as the project reads it (from memory when heard)."""
-        self.listener.play(
-            Listening("voice", f"review:{sentence}", f"In its sentence · {voice}"),
-            sentence,
-            voice,
-            1.0,
-            self.direction.direction(),
-        )
-
-    def fix_word(self, word: str) -> None:
-        """The lexicon editor, opened with a word of the review."""
-        existing = next(
-            ((e, p) for e, p in self.direction.entries() if e.matches(word)), (None, False)
-        )
-        self.lexicon_panel.open_dialog(word, existing[0], existing[1])
-
-    def _direction_changed(self) -> None:
-        project = self.session.project
-        self.highlighter.update_direction(self.direction.in_force(), project.cast.names())
+    # --- voices ------------------------------------------------------------------------------
 
     def preview_voice(self, spec: str, text: str) -> None:
         self.voice_banner.dismiss()
