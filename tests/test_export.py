@@ -304,3 +304,14 @@ def test_a_retitled_scene_keeps_its_audio_and_captions_under_the_new_name(
     assert str(mutagen.id3.ID3(project.audio_dir / "01-prologue.mp3")["TIT2"]) == "Prologue"
     joined = mutagen.id3.ID3(project.folder / "the-show.mp3")
     assert str(joined["CHAP:chp1"].sub_frames["TIT2"]) == "Prologue"
+
+
+def test_a_new_project_exports_at_podcast_loudness_without_any_option(
+    tmp_path: Path, engine: Any
+) -> None:
+    project = Project.create(tmp_path / "new", "New", [Scene(SCENES[0][2], "One", "af_sarah")])
+    list(render_project(project, engine))  # the project's own settings: none were chosen
+    (path,) = _scene_files(project)
+    audio = _decoded(path)
+    assert _lufs(audio) == pytest.approx(-16.0, abs=0.5)
+    assert _true_peak(audio) <= -1.0
