@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from studio.errors import ErrorCode, StudioError
 
 MIN_PAUSE, MAX_PAUSE = 0.1, 10.0
+#: Bump when the rules of who speaks which line change (2: a blank line ends a speaker's turn),
+#: so that renders of scenes with speakers are made again.
+TURN_RULES = 2
 ESCAPABLE = frozenset("[]\\")
 _SPECIAL = re.compile(r"[\[\]\\]")
 _PAUSE = re.compile(

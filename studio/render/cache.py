@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.audio.master import Measurement
+from studio.direction.grammar import TURN_RULES
 from studio.direction.plan import Direction, plan_read
 from studio.direction.reading import READING_VERSION
 from studio.engine.speaker import SpeechEngine
@@ -127,6 +128,8 @@ def scene_key(
         parts.append([entry.to_json() for entry in plan.entries_used])
         parts.append([[name, v, engine.identity(v)] for name, v in plan.cast_used])
         parts.append(READING_VERSION if plan.uses_reading_fixes else None)
+    if plan.cast_used:
+        parts.append(["turn rules", TURN_RULES])
     if plan.silenced_labels:
         parts.append(["silenced labels", *plan.silenced_labels])
     if plan.dialogue_used:
