@@ -8,7 +8,8 @@ The rules come from bench/ (docs: performance.md, "Which backend"), measured sid
    the fastest on such CPUs (RTF 0.25 against 0.35 for the int8 ONNX export).
 3. Elsewhere (AVX2-only x86, most laptops, ARM): the int8 ONNX export under onnxruntime, faster
    than torch in fp32 (0.36 against 0.43 here; 0.53 against 0.75 on an AVX2-only EPYC), with a
-   third of the memory and a 2-second cold start. It needs onnxruntime and the export: in the
+   third of the memory and a 2-second cold start. Its vocoder's convolutions run in float
+   (studio.engine.onnx_backend): in 8 bits they cost the voice (bench/quality.py's gate). It needs onnxruntime and the export: in the
    model folder, given as a file, or downloaded from the hub (``onnx-community``) on first use.
 4. Without either: torch in fp32, with the reason logged.
 
