@@ -132,15 +132,16 @@ class Phonemizer:
             phonemes = token.phonemes or ""
             if not any(c.isalpha() for c in phonemes):
                 continue
-            count = _dictionary_readings(golds.get(token.text, golds.get(token.text.lower())))
-            text = (token._.currency or "") + token.text if token._ else token.text
+            word = token.text.strip()  # spaCy keeps a run of spaces with the next word
+            count = _dictionary_readings(golds.get(word, golds.get(word.lower())))
+            text = (token._.currency or "") + word if token._ else word
             readings.append(
                 WordReading(
                     text,
                     phonemes,
                     guessed=token.text in guessed,
                     readings=count,
-                    directed=(token.text, phonemes) in given,
+                    directed=(word, phonemes) in given,
                 )
             )
         return readings

@@ -32,6 +32,7 @@ from studio.speech.respelling import respell
 from studio.speech.voices import parse_voice
 
 KINDS = ("guessed", "heteronym", "number", "abbreviation", "symbol")
+_BATCH_CHARS = 2000
 #: Short units misaki spells out letter by letter or guesses ("km" → "kay em").
 _UNIT_WORDS = "km kg cm mm mg ml mph kph kmh lb lbs oz ft yd mi hr hrs min sec ms kb mb gb tb kw"
 _UNITS = frozenset(_UNIT_WORDS.split()) | {"kwh", "hz", "khz", "mhz", "ghz"}
@@ -181,24 +182,55 @@ def _scene_words(
         if not isinstance(part, Passage):
             continue
         lang = parse_voice(part.voice).lang
-        if lang not in "ab":
-            continue
-        reader = phonemizer(lang)
-        fixes = {(start, end): say for start, end, say in reading_fixes(part.text)}
-        for first, last in part.sentences:
-            sentence = part.text[first:last]
-            overrides = []
-            for r in part.respellings:
-                if not first <= r.start < last:
-                    continue
-                phonemes = r.phonemes if r.phonemes is not None else reader.phonemize(str(r.say))
-                overrides.append((r.start - first, r.end - first, phonemes))
-                if fixes.get((r.start, r.end)) == r.say and r.phonemes is None:
-                    text = part.text[r.start : r.end]
-                    yield WordReading(text, phonemes, False, 0, False), sentence, part.voice
-            for word in reader.word_readings(sentence, overrides):
-                if not word.directed:
-                    yield word, sentence, part.voice
+        if lang in "ab":
+            yield from _passage_words(part, phonemizer(lang))
+
+
+def _passage_words(part: Passage, reader: Phonemizer) -> Iterator[tuple[WordReading, str, str]]:
+    """A passage's words, read a batch of sentences at a time: the phonemizer's tagger costs
+    per call about as much as per word, so one call per sentence would double a book's time."""
+    fixes = {(start, end): say for start, end, say in reading_fixes(part.text)}
+    said: dict[str, str] = {}
+    for first, last in _batches(part.sentences):
+        overrides = []
+        for r in part.respellings:
+            if not first <= r.start < last:
+                continue
+            if r.phonemes is None and str(r.say) not in said:
+                said[str(r.say)] = reader.phonemize(str(r.say))
+            phonemes = r.phonemes if r.phonemes is not None else said[str(r.say)]
+            overrides.append((r.start - first, r.end - first, phonemes))
+            if fixes.get((r.start, r.end)) == r.say and r.phonemes is None:
+                fixed = WordReading(part.text[r.start : r.end], phonemes, False, 0, False)
+                yield fixed, _sentence_at(part, r.start), part.voice
+        cursor = first
+        text = part.text[first:last].replace("\n", " ")  # lines are not words (same offsets)
+        for word in reader.word_readings(text, overrides):
+            found = part.text.find(word.text.lstrip("$£€¥"), cursor, last)
+            cursor = found if found >= 0 else cursor
+            if not word.directed:
+                yield word, _sentence_at(part, cursor), part.voice
+
+
+def _batches(sentences: tuple[tuple[int, int], ...]) -> Iterator[tuple[int, int]]:
+    """Consecutive sentences joined into spans of about _BATCH_CHARS characters."""
+    start = end = None
+    for first, last in sentences:
+        if start is None:
+            start = first
+        elif end is not None and last - start > _BATCH_CHARS:
+            yield start, end
+            start = first
+        end = last
+    if start is not None and end is not None:
+        yield start, end
+
+
+def _sentence_at(part: Passage, index: int) -> str:
+    for first, last in part.sentences:
+        if first <= index < last:
+            return part.text[first:last]
+    return part.text
 
 
 def _offline_phonemizer(lang: str) -> Phonemizer:
