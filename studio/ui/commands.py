@@ -107,13 +107,17 @@ class EditScene(QUndoCommand):
         self._model.focus_requested.emit(self.scene_id)
 
 
-class RenameProject(QUndoCommand):
-    def __init__(self, model: SceneModel, title: str) -> None:
-        super().__init__("Rename Project")
-        self._model, self._new, self._old = model, title, model.project.title
+class SetBookDetails(QUndoCommand):
+    """The project's title, author and narrator (the files' tags), changed together."""
+
+    def __init__(self, model: SceneModel, details: tuple[str, str, str]) -> None:
+        super().__init__("Book Details")
+        project = model.project
+        self._model, self._new = model, details
+        self._old = (project.title, project.author, project.narrator)
 
     def redo(self) -> None:
-        self._model.apply_project_title(self._new)
+        self._model.apply_book_details(self._new)
 
     def undo(self) -> None:
-        self._model.apply_project_title(self._old)
+        self._model.apply_book_details(self._old)

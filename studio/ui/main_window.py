@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -36,7 +35,7 @@ from studio.ui.export_dialog import ExportDialog
 from studio.ui.listen import Listener, Listening
 from studio.ui.model_loader import ModelLoader
 from studio.ui.playback import Player
-from studio.ui.project_dialogs import ask_to_take_over, choose_and_revert
+from studio.ui.project_dialogs import ask_book_details, ask_to_take_over, choose_and_revert
 from studio.ui.scene_editor import SceneEditor
 from studio.ui.scene_list import SceneList
 from studio.ui.scene_model import display_title
@@ -149,7 +148,9 @@ class MainWindow(QMainWindow):
             k for k in map(QKeySequence, ("Ctrl+Shift+Z", "Ctrl+Y")) if k not in redo_keys
         ]
         self.redo_action.setShortcuts(redo_keys)
-        self.rename_project_action = self._action("Rename &Project…", self.rename_project)
+        self.book_details_action = self._action(
+            "&Book Details…", self.edit_book_details, tip="Title, author and narrator of the files"
+        )
         self.play_action = self._action(
             "▶  Play Scene", self.toggle_play, Qt.Key.Key_Space, "Play or stop the scene (Space)"
         )
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
         split = self.splitter
         edit_menu.addActions([split.split_here_action, split.split_paragraphs_action])
         edit_menu.addSeparator()
-        edit_menu.addAction(self.rename_project_action)
+        edit_menu.addAction(self.book_details_action)
         play_menu = self.menuBar().addMenu("&Playback")
         play_menu.addActions([self.play_action, self.preview_action, self.stop_action])
         # Shortcuts of actions that are only in menus work because menus belong to the window.
@@ -440,12 +441,10 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def rename_project(self) -> None:
-        title, ok = QInputDialog.getText(
-            self, "Rename Project", "Project title:", text=self.session.project.title
-        )
-        if ok:
-            self.session.model.rename_project(title)
+    def edit_book_details(self) -> None:
+        details = ask_book_details(self, self.session.project)
+        if details is not None:
+            self.session.model.set_book_details(*details)
 
     def export(self, selected_only: bool) -> None:
         """Save, then render a snapshot of the project on the engine thread."""

@@ -3,7 +3,8 @@
 File ▸ Revert to…: choose one of the project's snapshots and go back to it, as one undoable step.
 The state being replaced is also kept as a snapshot on disk (``studio.project.snapshots``), so a revert
 survives a restart and can itself be reverted; the undo step makes it instant to take back.
-A project open elsewhere is only taken over when the user says so.
+A project open elsewhere is only taken over when the user says so. Edit ▸ Book Details…: the
+title, author and narrator the files are tagged with.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -143,3 +146,30 @@ def ask_to_take_over(parent: QWidget, locked: ProjectLocked) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is anyway
+
+
+def ask_book_details(parent: QWidget, project: Project) -> tuple[str, str, str] | None:
+    """Edit → Book Details…: the title, author and narrator the files are tagged with; None
+    when cancelled."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Book Details")
+    dialog.setObjectName("bookDetails")
+    fields = [QLineEdit(value) for value in (project.title, project.author, project.narrator)]
+    for field, name in zip(fields, ("bookTitle", "bookAuthor", "bookNarrator"), strict=True):
+        field.setObjectName(name)
+    fields[1].setPlaceholderText("the files' artist")
+    fields[2].setPlaceholderText("who reads it")
+    form = QFormLayout(dialog)
+    for label, field in zip(("Title", "Author", "Narrator"), fields, strict=True):
+        form.addRow(label, field)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    dialog.setMinimumWidth(420)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    title, author, narrator = (field.text() for field in fields)
+    return title, author, narrator

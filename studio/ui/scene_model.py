@@ -132,10 +132,12 @@ class SceneModel(QAbstractListModel):
         if getattr(self.scene_by_id(scene_id), field) != value:
             self.undo_stack.push(commands.EditScene(self, scene_id, field, value))
 
-    def rename_project(self, title: str) -> None:
-        title = title.strip()
-        if title and title != self.project.title:
-            self.undo_stack.push(commands.RenameProject(self, title))
+    def set_book_details(self, title: str, author: str, narrator: str) -> None:
+        """Title (kept when left empty), author and narrator, as one undoable edit."""
+        project = self.project
+        details = (title.strip() or project.title, author.strip(), narrator.strip())
+        if details != (project.title, project.author, project.narrator):
+            self.undo_stack.push(commands.SetBookDetails(self, details))
 
     # --- what the commands call -------------------------------------------------------------
 
@@ -166,9 +168,9 @@ class SceneModel(QAbstractListModel):
         self.dataChanged.emit(index, index)
         self.scene_edited.emit(scene_id, field)
 
-    def apply_project_title(self, title: str) -> None:
-        self.project.title = title
-        self.title_changed.emit(title)
+    def apply_book_details(self, details: tuple[str, str, str]) -> None:
+        self.project.title, self.project.author, self.project.narrator = details
+        self.title_changed.emit(self.project.title)
 
     def apply_state(self, state: Project) -> None:
         """Take every field of ``state`` but its folder (File ▸ Revert to…)."""

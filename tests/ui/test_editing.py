@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import PulseServer
-from tests.ui.drive import click, press
+from tests.ui.drive import click, press, when_modal
 
 
 def test_a_typed_speed_is_kept_as_typed(qtbot: Any, window: Any) -> None:
@@ -166,3 +166,30 @@ def test_split_is_in_the_edit_menu_and_the_editors_context_menu(qtbot: Any, wind
     )
     QApplication.sendEvent(viewport, event)
     assert "Split Scene Here" in seen[0] and "Split at Paragraphs" in seen[0]
+
+
+def test_book_details_set_the_title_author_and_narrator_and_undo(qtbot: Any, window: Any) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+    def fill(dialog: Any) -> None:
+        for name, value in (("bookAuthor", "Ann Author"), ("bookNarrator", "Ned Reed")):
+            field = dialog.findChild(QLineEdit, name)
+            field.clear()
+            field.insert(value)
+        title = dialog.findChild(QLineEdit, "bookTitle")
+        title.clear()
+        title.insert("The Harbor")
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        click(qtbot, ok)
+
+    when_modal(fill)
+    window.book_details_action.trigger()
+    project = window.session.project
+    assert (project.title, project.author, project.narrator) == (
+        "The Harbor",
+        "Ann Author",
+        "Ned Reed",
+    )
+    assert "The Harbor" in window.windowTitle()
+    press(qtbot, window.editor.text, "Ctrl+Z")
+    assert (project.author, project.narrator) == ("", "")
