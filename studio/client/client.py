@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.client.process import ServiceProcess, describe_exit
+from studio.direction.grammar import quoted_spans, unknown_labels
 from studio.protocol import (
     InvalidInputError,
     InvalidPathError,
@@ -360,9 +361,11 @@ class TTSClient:
             payload["lexicon"] = [entry.to_json(camel=True) for entry in direction.lexicon]
         if direction is not None and direction.cast:
             payload["cast"] = dict(direction.cast)
-        if direction is not None and direction.silent_labels:
+        # Only where they change the read, so a server of an earlier version still takes the rest.
+        names = [name for name, _voice in direction.cast] if direction is not None else []
+        if direction is not None and direction.silent_labels and unknown_labels(text, names):
             payload["silentLabels"] = True
-        if direction is not None and direction.dialogue_voice:
+        if direction is not None and direction.dialogue_voice and quoted_spans(text):
             payload["dialogueVoice"] = direction.dialogue_voice
         if start_at:
             payload["startAt"] = start_at

@@ -90,3 +90,29 @@ def test_bad_tags_and_entries_are_invalid_input_with_their_position(
     assert answer["success"] is False
     assert answer["error"]["code"] == "TTS_INVALID_INPUT"
     assert words in answer["error"]["message"], answer
+
+
+def test_dialogue_voice_and_silent_labels_travel_the_wire(service: RawService) -> None:
+    """The extensions a project's read needs: quoted speech in its own voice, and speaker labels
+    the cast does not know left unspoken; a voice is checked like voiceId."""
+    service.send(
+        json.dumps(
+            synthesize(
+                id="q",
+                audio=True,
+                text="NARRATOR: She said, “Wait for me.”",
+                dialogueVoice="am_michael",
+                silentLabels=True,
+            )
+        )
+    )
+    answer, events = service.answer()
+    assert answer["success"] is True, answer
+    voices = {str(e["text"]).strip(): e["voice"] for e in events}
+    assert voices["“Wait for me.”"] == "am_michael" and voices["She said,"] == "af_heart"
+    assert not any("NARRATOR" in text for text in voices)
+    refused = service.request(
+        synthesize(id="r", audio=True, text="“Hi.”", dialogueVoice="am_micheal")
+    )
+    assert refused["success"] is False
+    assert "Field 'dialogueVoice'" in refused["error"]["message"]  # type: ignore[index]
