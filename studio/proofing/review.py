@@ -121,9 +121,11 @@ def review_project(
     personal: Lexicon | None = None,
     phonemizer_for: Callable[[str], Phonemizer] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Review:
     """The review of every scene. ``phonemizer_for`` makes a phonemizer for a voice language
-    (default: misaki's, offline); ``progress(done, total)`` is called after each scene."""
+    (default: misaki's, offline); ``progress(done, total)`` is called after each scene; once
+    ``stop()`` says so, the review ends early with what it has (a window closing)."""
     made: dict[str, Phonemizer] = {}
 
     def phonemizer(lang: str) -> Phonemizer:
@@ -137,11 +139,15 @@ def review_project(
     distinct: set[str] = set()
     direction = project.direction(personal)
     for done, scene in enumerate(project.scenes, 1):
+        if stop():
+            break
         for label in unknown_labels(scene.text, direction.cast_object().names()):
             found = labels.setdefault(label.casefold(), UnknownLabel(label))
             _count(found, scene)
         try:
             for word, sentence, voice in _scene_words(project, scene, direction, phonemizer):
+                if stop():
+                    break
                 distinct.add(word.text.casefold())
                 kind = kind_of(word)
                 if kind is None:

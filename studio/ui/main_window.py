@@ -549,6 +549,7 @@ class MainWindow(QMainWindow):
         if self.export_dialog is not None:
             self.export_dialog.cancel_and_close()
         self.listener.stop()
+        self.review_panel.stop()
         self.engine_stopped = self._engine_thread.stop()
         self.session.close()
         event.accept()

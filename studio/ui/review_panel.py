@@ -56,6 +56,8 @@ class ReviewPanel(QWidget):
         self.entries: list[ReviewEntry] = []
         self.review: Review | None = None
         self._run = 0
+        self._stopping = threading.Event()  # the current review's: set when it is overtaken
+        self._thread: threading.Thread | None = None
         self._runner = _Runner()
         self._runner.progress.connect(self._progress)
         self._runner.finished.connect(self._finished)
@@ -65,9 +67,9 @@ class ReviewPanel(QWidget):
         self.summary = QLabel("Open the panel to review the project's pronunciations.")
         self.summary.setObjectName("reviewSummary")
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 3)
         self.table.setObjectName("reviewTable")
-        self.table.setHorizontalHeaderLabels(["Word", "Sounds like", "Phonemes", "Kind", "✓"])
+        self.table.setHorizontalHeaderLabels(["Word", "Sounds like", "Kind"])
         self.table.setWordWrap(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -78,6 +80,10 @@ class ReviewPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self._listen())
+        self.details = QLabel()  # the selected word: its phonemes, count and sentence
+        self.details.setObjectName("reviewDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.listen_button = QPushButton("Listen")
         self.fix_button = QPushButton("Fix…")
         self.reviewed_button = QPushButton("Reviewed")
@@ -95,6 +101,7 @@ class ReviewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
         layout.addLayout(buttons)
         self._stale = True
         for signal in (
@@ -116,6 +123,8 @@ class ReviewPanel(QWidget):
         """Review the project as it is now, on a thread of its own."""
         self._run += 1
         self._stale = False
+        self._stopping.set()  # a review still running is overtaken: it ends at its next word
+        self._stopping = stopping = threading.Event()
         run, runner = self._run, self._runner
         project = copy.deepcopy(self.model.project)
         personal = self.model.personal
@@ -127,12 +136,22 @@ class ReviewPanel(QWidget):
                     project,
                     personal,
                     progress=lambda done, total: runner.progress.emit(done, total),
+                    stop=stopping.is_set,
                 )
             except StudioError as exc:
                 result = exc
-            runner.finished.emit(run, result)
+            if not stopping.is_set():
+                runner.finished.emit(run, result)
 
-        threading.Thread(target=work, name="studio-review", daemon=True).start()
+        self._thread = threading.Thread(target=work, name="studio-review", daemon=True)
+        self._thread.start()
+
+    def stop(self, wait_s: float = 2.0) -> None:
+        """End a review under way (the window is closing): it stops at its next word, within
+        a fraction of a second, so that the process never ends while it runs spaCy."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(wait_s)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -163,9 +182,7 @@ class ReviewPanel(QWidget):
             cells = (
                 entry.word,
                 entry.respelling,
-                f"/{entry.reading}/",
-                _KIND_LABELS[entry.kind],
-                "✓" if entry.reviewed else "",
+                _KIND_LABELS[entry.kind] + (" ✓" if entry.reviewed else ""),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -189,6 +206,9 @@ class ReviewPanel(QWidget):
         for button in (self.listen_button, self.fix_button, self.reviewed_button):
             button.setEnabled(entry is not None)
         self.reviewed_button.setChecked(bool(entry and entry.reviewed))
+        self.details.setText(
+            f"/{entry.reading}/ · ×{entry.count} · “{entry.sentence.strip()}”" if entry else ""
+        )
 
     def _listen(self) -> None:
         entry = self.selected()

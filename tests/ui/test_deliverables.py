@@ -38,7 +38,9 @@ def test_export_settings_are_chosen_remembered_and_measured(
     window.export(selected_only=False)
     dialog: ExportDialog = window.export_dialog
     panel = dialog.settings_panel
-    assert panel.preset.currentData() == "none" and not panel.captions.isChecked()
+    # a new project masters for podcasts, and the box says it is the default
+    assert panel.preset.currentData() == "podcast" and not panel.captions.isChecked()
+    assert "new projects' default" in panel.preset.currentText()
     choose_in_combo(qtbot, panel.preset, "acx")
     assert panel.bitrate.itemText(0) == "192 kbps (preset)"
     click(qtbot, panel.captions)

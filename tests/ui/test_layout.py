@@ -62,7 +62,7 @@ def test_every_text_fits_at_the_minimum_size_and_on_common_screens(
         qtbot.waitUntil(lambda w=width, h=height: (window.width(), window.height()) == (w, h))
         problems += [f"{width}×{height}: {p}" for p in settled(qtbot, window)]
         window.grab().save(str(ARTIFACTS / f"layout-{width}x{height}.png"))
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_voice_counts_and_every_language_read_in_full(qtbot: Any, window: Any) -> None:
