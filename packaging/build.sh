@@ -74,5 +74,8 @@ if [[ ${NARRATION_STUDIO_SKIP_LEAN:-0} != 1 ]]; then
   fi
 fi
 log "done in $(($(seconds) - started)) s:"
-ls -l --block-size=M "$tarball" "$lean_tarball" dist/*.deb 2>/dev/null |
-  awk '{print "  " $5 "  " $9}' >&2
+for made in "$tarball" "$lean_tarball" dist/*.deb; do # what this build made, of those
+  if [[ -f $made ]]; then
+    ls -l --block-size=M "$made" | awk '{print "  " $5 "  " $9}' >&2
+  fi
+done
