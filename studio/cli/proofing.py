@@ -51,15 +51,17 @@ def check(project_dir: Path, as_json: bool, words: tuple[str, ...]) -> None:
     project = Project.load(project_dir)
     review = review_project(project, personal_lexicon())
     if words:
-        _mark_reviewed(project_dir, review, words)
-        review = review_project(Project.load(project_dir), personal_lexicon())
+        project = _mark_reviewed(project_dir, review, words)
+        for entry in review.entries:  # the marks, without reading the whole project again
+            entry.reviewed = project.is_reviewed(entry.word, entry.reading)
     if as_json:
         click.echo(json.dumps(review.to_json(), indent=2, ensure_ascii=False))
         return
     _print(project, review)
 
 
-def _mark_reviewed(project_dir: Path, review: Any, words: tuple[str, ...]) -> None:
+def _mark_reviewed(project_dir: Path, review: Any, words: tuple[str, ...]) -> Any:
+    """Keep each word's reading in the review as reviewed; the project as saved."""
     from studio.project.model import Project
 
     readings = {entry.word.casefold(): entry.reading for entry in review.entries}
@@ -75,6 +77,7 @@ def _mark_reviewed(project_dir: Path, review: Any, words: tuple[str, ...]) -> No
         for word in words:
             project.reviewed[word.casefold()] = readings[word.casefold()]
         project.save()
+    return project
 
 
 def _print(project: Any, review: Any) -> None:

@@ -2,8 +2,9 @@
 
 A script line that starts with a cast member's name and a colon (``ALICE: Hello.``) is voiced by
 that member's voice up to the next speaker line or blank line. Names match ignoring case; the
-cast keeps the spelling it was given. A member whose voice is missing or unknown is kept (nothing is lost), and
-a scene that uses it fails with a clear error instead of being read in another voice.
+cast keeps the spelling it was given. A member whose voice is missing or unknown is kept
+(nothing is lost), and a scene that uses it fails with a clear error instead of being read in
+another voice.
 """
 
 from __future__ import annotations

@@ -76,24 +76,16 @@ class DirectionDesk:
 
     def audition_as_read(self, word: str) -> None:
         """Hear a word as the model reads it without any entry."""
-        voice = self.scene_voice()
-        self.listener.play(
-            Listening("voice", f"word:{word}", f"“{word}” as read now · {voice}"),
-            f"{word}.",
-            voice,
-            1.0,
-        )
+        self._hear_word(word, f"word:{word}", "as read now", None)
 
     def audition(self, entry: LexiconEntry) -> None:
         """Hear an entry in the scene's voice (from memory when heard before)."""
+        self._hear_word(entry.word, f"entry:{entry.word}", "", Direction.of([entry]))
+
+    def _hear_word(self, word: str, key: str, how: str, direction: Direction | None) -> None:
         voice = self.scene_voice()
-        self.listener.play(
-            Listening("voice", f"entry:{entry.word}", f"“{entry.word}” · {voice}"),
-            f"{entry.word}.",
-            voice,
-            1.0,
-            Direction.of([entry]),
-        )
+        label = f"“{word}” {how} · {voice}" if how else f"“{word}” · {voice}"
+        self.listener.play(Listening("voice", key, label), f"{word}.", voice, 1.0, direction)
 
     def fix_pronunciation(self) -> None:
         """Add (or change) the entry for the word at the editor's cursor, then hear its sentence."""
