@@ -40,7 +40,7 @@ def one(preset_name: str, minutes: float) -> dict[str, float]:
     from studio.audio.presets import get_preset
     from studio.audio.scene_file import write_scene_file
     from studio.audio.tags import Tags
-    from studio.engine.core import AudioChunk
+    from studio.engine.chunks import AudioChunk
 
     audio = speechlike(minutes)
     chunk = AudioChunk(0, "bench", "", audio, 0.0)

@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     from studio.engine import Engine, LocalModelSource
-    from studio.engine.core import SAMPLE_RATE
+    from studio.engine.chunks import SAMPLE_RATE
 
     engine = Engine(LocalModelSource(args.model_dir), cache_bytes=0)
     engine.load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.engine.core import SAMPLE_RATE
+from studio.engine.chunks import SAMPLE_RATE
 
 
 def log_spectral_distance(

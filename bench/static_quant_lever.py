@@ -48,7 +48,7 @@ from bench.run import (
     machine_info,
 )
 from bench.spectra import log_spectral_distance
-from studio.engine.core import SAMPLE_RATE
+from studio.engine.chunks import SAMPLE_RATE
 
 VOICE = "af_heart"
 CALIBRATION_VOICES = ("af_heart", "am_adam")

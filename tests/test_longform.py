@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio.engine.core import AudioChunk
+from studio.engine.chunks import AudioChunk
 from studio.errors import ErrorCode, StudioError
 from studio.render.longform import request_pieces, synthesize_scene
 from studio.speech.text import has_words, split_sentences

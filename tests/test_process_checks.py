@@ -14,7 +14,7 @@ from tests.conftest import python_json
 _HOLDS_A_BLOCK = """
 import json
 import numpy as np
-from studio.service.stdio import memory_usage
+from studio.service.usage import memory_usage
 
 before = memory_usage()
 block = np.ones(200 * 2**20, dtype=np.uint8)  # 200 MiB, every page touched
@@ -42,7 +42,7 @@ def test_a_finished_process_is_not_alive_and_this_one_is() -> None:
 _FREED_BY_A_THREAD = """
 import ctypes, json, threading
 from studio.memory import release_freed_memory
-from studio.service.stdio import memory_usage
+from studio.service.usage import memory_usage
 
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p

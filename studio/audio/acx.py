@@ -1,6 +1,6 @@
 """The ACX (Audible) check: every rule, per file, pass or fail, as measured on the written files.
 
-Loudness figures come from the decoded file (studio.audio.master.measure); the format rule reads
+Loudness figures come from the decoded file (studio.audio.meter.measure); the format rule reads
 the file's own MP3 header (mutagen). Peak is checked as true peak, which is never below the
 sample peak ACX names, so a pass here is a pass there.
 """
@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.audio.master import Measurement
+from studio.audio.meter import Measurement
 from studio.audio.presets import PRESETS
 from studio.fsutil import write_if_changed
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.engine.core import SAMPLE_RATE, AudioChunk
+from studio.engine.chunks import SAMPLE_RATE, AudioChunk
 from studio.fsutil import atomic_write, write_if_changed
 
 MAX_LINE = 42
@@ -109,7 +109,7 @@ def _letters(text: str) -> str:
 
 
 def _loud_span(audio: np.ndarray) -> tuple[float, float]:
-    from studio.audio.master import speech_bounds
+    from studio.audio.meter import speech_bounds
 
     onset, offset = speech_bounds(audio, SAMPLE_RATE)
     return (onset, offset) if offset > onset else (0.0, len(audio) / SAMPLE_RATE)

@@ -22,10 +22,11 @@ from studio.audio.encode import (
     resample,
     write_audio,
 )
-from studio.audio.master import ENCODER_HEADROOM_DB, Measurement, master, measure
+from studio.audio.master import ENCODER_HEADROOM_DB, master
+from studio.audio.meter import Measurement, measure
 from studio.audio.presets import LoudnessPreset
 from studio.audio.tags import Tags, write_tags
-from studio.engine.core import SAMPLE_RATE, AudioChunk
+from studio.engine.chunks import SAMPLE_RATE, AudioChunk
 
 _LEVEL_TOLERANCE = 0.2  # dB: re-master when the decoded file is further than this from target
 _ATTEMPTS = 3

@@ -4,6 +4,8 @@
 |---|---|
 | ``client`` | ``TTSClient``: spawn, match answers, recover from crashes, pool; or HTTP |
 | ``process`` | one service child process, seen from the client |
+| ``slots`` | one place in the pool: its process, respawned with a backoff |
+| ``chunk_events`` | chunk events with audio turned back into engine chunks |
 | ``http_client`` | the client's HTTP transport |
 | ``remote`` | ``RemoteEngine``: render and preview on an HTTP server |
 

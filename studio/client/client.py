@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studio.client.process import ServiceProcess, describe_exit
+from studio.client.chunk_events import audio_chunk_from_event
+from studio.client.process import ServiceProcess
+from studio.client.slots import ProcessSlot
 from studio.direction.grammar import quoted_spans, unknown_labels
 from studio.protocol import (
     InvalidInputError,
@@ -43,10 +45,9 @@ from studio.protocol import (
 if TYPE_CHECKING:
     from studio.client.http_client import HttpTransport
     from studio.direction.plan import Direction
-    from studio.engine.core import AudioChunk
+    from studio.engine.chunks import AudioChunk
 
 __all__ = [
-    "Backoff",
     "ChunkEvent",
     "InvalidInputError",
     "InvalidPathError",
@@ -83,109 +84,6 @@ class SynthesisResult:
     file_path: str
     file_size: int
     chunks: tuple[ChunkEvent, ...] = ()
-
-
-class Backoff:
-    """How long to wait before respawning: ``first`` after a failure, doubling up to ``cap``."""
-
-    def __init__(self, first: float = 0.5, cap: float = 30.0) -> None:
-        self.first = first
-        self.cap = cap
-        self.failures = 0
-
-    def delay(self) -> float:
-        if self.failures == 0:
-            return 0.0
-        return min(self.first * 2 ** (self.failures - 1), self.cap)
-
-    def failed(self) -> float:
-        """Count a failure; returns the delay before the next attempt."""
-        self.failures += 1
-        return self.delay()
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-class _Slot:
-    """One place in the pool: its current process, respawned after failures with a backoff."""
-
-    def __init__(
-        self, index: int, spawn: Callable[[Callable[[ServiceProcess], None]], ServiceProcess]
-    ) -> None:
-        self.index = index
-        self._spawn = spawn
-        self._lock = threading.Lock()
-        self.process: ServiceProcess | None = None
-        self.backoff = Backoff()
-        self._not_before = 0.0
-        self._closed = threading.Event()
-
-    def start(self) -> ServiceProcess:
-        """The live process, spawning one (after the backoff delay) when there is none."""
-        with self._lock:
-            if self.process is not None and self.process.state != "exited":
-                return self.process  # a failed start is handled (and killed) by running()
-            wait = self._not_before - time.monotonic()
-            if wait > 0:
-                log.info("Restarting the TTS service in %.1f s", wait)
-                self._closed.wait(wait)
-            if self._closed.is_set():
-                raise ServiceError("The TTS client is closed.", "Create a new client.")
-            self.process = self._spawn(self._crashed)
-            return self.process
-
-    def running(self, startup_timeout: float) -> ServiceProcess:
-        """The process, ready for requests; a failed start counts as a crash for the backoff."""
-        process = self.start()
-        try:
-            process.wait_ready(startup_timeout)
-        except TTSError as exc:
-            process.kill(f"it failed to start ({exc.code.value})")
-            self._failed(process)
-            raise
-        return process
-
-    def restart(self, process: ServiceProcess, reason: str) -> None:
-        """Kill a process that timed out or stopped answering; the next start replaces it."""
-        if process.alive:
-            log.warning("Restarting the TTS service (pid %d): %s", process.pid, reason)
-        process.kill(reason)
-        self._failed(process)
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self.backoff.reset()
-            self._not_before = 0.0
-
-    def close(self) -> ServiceProcess | None:
-        """Stop spawning; returns the live process, for the caller to shut down."""
-        self._closed.set()
-        with self._lock:
-            process, self.process = self.process, None
-        return process
-
-    def _crashed(self, process: ServiceProcess) -> None:
-        delay = self._failed(process)
-        if delay is not None:
-            log.error(
-                "The TTS service (pid %d) crashed (%s); it is respawned on the next request, "
-                "after %.1f s. Its last log lines: %s",
-                process.pid,
-                describe_exit(process.returncode),
-                delay,
-                process.last_logs(),
-            )
-
-    def _failed(self, process: ServiceProcess) -> float | None:
-        """Forget ``process`` and schedule the respawn; None if it was already forgotten."""
-        with self._lock:
-            if self.process is not process:
-                return None
-            self.process = None
-            delay = self.backoff.failed()
-            self._not_before = time.monotonic() + delay
-            return delay
 
 
 class TTSClient:
@@ -233,8 +131,8 @@ class TTSClient:
         self.timeout_base = timeout_base
         self.timeout_per_char = timeout_per_char
         self.control_timeout = control_timeout
-        self._slots = [_Slot(i, self._spawn) for i in range(pool_size)]
-        self._idle: queue.Queue[_Slot] = queue.Queue()
+        self._slots = [ProcessSlot(i, self._spawn) for i in range(pool_size)]
+        self._idle: queue.Queue[ProcessSlot] = queue.Queue()
         for slot in self._slots:
             self._idle.put(slot)
         self._closed = threading.Event()
@@ -475,7 +373,7 @@ class TTSClient:
         if self._closed.is_set():
             raise ServiceError("The TTS client is closed.", "Create a new client.")
 
-    def _take_slot(self, deadline: float) -> _Slot:
+    def _take_slot(self, deadline: float) -> ProcessSlot:
         while True:
             self._check_open()
             left = deadline - time.monotonic()
@@ -509,7 +407,9 @@ class TTSClient:
             self._idle.put(slot)
         return raise_for_answer(answer)
 
-    def _control(self, slot: _Slot, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+    def _control(
+        self, slot: ProcessSlot, payload: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
         self._check_open()
         process = slot.running(self.startup_timeout)
         return raise_for_answer(process.request(payload, timeout))
@@ -534,42 +434,6 @@ def busy_until_the_deadline() -> ServiceTimeoutError:
 class _Done:
     answer: dict[str, Any] | None
     error: BaseException | None = None
-
-
-def audio_chunk_from_event(event: dict[str, Any]) -> AudioChunk:
-    """An engine AudioChunk from a chunk event of the ``"audio": true`` extension."""
-    import base64
-
-    import numpy as np
-
-    from studio.engine.core import AudioChunk, WordTiming
-
-    if event.get("encoding", "f32le") != "f32le" or "audio" not in event:
-        raise ServiceError("The TTS service sent a chunk without audio in a known encoding.")
-    samples = np.frombuffer(base64.b64decode(event["audio"]), dtype="<f4").astype(np.float32)
-    words = tuple(
-        WordTiming(str(w[0]), float(w[1]), float(w[2]), _span(w[3] if len(w) > 3 else None))
-        for w in event.get("words", ())
-    )
-    return AudioChunk(
-        int(event["index"]),
-        str(event.get("text", "")),
-        str(event.get("phonemes", "")),
-        samples,
-        float(event["start"]),
-        words,
-        _span(event.get("source")),
-        bool(event.get("pause", False)),
-        str(event.get("voice") or ""),
-        event.get("speaker") if isinstance(event.get("speaker"), str) else None,
-    )
-
-
-def _span(raw: object) -> tuple[int, int] | None:
-    """A (start, end) span of the text as written, from its JSON pair."""
-    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(i, int) for i in raw):
-        return raw[0], raw[1]
-    return None
 
 
 #: The seed calls its client KokoroProvider; this is the same thing in Python.

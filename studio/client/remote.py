@@ -24,7 +24,7 @@ from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
 if TYPE_CHECKING:
     from studio.direction.plan import Direction
-    from studio.engine.core import AudioChunk
+    from studio.engine.chunks import AudioChunk
     from studio.settings import Settings
 
 SERVER_ENV = "NARRATION_STUDIO_SERVER"

@@ -1,6 +1,7 @@
 """The speech engine: model sources, phonemizing, backends, and text-to-audio chunks. No Qt here."""
 
-from studio.engine.core import SAMPLE_RATE, AudioChunk, Engine, WordTiming
+from studio.engine.chunks import SAMPLE_RATE, AudioChunk, WordTiming
+from studio.engine.core import Engine
 from studio.engine.source import (
     HubModelSource,
     LocalModelSource,

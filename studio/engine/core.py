@@ -17,16 +17,22 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from studio import __version__
-from studio.direction.grammar import Speech
 from studio.direction.plan import Direction, Passage, ReadPlan, Respelling, Silence, plan_read
-from studio.engine.g2p import PhonemeChunk, Phonemizer, word_timings
+from studio.engine.chunks import (
+    SAMPLE_RATE,
+    AudioChunk,
+    Locator,
+    chunk_word_timings,
+    placed_at,
+    with_last,
+)
+from studio.engine.g2p import Phonemizer
 from studio.engine.sentence_cache import DEFAULT_MAX_BYTES, SentenceCache
 from studio.engine.source import (
     HubModelSource,
@@ -41,7 +47,6 @@ from studio.speech.voices import DEFAULT_VOICE, VoiceSpec, parse_voice
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 24_000  # Kokoro's output rate
 #: Bump when a change to splitting, synthesis or encoding changes the audio, to refresh caches.
 RENDER_VERSION = 5  # 5: torch bf16 keeps the duration predictor and the last convolution fp32
 #: Harmless deprecation notices torch prints while building Kokoro's layers.
@@ -76,46 +81,6 @@ class Backend(Protocol):
     def infer(
         self, phonemes: str, style: np.ndarray, speed: float
     ) -> tuple[np.ndarray, np.ndarray | None]: ...
-
-
-@dataclass(frozen=True)
-class WordTiming:
-    """A word and when it is spoken, in seconds from the start of the request.
-
-    ``source`` is the word's (start, end) in the request's text as written, when known.
-    """
-
-    word: str
-    start: float
-    end: float
-    source: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class AudioChunk:
-    """One synthesized piece: float32 mono audio at 24 kHz, its text, and where it starts.
-
-    ``start`` and word timings count from the start of the request's audio, pauses included.
-    A ``[pause]`` tag is a chunk of its own, in order: ``pause`` True, ``audio`` that many
-    seconds of zeros, no text, phonemes or words. ``source`` is the (start, end) of the text as
-    written that the chunk voices (for a pause, the tag); ``voice`` is the voice that spoke it
-    (a cast member's in dialogue) and ``speaker`` that member's name.
-    """
-
-    index: int
-    text: str
-    phonemes: str
-    audio: np.ndarray
-    start: float
-    words: tuple[WordTiming, ...] = ()
-    source: tuple[int, int] | None = None
-    pause: bool = False
-    voice: str = ""
-    speaker: str | None = None
-
-    @property
-    def duration(self) -> float:
-        return len(self.audio) / SAMPLE_RATE
 
 
 class Engine:
@@ -312,11 +277,11 @@ class Engine:
             # Only a passage before a pause holds each chunk back until the next is made (to know
             # its last, whose tail is trimmed); others stream each chunk as soon as it is ready.
             chunks = self._passage(part, speed)
-            marked = _with_last(chunks) if pause_after else ((c, False) for c in chunks)
+            marked = with_last(chunks) if pause_after else ((c, False) for c in chunks)
             for chunk, last in marked:
-                stamped = _stamped(chunk, index, offset, pause_before, last)
-                yield stamped
-                offset += stamped.duration
+                placed = placed_at(chunk, index, offset, pause_before, last)
+                yield placed
+                offset += placed.duration
                 index += 1
                 pause_before = False
                 spoke = True
@@ -333,15 +298,15 @@ class Engine:
         for first, last in passage.sentences:
             sentence = text[first:last]
             overrides = self._overrides(passage, first, last, phonemizer)
-            locate = _Locator(passage.speech, first)
+            locate = Locator(passage.speech, first)
             for piece in phonemizer.chunks(sentence, overrides):
                 style = style_pack[len(piece.phonemes) - 1]
                 audio, durations = self._infer(made_by, piece.phonemes, style, speed)
                 piece_start = locate.cursor
                 found = locate.find(piece.text)
                 source = passage.speech.source_span(*found) if found else None
-                in_piece = _Locator(passage.speech, found[0] if found else piece_start)
-                words = _word_timings(piece, durations, 0.0, in_piece)
+                in_piece = Locator(passage.speech, found[0] if found else piece_start)
+                words = chunk_word_timings(piece, durations, 0.0, in_piece)
                 yield AudioChunk(
                     0,
                     piece.text,
@@ -441,82 +406,6 @@ class Engine:
         if voice_id not in self._voice_packs:
             self._voice_packs[voice_id] = self.backend.load_voice(self.source.voice_path(voice_id))
         return self._voice_packs[voice_id]
-
-
-#: Speech's own silence kept next to a pause tag (the tail of a breath, so no sound is cut).
-_EDGE_SECONDS = 0.02
-#: Kokoro's output below this amplitude is silence.
-_SILENT = 0.002
-
-
-def _with_last(chunks: Iterator[AudioChunk]) -> Iterator[tuple[AudioChunk, bool]]:
-    """Each chunk with whether it is the last: one chunk of look-ahead."""
-    pending: AudioChunk | None = None
-    for chunk in chunks:
-        if pending is not None:
-            yield pending, False
-        pending = chunk
-    if pending is not None:
-        yield pending, True
-
-
-def _stamped(
-    chunk: AudioChunk, index: int, offset: float, trim_start: bool, trim_end: bool
-) -> AudioChunk:
-    """The chunk placed at ``offset``; its leading or trailing silence trimmed when asked."""
-    audio = chunk.audio
-    cut = 0
-    if trim_start or trim_end:
-        loud = np.flatnonzero(np.abs(audio) > _SILENT)
-        if len(loud):
-            edge = int(_EDGE_SECONDS * SAMPLE_RATE)
-            first = max(0, int(loud[0]) - edge) if trim_start else 0
-            last = min(len(audio), int(loud[-1]) + 1 + edge) if trim_end else len(audio)
-            audio, cut = audio[first:last], first
-    shift = offset - cut / SAMPLE_RATE
-    words = tuple(
-        replace(w, start=round(max(offset, w.start + shift), 3), end=round(w.end + shift, 3))
-        for w in chunk.words
-    )
-    return replace(chunk, index=index, start=offset, audio=audio, words=words)
-
-
-class _Locator:
-    """Finds pieces and words of a passage, in order, in the text as written."""
-
-    def __init__(self, speech: Speech, cursor: int) -> None:
-        self.speech = speech
-        self.cursor = cursor
-
-    def find(self, fragment: str) -> tuple[int, int] | None:
-        """Where ``fragment`` is next in the passage's plain text; moves past it."""
-        at = self.speech.text.find(fragment, self.cursor) if fragment else -1
-        if at < 0:
-            return None
-        self.cursor = at + len(fragment)
-        return at, self.cursor
-
-    def span(self, fragment: str) -> tuple[int, int] | None:
-        """Where ``fragment`` is next, in the text as written."""
-        found = self.find(fragment)
-        return self.speech.source_span(*found) if found else None
-
-
-def _word_timings(
-    piece: PhonemeChunk,
-    durations: np.ndarray | None,
-    offset: float,
-    locate: _Locator | None = None,
-) -> tuple[WordTiming, ...]:
-    """Word start and end times from the model's per-phoneme durations (English only)."""
-    if durations is None or not piece.tokens:
-        return ()
-    words = []
-    for word, start, end in word_timings(piece.tokens, durations):
-        if any(c.isalnum() for c in word):
-            source = locate.span(word) if locate is not None else None
-            words.append(WordTiming(word, round(offset + start, 3), round(offset + end, 3), source))
-    return tuple(words)
 
 
 def _quiet_third_party_logs() -> None:

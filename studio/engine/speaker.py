@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from studio.direction.plan import Direction
-    from studio.engine.core import AudioChunk
+    from studio.engine.chunks import AudioChunk
 
 
 class SpeechEngine(Protocol):

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.audio.master import Measurement
+from studio.audio.meter import Measurement
 from studio.direction.grammar import TURN_RULES
 from studio.direction.plan import Direction, plan_read
 from studio.direction.reading import READING_VERSION

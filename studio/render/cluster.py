@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from studio.engine.core import AudioChunk
+from studio.engine.chunks import AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
 from studio.render.longform import synthesize_scene

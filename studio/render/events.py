@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from studio.audio.master import Measurement
-from studio.engine.core import AudioChunk
+from studio.audio.meter import Measurement
+from studio.engine.chunks import AudioChunk
 from studio.errors import StudioError
 from studio.project.model import Scene
 from studio.render.extras import CaptionsWritten, JoinedWritten, ReportWritten

@@ -17,7 +17,7 @@ from studio.audio.captions import Cue, build_cues, load_words, save_words, shift
 from studio.audio.captions import Word as TimedWord
 from studio.audio.encode import OUTPUT_SAMPLE_RATE
 from studio.audio.join import Part, chapters_of, join_files, write_m4b
-from studio.audio.master import Measurement, measure
+from studio.audio.meter import Measurement, measure
 from studio.audio.scene_file import decode
 from studio.audio.tags import Chapter, Tags
 from studio.errors import ErrorCode, StudioError

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from studio.direction.grammar import parse, quoted_spans, speaker_at
 from studio.direction.plan import Direction
-from studio.engine.core import AudioChunk, WordTiming
+from studio.engine.chunks import AudioChunk, WordTiming
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
 from studio.speech.text import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from studio.audio.encode import join_audio, write_mp3
 from studio.direction.plan import Direction
-from studio.engine.core import SAMPLE_RATE, AudioChunk
+from studio.engine.chunks import SAMPLE_RATE, AudioChunk
 from studio.engine.speaker import SpeechEngine
 
 

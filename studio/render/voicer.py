@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from studio.direction.plan import Direction
-from studio.engine.core import AudioChunk
+from studio.engine.chunks import AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.render.longform import synthesize_scene
 

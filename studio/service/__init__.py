@@ -3,6 +3,9 @@
 | module | its one job |
 |---|---|
 | ``stdio`` | the service loop on stdin/stdout (``narration-studio serve``) |
+| ``lines`` | the stdio wire: bounded request lines in, whole answer lines out |
+| ``usage`` | what the ``metrics`` action reports: counters and memory |
+| ``shared_answers`` | answers both servers give alike: voices, a request's direction |
 | ``confined`` | writes confined to the audio root |
 | ``http`` | ``serve --http``: the FastAPI app and its server |
 | ``dispatch`` | the HTTP server's bridge to the worker pool: queue, deadlines, loading state |

@@ -181,7 +181,7 @@ def create_app(options: HttpOptions, client: TTSClient) -> Any:
 
     @app.get("/v1/voices")
     async def voices(lang: str | None = None) -> Response:
-        from studio.service.stdio import voices_answer
+        from studio.service.shared_answers import voices_answer
 
         try:
             return JSONResponse(voices_answer(protocol.Voices(None, lang)))

@@ -19,8 +19,7 @@ import queue
 import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -29,6 +28,9 @@ from studio.errors import ErrorCode, StudioError
 from studio.fsutil import ensure_inside, remove_stale_temps
 from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
 from studio.service.confined import place_inside, staging_path
+from studio.service.lines import ProtocolWriter, read_lines
+from studio.service.shared_answers import request_direction, voices_answer
+from studio.service.usage import ServiceMetrics
 
 log = logging.getLogger("studio.service")
 
@@ -36,117 +38,6 @@ DEFAULT_AUDIO_ROOT = Path(".cache") / "audio"
 SAMPLE_RATE = 24_000  # studio.engine.SAMPLE_RATE, spelled out: the engine package loads numpy
 #: Longest file or folder name accepted in outputPath (leaves room for the temp file's prefix).
 MAX_NAME_BYTES = 200
-_SKIP_CHUNK = 64 * 1024
-
-
-def read_lines(stream: IO[bytes], limit: int = protocol.MAX_LINE_BYTES) -> Iterator[bytes | None]:
-    """Each line of ``stream`` without its newline, or None for a line over ``limit`` bytes.
-
-    An oversize line is skipped in bounded chunks, so memory stays bounded whatever arrives.
-    """
-    while True:
-        line = stream.readline(limit + 1)
-        if not line:
-            return
-        if line.endswith(b"\n"):
-            yield line[:-1]
-        elif len(line) <= limit:
-            yield line  # the last line, without a newline
-        else:
-            while (rest := stream.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
-                pass
-            yield None
-
-
-class ProtocolWriter:
-    """Writes answer lines to the protocol stream; safe to call from both threads."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-        self.broken = False
-
-    def write(self, message: dict[str, Any]) -> None:
-        line = protocol.encode(message)
-        with self._lock:
-            if self.broken:
-                return
-            try:
-                self._stream.write(line)
-                self._stream.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                self.broken = True
-                log.warning("The client closed the response stream; answers are discarded.")
-
-
-class ServiceMetrics:
-    """Counters for the ``metrics`` action (the seed's list: uptime, cold and warm requests, mean
-    synthesis time, errors by code, memory)."""
-
-    def __init__(self, started: float) -> None:
-        self.started = started
-        self.load_seconds: float | None = None
-        self.requests = 0
-        self._synthesized = 0  # a count and a sum, not a list: the service runs for weeks
-        self._synth_total = 0.0
-        self.errors: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def uptime(self) -> float:
-        return protocol.finite(time.monotonic() - self.started)
-
-    def record_request(self) -> None:
-        with self._lock:
-            self.requests += 1
-
-    def record_synthesis(self, seconds: float) -> None:
-        with self._lock:
-            self._synthesized += 1
-            self._synth_total += seconds
-
-    def record_error(self, code: str) -> None:
-        with self._lock:
-            self.errors[code] += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            done = self._synthesized
-            mean = self._synth_total / done if done else None
-            return {
-                "uptime": self.uptime(),
-                "loadSeconds": None if self.load_seconds is None else round(self.load_seconds, 3),
-                "requests": {
-                    "total": self.requests,
-                    "cold": min(done, 1),
-                    "warm": max(done - 1, 0),
-                },
-                "meanSynthesisSeconds": None if mean is None else round(mean, 3),
-                "errors": dict(sorted(self.errors.items())),
-                "memory": memory_usage(),
-            }
-
-
-def memory_usage() -> dict[str, int | None]:
-    """Current and peak resident memory in bytes, from the OS through psutil, on Linux, macOS
-    and Windows alike (None where it cannot tell)."""
-    import psutil
-
-    try:
-        info = psutil.Process().memory_info()
-    except psutil.Error:
-        return {"rssBytes": None, "peakRssBytes": None}
-    peak = getattr(info, "peak_wset", None)  # Windows keeps the peak working set
-    if peak is None:
-        try:
-            import resource
-
-            maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            peak = maxrss if sys.platform == "darwin" else maxrss * 1024  # macOS: bytes; KiB
-        except ImportError:
-            pass
-    if peak is not None:
-        peak = max(peak, info.rss)  # the kernel updates its high-water mark lazily
-    return {"rssBytes": info.rss, "peakRssBytes": peak}
 
 
 class Service:
@@ -353,45 +244,6 @@ class Service:
         self.metrics.record_error(answer["error"]["code"])
         log.info("Answered %s: %s", answer["error"]["code"], error.message)
         self.writer.write(answer)
-
-
-def request_direction(engine: Any, request: protocol.Synthesize) -> Any:
-    """The request's lexicon and cast as a Direction, every entry's phonemes checked against the
-    model's symbols (used or not): a bad entry is refused by its position."""
-    from studio.direction.cast import Cast
-    from studio.direction.lexicon import check_phonemes
-    from studio.direction.plan import Direction
-
-    if not (request.lexicon or request.cast or request.silent_labels or request.dialogue_voice):
-        return None
-    symbols = engine.phoneme_symbols() if any(e.ipa for e in request.lexicon) else frozenset()
-    for number, entry in enumerate(request.lexicon, 1):
-        if entry.ipa is not None:
-            try:
-                check_phonemes(entry.ipa, symbols, f"'{entry.word}'")
-            except StudioError as exc:
-                raise StudioError(
-                    exc.code, f"Field 'lexicon': entry {number}: {exc.message}", exc.hint
-                ) from exc
-    return Direction.of(
-        request.lexicon, Cast(dict(request.cast)), request.silent_labels, request.dialogue_voice
-    )
-
-
-def voices_answer(request: protocol.Voices) -> dict[str, Any]:
-    from studio.speech.voices import PROFILES, list_voices
-
-    voices = [
-        {
-            "id": v.id,
-            "name": v.name,
-            "language": v.language,
-            "gender": v.gender,
-            "grade": v.grade or None,
-        }
-        for v in list_voices(request.lang)
-    ]
-    return protocol.success(request.id, voices=voices, profiles=dict(PROFILES))
 
 
 def _bad_path(message: str) -> StudioError:

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from studio.settings import default_settings_path
-from studio.ui.worker import EngineFactory, default_engine_factory
+from studio.ui.engine_jobs import EngineFactory, default_engine_factory
 
 
 def default_documents_dir() -> Path:

@@ -44,9 +44,10 @@ from studio.render.events import (
     SceneStarted,
 )
 from studio.render.extras import JoinedWritten, ReportWritten
+from studio.ui.engine_jobs import Export
 from studio.ui.export_settings_panel import ExportSettingsPanel
 from studio.ui.scene_model import display_title
-from studio.ui.worker import EngineWorker, Export
+from studio.ui.worker import EngineWorker
 
 _STATUS = {"rendered": "Rendered", "cached": "Unchanged", "renamed": "Renamed"}
 #: The longest forms a status takes, so that its column never has to grow (or cut) mid-export.

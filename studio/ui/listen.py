@@ -19,9 +19,10 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.errors import ErrorCode
 from studio.speech.text import split_sentences
+from studio.ui.engine_jobs import Speak, SpeakProgress
 from studio.ui.pacing import SynthesisPace, remaining_pieces
 from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
-from studio.ui.worker import EngineWorker, Speak, SpeakProgress
+from studio.ui.worker import EngineWorker
 
 if TYPE_CHECKING:
     from studio.direction.plan import Direction

@@ -16,8 +16,9 @@ from studio.client.remote import is_server_failure, resolve_server, resolve_toke
 from studio.engine.source import HUB_REPO_ID, ONNX_HUB_REPO
 from studio.errors import StudioError
 from studio.settings import Settings
+from studio.ui.engine_jobs import BackendChosen, LoadModel, ModelInfo
 from studio.ui.status import StatusPanel
-from studio.ui.worker import BackendChosen, EngineWorker, LoadModel, ModelInfo
+from studio.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from studio.audio.captions import (
     words_from_chunks,
     write_captions,
 )
-from studio.engine.core import SAMPLE_RATE, AudioChunk, WordTiming
+from studio.engine.chunks import SAMPLE_RATE, AudioChunk, WordTiming
 
 TEXT = (
     "The harbour was quiet before dawn. Gulls circled over the empty boats, and a bell rang twice "

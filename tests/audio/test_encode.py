@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.audio import encode, master
+from studio.audio import encode, meter
 from studio.audio.encode import encode as encode_bytes
 from studio.audio.encode import join_audio, write_audio, write_mp3
 from studio.errors import ErrorCode, StudioError
@@ -83,7 +83,7 @@ def test_the_decoded_mp3_keeps_the_level_it_was_given(tmp_path: Path, kbps: int)
     path = tmp_path / "noise.mp3"
     write_audio(path, audio, 44_100, "mp3", kbps)
     decoded, _ = soundfile.read(path, dtype="float32")
-    assert master.rms_dbfs(decoded) == pytest.approx(master.rms_dbfs(audio), abs=0.05)
+    assert meter.rms_dbfs(decoded) == pytest.approx(meter.rms_dbfs(audio), abs=0.05)
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac"])

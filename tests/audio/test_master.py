@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.audio import master
+from studio.audio import master, meter
 from studio.audio.presets import PRESETS, get_preset
 from studio.errors import ErrorCode, StudioError
 
@@ -34,12 +34,12 @@ def test_a_full_scale_sine_measures_as_bs1770_says() -> None:
     # BS.1770 is calibrated so that a 0 dBFS 997 Hz sine measures -3.01 LUFS; RMS of a sine is
     # 3.01 dB under its peak. Short audio (under one 400 ms block) is measured all the same.
     tone = _tone(3.0, 0.1)  # -20 dBFS
-    figures = master.measure(tone, RATE)
+    figures = meter.measure(tone, RATE)
     assert figures.integrated_lufs == pytest.approx(-23.01, abs=0.1)
     assert figures.rms_dbfs == pytest.approx(-23.01, abs=0.01)
     assert figures.true_peak_dbtp == pytest.approx(-20.0, abs=0.05)
-    assert master.integrated_lufs(_tone(0.2, 0.1), RATE) == pytest.approx(-23.01, abs=0.1)
-    assert master.integrated_lufs(np.zeros(RATE, dtype=np.float32), RATE) == -np.inf
+    assert meter.integrated_lufs(_tone(0.2, 0.1), RATE) == pytest.approx(-23.01, abs=0.1)
+    assert meter.integrated_lufs(np.zeros(RATE, dtype=np.float32), RATE) == -np.inf
 
 
 def test_true_peak_finds_the_peak_between_samples() -> None:
@@ -47,7 +47,7 @@ def test_true_peak_finds_the_peak_between_samples() -> None:
     tone = _tone(1.0, 0.5, freq=RATE / 4, phase=np.pi / 4)
     sample_peak = 20 * np.log10(np.abs(tone).max())
     assert sample_peak == pytest.approx(-9.03, abs=0.05)
-    assert master.true_peak_dbtp(tone, RATE) == pytest.approx(-6.02, abs=0.2)
+    assert meter.true_peak_dbtp(tone, RATE) == pytest.approx(-6.02, abs=0.2)
 
 
 def test_noise_floor_is_the_quietest_half_second() -> None:
@@ -55,15 +55,15 @@ def test_noise_floor_is_the_quietest_half_second() -> None:
     hiss = (rng.standard_normal(RATE) * 10 ** (-70 / 20)).astype(np.float32)
     # a length that is no whole number of 10 ms frames, and longer than one processing block
     audio = np.concatenate([_tone(6.0, 0.3), hiss, _tone(1.00123, 0.3)])
-    assert master.noise_floor_dbfs(audio, RATE) == pytest.approx(-70.0, abs=0.5)
-    onset, offset = master.speech_bounds(np.concatenate([np.zeros(RATE // 2), audio[:RATE]]), RATE)
+    assert meter.noise_floor_dbfs(audio, RATE) == pytest.approx(-70.0, abs=0.5)
+    onset, offset = meter.speech_bounds(np.concatenate([np.zeros(RATE // 2), audio[:RATE]]), RATE)
     assert onset == pytest.approx(0.5, abs=0.011) and offset == pytest.approx(1.5, abs=0.011)
 
 
 def test_the_limiter_lowers_peaks_with_smooth_gain_never_by_clipping() -> None:
     loud = _speechlike(6.0, seed=3, level=2.0)  # peaks at +6 dBFS
     limited = master.limit(loud, RATE, -1.0)
-    assert master.true_peak_dbtp(limited, RATE) <= -1.0
+    assert meter.true_peak_dbtp(limited, RATE) <= -1.0
     # gain, not clipping: where the input is not tiny, output / input is one smooth curve that
     # moves at most 2 dB per millisecond (a clipper would flatten the tops: the ratio would jump
     # by decibels from one sample to the next)
@@ -84,21 +84,21 @@ def test_loudness_presets_land_on_target_under_the_ceiling(name: str, level: flo
     out = master.master(speech, RATE, preset, pause_after=0.5, headroom_db=0.5)
     assert out.shift == 0.0
     assert len(out.audio) == len(speech) + RATE // 2 and not out.audio[-RATE // 2 :].any()
-    assert master.integrated_lufs(out.audio, RATE) == pytest.approx(preset.target_lufs, abs=0.15)
-    assert master.true_peak_dbtp(out.audio, RATE) <= preset.true_peak_dbtp - 0.5 + 0.01
+    assert meter.integrated_lufs(out.audio, RATE) == pytest.approx(preset.target_lufs, abs=0.15)
+    assert meter.true_peak_dbtp(out.audio, RATE) <= preset.true_peak_dbtp - 0.5 + 0.01
 
 
 def test_acx_master_adds_room_tone_and_reaches_its_rms() -> None:
     acx = get_preset("acx")
     speech = np.concatenate([np.zeros(RATE // 10, dtype=np.float32), _speechlike(6.0, 5, 0.4)])
     out = master.master(speech, RATE, acx, pause_after=0.5, headroom_db=0.5)
-    figures = master.measure(out.audio, RATE)
+    figures = meter.measure(out.audio, RATE)
     assert figures.rms_dbfs == pytest.approx(acx.target_rms_dbfs, abs=0.15)
     assert figures.true_peak_dbtp <= -3.5 + 0.01
     assert figures.speech_start == pytest.approx(master.HEAD_ROOM_TONE_S, abs=0.02)
     assert 1.0 <= figures.speech_tail <= 5.0
     assert figures.noise_floor_dbfs <= -60
-    onset_before = master.speech_bounds(speech, RATE)[0]
+    onset_before = meter.speech_bounds(speech, RATE)[0]
     assert out.shift == pytest.approx(master.HEAD_ROOM_TONE_S - onset_before, abs=0.01)
 
 
@@ -123,4 +123,4 @@ def test_long_audio_is_measured_a_minute_at_a_time_as_pyloudnorm_measures_it_who
     parts = [_speechlike(30.0, seed, level) for seed, level in enumerate([0.9, 0.1, 0.5] * 3)]
     audio = np.concatenate([*parts, np.zeros(RATE * 30, dtype=np.float32)])
     whole = pyloudnorm.Meter(RATE).integrated_loudness(audio)
-    assert master.integrated_lufs(audio, RATE) == pytest.approx(whole, abs=0.02)
+    assert meter.integrated_lufs(audio, RATE) == pytest.approx(whole, abs=0.02)

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from studio.client.client import (
-    Backoff,
     ChunkEvent,
     InvalidInputError,
     InvalidPathError,
@@ -32,6 +31,7 @@ from studio.client.client import (
     TTSClient,
     TTSError,
 )
+from studio.client.slots import Backoff
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import TEMP_PREFIX
 from tests.audio_checks import assert_mp3_spec

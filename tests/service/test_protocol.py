@@ -10,7 +10,7 @@ import pytest
 
 from studio import protocol
 from studio.errors import ErrorCode, StudioError
-from studio.service.stdio import read_lines
+from studio.service.lines import read_lines
 
 SEED_REQUEST = {
     "action": "synthesize",

@@ -14,15 +14,8 @@ from studio.engine.sentence_cache import SentenceCache
 from studio.errors import ErrorCode
 from studio.project.model import Project, Scene
 from studio.render.events import SceneProgress, ScenesChecked
-from studio.ui.worker import (
-    BackendChosen,
-    EngineThread,
-    EngineWorker,
-    Export,
-    LoadModel,
-    Speak,
-    default_engine_factory,
-)
+from studio.ui.engine_jobs import BackendChosen, Export, LoadModel, Speak, default_engine_factory
+from studio.ui.worker import EngineThread, EngineWorker
 
 FIVE_SENTENCES = (
     "The first sentence is short. The second one follows it. Then comes a third. "
