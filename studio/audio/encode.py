@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +180,13 @@ def _plain_encoder(target: Path | io.BytesIO, fmt: str, bitrate: int) -> Iterato
         with soundfile.SoundFile(where, "w", **soundfile_options(fmt)) as pcm:
             yield pcm.write
         return
+    if isinstance(threading.current_thread(), threading._DummyThread):
+        # A thread Python did not start (Qt's: the studio's engine thread). pedalboard's native
+        # code takes and drops Python thread states, which crashes there; on a thread of
+        # Python's own it never has. So the blocks go to one, a few at a time.
+        with _on_a_python_thread(target, fmt, bitrate) as write:
+            yield write
+        return
     from pedalboard.io import AudioFile
 
     with contextlib.ExitStack() as stack:
@@ -189,6 +198,42 @@ def _plain_encoder(target: Path | io.BytesIO, fmt: str, bitrate: int) -> Iterato
             )
         )
         yield lambda block: mp3.write(block[np.newaxis, :])
+
+
+@contextlib.contextmanager
+def _on_a_python_thread(target: Path | io.BytesIO, fmt: str, bitrate: int) -> Iterator[Write]:
+    """``_plain_encoder`` run on a thread that Python started; blocks reach it through a short
+    queue (memory stays flat), and its error is raised here."""
+    blocks: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=4)
+    failure: list[BaseException] = []
+
+    def encode_blocks() -> None:
+        received_all = False
+        try:
+            with _plain_encoder(target, fmt, bitrate) as write:
+                while (block := blocks.get()) is not None:
+                    write(block)
+                received_all = True
+        except BaseException as exc:  # handed to the caller below
+            failure.append(exc)
+            while not received_all and blocks.get() is not None:  # let the caller finish
+                pass
+
+    encoder = threading.Thread(target=encode_blocks, name="mp3-encoder", daemon=True)
+    encoder.start()
+
+    def put(block: np.ndarray) -> None:
+        if failure:
+            raise failure[0]
+        blocks.put(block)
+
+    try:
+        yield put
+    finally:
+        blocks.put(None)
+        encoder.join()
+    if failure:
+        raise failure[0]
 
 
 @contextlib.contextmanager
