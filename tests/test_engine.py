@@ -15,6 +15,8 @@ from studio.engine.backends import make_backend
 from studio.engine.source import file_fingerprint
 from studio.errors import ErrorCode, StudioError
 from studio.speech.voices import CATALOG
+from tests.audio_checks import assert_mp3_spec
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.model
 
@@ -261,6 +263,38 @@ def test_a_local_model_folder_never_touches_the_network(
     assert result.returncode == 0, result.stderr
     assert "network access attempted" not in result.stderr
     assert out.stat().st_size > 1000
+
+
+def test_offline_the_hub_is_not_waited_for_its_cache_speaks_and_without_it_the_error_says_why(
+    cli_env: dict[str, str], model_dir: Path, tmp_path: Path
+) -> None:
+    """No internet (the hub's host cannot be found) and no setting for the hub's offline mode:
+    what the hub has cached is used at once, and a file it has not cached is a clear error, not
+    five retries first."""
+    for name in ("HF_HUB_OFFLINE", "NARRATION_STUDIO_MODEL_DIR"):
+        cli_env.pop(name)
+    cli_env |= {
+        "HF_ENDPOINT": "https://narration-studio-test.invalid",  # .invalid never resolves
+        "HF_HOME": str(tmp_path / "hf"),
+        "NARRATION_STUDIO_BACKEND": "torch",
+    }
+    missing = run_cli(["say", "Hello.", "-o", str(tmp_path / "a.mp3")], cli_env)
+    assert missing.returncode != 0
+    assert "narration-studio-test.invalid cannot be found" in missing.stderr, missing.stderr
+    assert "Retrying" not in missing.stderr
+
+    # the hub's cache layout, holding the model as a first online run would have left it
+    repo = tmp_path / "hf" / "hub" / "models--hexgrad--Kokoro-82M"
+    snapshot = repo / "snapshots" / ("0" * 40)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0" * 40)
+    snapshot.mkdir(parents=True)
+    for name in ("config.json", "kokoro-v1_0.pth", "voices"):
+        (snapshot / name).symlink_to(model_dir / name)
+    cached = run_cli(["say", "Hello again.", "-o", str(tmp_path / "b.mp3")], cli_env)
+    assert cached.returncode == 0, cached.stderr
+    assert "Retrying" not in cached.stderr
+    assert_mp3_spec(tmp_path / "b.mp3")
 
 
 def test_sample_rate_is_kokoros() -> None:

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -148,15 +149,54 @@ class HubModelSource:
                 "Reinstall Narration Studio, or choose a local model folder.",
             ) from exc
         use_app_handlers("huggingface_hub")  # its retry warnings, once each
+        hint = "Check the internet connection, or use a local model folder instead. " + (
+            _ONNX_DOWNLOAD_HINT if repo_id == ONNX_HUB_REPO else _LOCAL_HINT
+        )
+        unknown_host = _hub_host_unknown()
+        if unknown_host is not None:
+            # the hub would try five times over about 25 s before trusting its cache or failing
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(repo_id, filename)
+            if isinstance(cached, str):
+                return Path(cached)
+            raise StudioError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Could not download {filename} of {repo_id}: {unknown_host} cannot be found "
+                "(no internet connection?).",
+                hint,
+            )
         try:
             return Path(hf_hub_download(repo_id=repo_id, filename=filename))
         except Exception as exc:  # the hub raises many types: offline, 404, proxy, disk
             raise StudioError(
                 ErrorCode.MODEL_NOT_FOUND,
                 f"Could not download {filename} of {repo_id} ({type(exc).__name__}).",
-                "Check the internet connection, or use a local model folder instead. "
-                + (_ONNX_DOWNLOAD_HINT if repo_id == ONNX_HUB_REPO else _LOCAL_HINT),
+                hint,
             ) from exc
+
+
+@functools.cache
+def _hub_host_unknown() -> str | None:
+    """The hub's host name when this machine cannot resolve it (offline), else None. Asked once
+    per process, in milliseconds; not asked behind a proxy, which resolves names itself, nor in
+    the hub's offline mode, which never connects."""
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE or any(
+        os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+    ):
+        return None
+    host = urlsplit(constants.ENDPOINT).hostname
+    if not host:
+        return None
+    try:
+        socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        return host
+    return None
 
 
 def resolve_model_source(model_dir: str | os.PathLike[str] | None = None) -> ModelSource:
