@@ -34,6 +34,9 @@ EventHandler = Callable[[dict[str, Any]], None]
 _RETRY_STATUSES = frozenset({429, 503})
 _FIRST_RETRY_SECONDS = 0.5
 _MAX_RETRY_SECONDS = 5.0
+#: How long a refused connection is tried again: a server that restarts listens within a few
+#: seconds (it answers 503 while its model loads); one that is gone is said so, not waited for.
+_CONNECT_RETRY_SECONDS = 8.0
 
 
 class HttpTransport:
@@ -158,6 +161,7 @@ class HttpTransport:
         errors raised as TTSError. Refusals worth retrying are retried until ``deadline``
         (none: no retry)."""
         delay = _FIRST_RETRY_SECONDS
+        refused_since: float | None = None
         while True:
             left = timeout if deadline is None else deadline - time.monotonic()
             if left <= 0:
@@ -180,7 +184,13 @@ class HttpTransport:
                     if retry_after is None or deadline is None:
                         raise error
             except httpx.ConnectError as exc:
-                if deadline is None or deadline - time.monotonic() < delay:
+                now = time.monotonic()
+                refused_since = now if refused_since is None else refused_since
+                if (
+                    deadline is None
+                    or deadline - now < delay
+                    or now - refused_since + delay > _CONNECT_RETRY_SECONDS
+                ):
                     raise ServiceError(
                         f"The TTS server at {self.url} is not reachable ({_reason(exc)}).",
                         "Check that it runs (narration-studio serve --http) and the address.",
@@ -195,7 +205,8 @@ class HttpTransport:
                     "It may have stopped or restarted; try again.",
                 ) from None
             wait = min(retry_after, max(deadline - time.monotonic(), 0.0))
-            log.info("The TTS server is busy or loading; trying again in %.1f s", wait)
+            why = "not listening" if refused_since is not None else "busy or loading"
+            log.info("The TTS server is %s; trying again in %.1f s", why, wait)
             time.sleep(wait)
             delay = min(delay * 2, _MAX_RETRY_SECONDS)
 
