@@ -58,6 +58,30 @@ def test_auto_chooses_by_the_machine(
     assert because in choice.reason
 
 
+@pytest.mark.parametrize(
+    ("machine", "export", "on_disk", "backend", "because"),
+    [
+        (BF16_CPU, "the model folder", True, "onnx", "a one-shot job starts faster"),
+        (GPU, "the hub", True, "onnx", "a one-shot job starts faster"),  # in the hub's cache
+        (AVX2_CPU, "the model folder", True, "onnx", "a one-shot job starts faster"),
+        # never a download for one line: the export is not on this machine yet
+        (BF16_CPU, "the hub", False, "torch", "bf16 natively"),
+        (BF16_CPU, None, False, "torch", "bf16 natively"),
+        (AVX2_CPU_WITHOUT_ORT, "the model folder", True, "torch", "onnxruntime is not installed"),
+    ],
+)
+def test_a_one_shot_job_takes_an_export_on_disk_for_its_faster_start(
+    machine: Machine, export: str | None, on_disk: bool, backend: str, because: str
+) -> None:
+    choice = choose_backend(machine, export, one_shot=True, export_on_disk=on_disk)
+    assert choice.name == backend
+    assert because in choice.reason
+    # long-lived work keeps the warm-fastest choice
+    assert choose_backend(machine, export, export_on_disk=on_disk) == choose_backend(
+        machine, export
+    )
+
+
 def test_onednn_held_below_bf16_counts_as_a_cpu_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     machine = this_machine("cpu")
@@ -83,6 +107,37 @@ def test_auto_on_a_cpu_without_bf16_runs_the_folders_export_and_says_why(
     without = make_backend(None, LocalModelSource(plain))
     assert without.name == "torch"
     assert "put kokoro-v1.0.int8.onnx into the model folder" in without.chosen_because
+
+
+@pytest.mark.model
+def test_say_starts_on_the_folders_export_and_render_keeps_the_warm_choice(
+    model_dir: Path,
+    tmp_path: Path,
+    cli_env: dict[str, str],
+    onnx_durations_cache: Path,
+    transcribe: Callable[[Path], str],
+    word_error_rate: Callable[[str, str], float],
+) -> None:
+    folder = _onnx_folder(model_dir, tmp_path / "model")
+    (folder / WEIGHTS_NAME).symlink_to(model_dir / WEIGHTS_NAME)
+    env = cli_env | {
+        "NARRATION_STUDIO_MODEL_DIR": str(folder),
+        "XDG_CACHE_HOME": str(onnx_durations_cache),
+    }
+    env.pop("NARRATION_STUDIO_BACKEND", None)
+    said = run_cli(["-v", "say", SPEECH, "-o", str(tmp_path / "said.mp3")], env)
+    assert said.returncode == 0, said.stderr
+    assert "Backend auto: onnx, because a one-shot job starts faster" in said.stderr, said.stderr
+    assert_mp3_spec(tmp_path / "said.mp3")
+    assert word_error_rate(SPEECH, transcribe(tmp_path / "said.mp3")) <= 0.3
+    # a precision asked for is a request for torch, one-shot or not
+    fp32 = run_cli(["-v", "--precision", "fp32", "say", "Hi.", "-o", str(tmp_path / "x.mp3")], env)
+    assert fp32.returncode == 0, fp32.stderr
+    assert "Backend auto: torch" in fp32.stderr, fp32.stderr
+    # the render's choice is the long-lived one, whatever the folder holds
+    export = f"the model folder ({INT8_EXPORT.name})"
+    long_lived = make_backend("auto", LocalModelSource(folder))
+    assert long_lived.chosen_because == choose_backend(this_machine(), export).reason
 
 
 @pytest.fixture(scope="session")

@@ -58,17 +58,19 @@ def make_engine(
     backend: str | None = None,
     onnx_model: str | None = None,
     precision: str | None = None,
+    one_shot: bool = False,
 ) -> Any:
     """The configured engine (see studio.engine.configure); imported late, so that commands
     that need no model (voices, new) start in milliseconds."""
     from studio.engine.configure import configured_engine
 
-    return configured_engine(model_dir, backend, onnx_model, precision)
+    return configured_engine(model_dir, backend, onnx_model, precision, one_shot=one_shot)
 
 
-def make_speech_engine(ctx: click.Context) -> Any:
+def make_speech_engine(ctx: click.Context, one_shot: bool = False) -> Any:
     """The engine for render and say: an HTTP server's (--server, $NARRATION_STUDIO_SERVER or
-    the setting ``server``) when one is chosen, else the local model."""
+    the setting ``server``) when one is chosen, else the local model; ``one_shot`` for a job
+    that ends after one short piece of work (``say``)."""
     from studio.client.remote import RemoteEngine, resolve_server, resolve_token
     from studio.settings import Settings
 
@@ -76,7 +78,7 @@ def make_speech_engine(ctx: click.Context) -> Any:
     settings = Settings.load()
     server = resolve_server(option, settings)
     if server is None:
-        return make_engine(**ctx.obj)
+        return make_engine(**ctx.obj, one_shot=one_shot)
     return RemoteEngine(server, resolve_token(token, settings))
 
 

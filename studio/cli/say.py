@@ -49,7 +49,7 @@ def say(
 
     if text == "-":
         text = sys.stdin.read()
-    engine = make_speech_engine(ctx)
+    engine = make_speech_engine(ctx, one_shot=True)
     direction = say_direction(engine, lexicon_file)
     duration, size = render_text_to_mp3(engine, text, voice, speed, output, None, direction)
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")

@@ -21,10 +21,12 @@ def configured_engine(
     precision: str | None = None,
     settings_path: Path | None = None,
     cache_bytes: int = DEFAULT_MAX_BYTES,
+    one_shot: bool = False,
 ) -> Engine:
     """An unloaded engine on the chosen model folder (else the hub), backend and precision;
     ``settings_path`` is the settings file in use (default: the user's); ``cache_bytes`` is the
-    face's sentence-cache bound unless the environment sets one."""
+    face's sentence-cache bound unless the environment sets one; ``one_shot`` for a job that
+    ends after one short piece of work (``auto`` then favours the faster start)."""
     settings = Settings.load(settings_path)
     source = resolve_model_source(model_dir or os.environ.get(MODEL_DIR_ENV) or settings.model_dir)
     return Engine(
@@ -35,6 +37,7 @@ def configured_engine(
             onnx_model or os.environ.get(ONNX_MODEL_ENV) or settings.onnx_model,
             settings.device,
             precision or os.environ.get(PRECISION_ENV) or settings.precision,
+            one_shot,
         ),
         max_bytes_from(os.environ.get(CACHE_MB_ENV), cache_bytes),
     )
