@@ -81,9 +81,20 @@ class Service:
         if self.load_error is not None:
             log.error("The model is not available: %s", self.load_error.user_text())
             return
+        from studio.render.single import warm_up
+
+        started = time.perf_counter()
+        try:
+            warm_up(engine)  # before "ready": the first request is then as quick as the next
+        except Exception:
+            log.exception("Warming up the model failed; the first request pays its one-off costs")
         self.engine = engine
         self.metrics.load_seconds = engine.load_seconds
-        log.info("Model loaded successfully: 82M parameters, on %s", engine.device)
+        log.info(
+            "Model loaded successfully: 82M parameters, on %s (warmed up in %.2f s)",
+            engine.device,
+            time.perf_counter() - started,
+        )
 
     def serve(self, lines: Iterable[bytes | None]) -> int:
         """Answer every line; returns the exit code (0 after shutdown or end of input)."""

@@ -37,8 +37,9 @@ def default_engine_factory(
 @dataclass(frozen=True)
 class LoadModel:
     """Make and load the engine (imports torch and kokoro: seconds to tens of seconds), then
-    speak one word unheard: the first synthesis pays one-off costs (torch's kernels, the
-    phonemizer's lexicon), which belong to the cold start, not to the user's first preview."""
+    speak and encode one sentence unheard (studio.render.single.warm_up): the first synthesis
+    pays one-off costs (torch's kernels, the phonemizer's first parse, the MP3 encoder's set-up),
+    which belong to the cold start, not to the user's first preview."""
 
     model_dir: str | None
     warm_up: bool = True

@@ -27,7 +27,6 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from studio.errors import ErrorCode, StudioError
 from studio.memory import RELEASE_AFTER_IDLE_S, MemoryKeeper
-from studio.speech.voices import DEFAULT_VOICE
 from studio.ui.engine_jobs import (
     BackendChosen,
     EngineFactory,
@@ -192,8 +191,9 @@ class EngineWorker(QObject):
                 self.progress.emit(job.id, BackendChosen(backend.name))
             engine.load()
             if request.warm_up and request.server is None:  # a server warms up its own model
-                for _chunk in engine.synthesize("Ready.", DEFAULT_VOICE):
-                    pass
+                from studio.render.single import warm_up
+
+                warm_up(engine)
         except StudioError as exc:
             self._load_error = exc
             raise
