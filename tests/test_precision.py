@@ -380,7 +380,7 @@ def test_service_with_a_bf16_setting_on_an_avx2_cpu_is_ready_and_answers(
 
 GUI_ENGINE = """
 import sys
-from studio.ui.worker import default_engine_factory
+from studio.ui.engine_jobs import default_engine_factory
 
 engine = default_engine_factory(sys.argv[1])
 audio = [c.audio for c in engine.synthesize("Hello there.", "af_heart")]
@@ -407,3 +407,60 @@ def test_gui_engine_asked_for_bf16_on_an_avx2_cpu_runs_in_fp32(
     precision, samples = done.stdout.split()
     assert precision == "fp32" and int(samples) > 12_000
     _one_warning(done.stderr)
+
+
+CAPS_AFTER_LOAD = """
+import json, os, sys
+from studio.engine import LocalModelSource
+from studio.engine.torch_backend import TorchBackend
+from pathlib import Path
+backend = TorchBackend(LocalModelSource(Path(sys.argv[1])), device="cpu", precision=sys.argv[2])
+backend.load()
+names = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+print(json.dumps({"precision": backend.precision, "caps": [os.environ.get(n) for n in names]}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "precision", "expected"),
+    [
+        ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, "auto", {"precision": "fp32", "caps": ["64", "16"]}),
+        ({}, "fp32", {"precision": "fp32", "caps": ["64", "16"]}),
+        # the user's own setting wins
+        (
+            {"LRU_CACHE_CAPACITY": "8", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+            "auto",
+            {"precision": "fp32", "caps": ["64", "8"]},
+        ),
+    ],
+)
+def test_the_kernel_caches_are_capped_for_the_precision_the_model_computes_in(
+    model_dir: Path, environment: dict[str, str], precision: str, expected: dict[str, Any]
+) -> None:
+    """fp32 kernels are larger than bf16's, so an fp32 model keeps fewer of them: a long-running
+    face stays flat on every CPU (docs: performance.md, "Memory over a long run")."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY", "ONEDNN_MAX_CPU_ISA")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CAPS_AFTER_LOAD, str(model_dir), precision],
+        env=env | environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == expected
+
+
+def test_a_bf16_model_keeps_more_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.engine.onednn_caches import bound_kernel_caches
+
+    for name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
+        monkeypatch.delenv(name, raising=False)
+    bound_kernel_caches("bf16")
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "128"
+    assert os.environ["LRU_CACHE_CAPACITY"] == "64"

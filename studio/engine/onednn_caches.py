@@ -24,12 +24,19 @@ from __future__ import annotations
 import os
 
 #: Entries each cache keeps: what one sentence reuses (about 120 kernels of oneDNN's, fewer
-#: convolutions of ideep's).
-CAPS = {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 128, "LRU_CACHE_CAPACITY": 64}
+#: convolutions of ideep's). fp32 kernels and their scratch memory are larger than bf16's: with
+#: the bf16 caps, a torch service in fp32 (oneDNN held to AVX2) still grew by 13.5 % over 200
+#: distinct sentences before it levelled; with these it grows about half as much, for about 7 %
+#: more time per sentence (docs: performance.md, "Memory over a long run").
+CAPS = {
+    "bf16": {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 128, "LRU_CACHE_CAPACITY": 64},
+    "fp32": {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 64, "LRU_CACHE_CAPACITY": 16},
+}
 
 
-def bound_kernel_caches() -> None:
-    """Cap oneDNN's and ideep's kernel caches (a no-op where the user set them, or once torch
-    has compiled its first kernel: call it before the model first runs)."""
-    for name, entries in CAPS.items():
+def bound_kernel_caches(precision: str) -> None:
+    """Cap oneDNN's and ideep's kernel caches for a model computing in ``precision`` ("bf16" or
+    "fp32"); a no-op where the user set them, or once torch has compiled its first kernel: call
+    it before the model first runs."""
+    for name, entries in CAPS[precision].items():
         os.environ.setdefault(name, str(entries))

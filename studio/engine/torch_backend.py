@@ -58,7 +58,10 @@ class TorchBackend:
 
     def load(self) -> None:
         config, weights = self._source.config_path(), self._source.weights_path()
-        bound_kernel_caches()  # before torch compiles its first kernel (the bf16 probe)
+        # before torch compiles its first kernel (the bf16 probe): in the precision it will
+        # most likely compute in, which the CPU's flags and the setting tell without torch
+        likely_bf16 = self._requested_precision != "fp32" and bf16_is_native()
+        bound_kernel_caches("bf16" if likely_bf16 else "fp32")
         torch = _import_torch()
         self.device = self._requested_device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
