@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sysconfig
 import threading
 import time
 from collections import deque
@@ -297,6 +298,10 @@ class EngineThread:
     """Runs an EngineWorker on its own QThread: starts it, and stops it cleanly on quit."""
 
     def __init__(self, worker: EngineWorker) -> None:
+        # Python 3.11 fills sysconfig's variables on first use without a lock: a thread that asks
+        # while another fills them can miss one ('userbase' made loguru's import, inside the
+        # model load, fail). Made before any of the studio's threads runs, they are filled here.
+        sysconfig.get_config_vars()
         self.worker = worker
         self._thread = QThread()
         self._thread.setObjectName("narration-studio-engine")
