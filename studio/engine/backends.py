@@ -36,17 +36,17 @@ def make_backend(
     the torch backend's arithmetic on the CPU ("auto", "fp32", "bf16"); ``one_shot`` tells
     "auto" that the job is one short piece of work, where starting fast counts most."""
     chosen = (name or DEFAULT_BACKEND).strip().lower()
+    wanted = (precision or "auto").strip().lower()
     path = Path(onnx_model).expanduser().resolve() if onnx_model else None
     reason = "chosen in the settings or on the command line"
     if chosen == "auto":
         export, on_disk = onnx_export_of(source, path)
         # a precision asked for is torch's arithmetic: the user wants torch, one-shot or not
-        quick = one_shot and (precision or "auto").strip().lower() == "auto"
+        quick = one_shot and wanted == "auto"
         choice = choose_backend(this_machine(device), export, quick, on_disk)
         log.info("Backend auto: %s, because %s", choice.name, choice.reason)
         chosen, reason = choice.name, choice.reason
     if chosen == "torch":
-        wanted = (precision or "auto").strip().lower()
         if wanted not in PRECISIONS:
             raise StudioError(
                 ErrorCode.INVALID_INPUT,
