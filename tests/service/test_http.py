@@ -349,8 +349,9 @@ def _read_until_closed(conn: socket.socket) -> str:
 def test_a_full_queue_is_429_with_retry_after(http: httpx.Client, server: HttpServer) -> None:
     statuses: list[int] = []
 
-    def long_request(n: int) -> None:
-        body = {**SEED, "text": FOUR, "outputPath": f".cache/audio/q-{n}.mp3"}
+    def long_request(n: int) -> None:  # sentences no worker has voiced: none is cached
+        text = " ".join(f"Queued request {n} reads line {k} aloud." for k in range(8))
+        body = {**SEED, "text": text, "outputPath": f".cache/audio/q-{n}.mp3"}
         statuses.append(http.post("/v1/synthesize", json=body).status_code)
 
     threads = [threading.Thread(target=long_request, args=(n,)) for n in range(3)]
