@@ -42,14 +42,16 @@ def flops_per_audio_second(model_dir: Path, text: str) -> dict[str, float]:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from studio.engine import Engine, LocalModelSource
+    from studio.engine import Engine, LocalModelSource, SpeechRequest
     from studio.engine.torch_backend import TorchBackend
 
     source = LocalModelSource(model_dir)
     engine = Engine(source, TorchBackend(source, device="cpu", precision="fp32"))
     engine.load()
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
-        seconds = sum(chunk.duration for chunk in engine.synthesize(text, "af_heart"))
+        seconds = sum(
+            chunk.duration for chunk in engine.synthesize(SpeechRequest(text, "af_heart"))
+        )
     by_op = counter.get_flop_counts().get("Global", {})
     total = float(counter.get_total_flops())
     convolutions = sum(float(n) for op, n in by_op.items() if "convolution" in str(op))

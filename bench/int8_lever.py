@@ -26,6 +26,7 @@ from typing import Any
 
 from bench import quality
 from studio.engine.onnx_float import GROUPS, dequantize
+from studio.engine.request import SpeechRequest
 
 RESULTS = quality.RESULTS
 
@@ -38,11 +39,11 @@ def warm_rtf(onnx_model: Path, model_dir: Path, text: str, runs: int = 3) -> flo
     source = LocalModelSource(model_dir)
     engine = Engine(source, make_backend("onnx", source, str(onnx_model)), 0)
     engine.load()
-    list(engine.synthesize("A short sentence to warm up.", "af_heart"))
+    list(engine.synthesize(SpeechRequest("A short sentence to warm up.", "af_heart")))
     rtfs = []
     for _ in range(runs):
         started = time.perf_counter()
-        samples = sum(len(c.audio) for c in engine.synthesize(text, "af_heart"))
+        samples = sum(len(c.audio) for c in engine.synthesize(SpeechRequest(text, "af_heart")))
         rtfs.append((time.perf_counter() - started) / (samples / 24_000))
     return round(statistics.median(rtfs), 3)
 

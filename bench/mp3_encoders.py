@@ -26,6 +26,7 @@ import numpy as np
 
 from bench.run import BENCH, DEFAULT_MODEL_DIR, SCENE, machine_info
 from studio.audio.encode import OUTPUT_SAMPLE_RATE, open_encoder, resample, soundfile_options
+from studio.engine.request import SpeechRequest
 
 BITRATE = 128
 
@@ -108,7 +109,7 @@ def main() -> None:
 
     engine = Engine(LocalModelSource(args.model_dir), cache_bytes=0)
     engine.load()
-    chunks = engine.synthesize(SCENE.read_text(encoding="utf-8").strip(), "af_heart")
+    chunks = engine.synthesize(SpeechRequest(SCENE.read_text(encoding="utf-8").strip(), "af_heart"))
     audio = resample(np.concatenate([chunk.audio for chunk in chunks]), SAMPLE_RATE)
     audio = np.clip(audio, -1.0, 1.0)  # as every encoder gets it
     times: dict[str, list[float]] = {name: [] for name in ENCODERS}

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.engine.request import SpeechRequest
 from studio.speech.text import split_sentences
 from studio.ui.pacing import SynthesisPace, remaining_pieces
 
@@ -171,7 +172,9 @@ def main() -> None:
 
     engine = Engine(LocalModelSource(Path(args.model_dir)), cache_bytes=0)
     engine.load()
-    for _chunk in engine.synthesize("Ready.", "af_heart"):  # warm, as the studio's LoadModel
+    for _chunk in engine.synthesize(
+        SpeechRequest("Ready.", "af_heart")
+    ):  # warm, as the studio's LoadModel
         pass
     import pyloudnorm  # noqa: F401  # as the studio's LoadModel does, in the background
 

@@ -143,7 +143,9 @@ class StudioEngine:
         self.engine.load()
 
     def stream(self, text: str) -> Iterator[int]:
-        for chunk in self.engine.synthesize(text, self.args.voice):
+        from studio.engine import SpeechRequest
+
+        for chunk in self.engine.synthesize(SpeechRequest(text, self.args.voice)):
             yield len(chunk.audio)
 
 

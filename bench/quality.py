@@ -60,7 +60,7 @@ def synthesize(variant: str, out: Path, voices: list[str], texts: list[str], arg
     import numpy as np
     import soundfile as sf
 
-    from studio.engine import Engine, LocalModelSource
+    from studio.engine import Engine, LocalModelSource, SpeechRequest
     from studio.engine.backends import make_backend
 
     backend, precision = VARIANTS.get(variant, ("onnx", None))
@@ -72,7 +72,7 @@ def synthesize(variant: str, out: Path, voices: list[str], texts: list[str], arg
     for voice in voices:
         for name in texts:
             text = (INPUTS / f"{name}.txt").read_text(encoding="utf-8")
-            audio = np.concatenate([c.audio for c in engine.synthesize(text, voice)])
+            audio = np.concatenate([c.audio for c in engine.synthesize(SpeechRequest(text, voice))])
             sf.write(out / f"{voice}--{name}.wav", audio, 24_000, subtype="FLOAT")
 
 

@@ -21,6 +21,7 @@ from studio.engine import Engine, LocalModelSource
 from studio.engine.auto import Machine, choose_backend, this_machine
 from studio.engine.backends import make_backend
 from studio.engine.onnx_backend import OnnxBackend
+from studio.engine.request import SpeechRequest
 from studio.engine.source import HUB_REPO_ID, ONNX_HUB_FILE, ONNX_HUB_REPO, WEIGHTS_NAME
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli
@@ -164,7 +165,7 @@ def test_the_hubs_export_speaks_with_word_timings(
 ) -> None:
     source = LocalModelSource(model_dir)
     engine = Engine(source, OnnxBackend(source, hub_export, cache_dir=tmp_path))
-    chunks = list(engine.synthesize("The harbor was quiet at dawn.", "af_heart"))
+    chunks = list(engine.synthesize(SpeechRequest("The harbor was quiet at dawn.", "af_heart")))
     assert engine.backend.gives_durations
     words = [w for c in chunks for w in c.words]
     assert [w.word for w in words] == ["The", "harbor", "was", "quiet", "at", "dawn"]

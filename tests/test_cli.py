@@ -107,7 +107,7 @@ def test_voices_lists_catalog_and_filters(cli_env: dict[str, str]) -> None:
             "Available voices",
         ),
         (["say", "", "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "Text is empty"),
-        (["say", "a" * 5001, "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "limit is 5000"),
+        (["say", "a" * 5001, "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "too long to pronounce"),
         (["say", "... !!! ??? -- ;;", "-o", "x.mp3"], ErrorCode.INVALID_INPUT, "Nothing to voice"),
         (["render", "no-such-project"], ErrorCode.PROJECT_NOT_FOUND, "narration-studio new"),
         (["voices", "--lang", "klingon"], ErrorCode.INVALID_INPUT, "Unknown language"),

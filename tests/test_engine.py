@@ -12,6 +12,7 @@ import pytest
 
 from studio.engine import SAMPLE_RATE, Engine, LocalModelSource
 from studio.engine.backends import make_backend
+from studio.engine.request import SpeechRequest
 from studio.engine.source import file_fingerprint
 from studio.errors import ErrorCode, StudioError
 from studio.speech.voices import CATALOG
@@ -27,7 +28,7 @@ def _words(text: str) -> list[str]:
 
 def test_streams_one_chunk_per_sentence_with_word_timings(engine: Engine) -> None:
     text = "The first sentence is short. The second one follows it! Is there a third?"
-    chunks = list(engine.synthesize(text, "af_heart"))
+    chunks = list(engine.synthesize(SpeechRequest(text, "af_heart")))
     assert [c.text for c in chunks] == [
         "The first sentence is short.",
         "The second one follows it!",
@@ -59,7 +60,7 @@ def test_streams_one_chunk_per_sentence_with_word_timings(engine: Engine) -> Non
 
 
 def test_chunks_arrive_before_the_whole_text_is_done(engine: Engine) -> None:
-    stream = engine.synthesize("One. Two. Three. Four.", "af_heart")
+    stream = engine.synthesize(SpeechRequest("One. Two. Three. Four.", "af_heart"))
     first = next(stream)
     assert first.text == "One."
     stream.close()  # cancelling is just stopping iteration
@@ -69,7 +70,7 @@ def test_speed_changes_duration(engine: Engine) -> None:
     text = "Speed should change how long this sentence takes to say."
 
     def seconds(speed: float) -> float:
-        return sum(c.duration for c in engine.synthesize(text, "af_heart", speed))
+        return sum(c.duration for c in engine.synthesize(SpeechRequest(text, "af_heart", speed)))
 
     normal, fast, slow = seconds(1.0), seconds(2.0), seconds(0.5)
     assert fast < normal * 0.7 and slow > normal * 1.5
@@ -78,7 +79,7 @@ def test_speed_changes_duration(engine: Engine) -> None:
 @pytest.mark.parametrize("speed", [0.49, 2.01, "fast", True, float("nan")])
 def test_speed_outside_range_is_refused(engine: Engine, speed: object) -> None:
     with pytest.raises(StudioError) as caught:
-        engine.synthesize("Hello.", "af_heart", speed)  # type: ignore[arg-type]
+        engine.synthesize(SpeechRequest("Hello.", "af_heart", speed))  # type: ignore[arg-type]
     assert caught.value.code is ErrorCode.INVALID_INPUT
 
 
@@ -86,7 +87,7 @@ def test_blend_differs_from_each_voice(engine: Engine) -> None:
     text = "Blending voices."
 
     def audio(voice: str) -> np.ndarray:
-        return np.concatenate([c.audio for c in engine.synthesize(text, voice)])
+        return np.concatenate([c.audio for c in engine.synthesize(SpeechRequest(text, voice))])
 
     bella, sky, blend = audio("af_bella"), audio("af_sky"), audio("af_bella:60,af_sky:40")
     assert not np.array_equal(blend[: len(bella)], bella[: len(blend)])
@@ -96,7 +97,7 @@ def test_blend_differs_from_each_voice(engine: Engine) -> None:
 def test_long_sentence_is_split_at_natural_breaks_never_cut(engine: Engine) -> None:
     clause = "the river ran past the old mill and the quiet houses by the bridge"
     sentence = ", ".join([clause] * 12) + "."  # one sentence, far over 510 phonemes
-    chunks = list(engine.synthesize(sentence, "af_heart"))
+    chunks = list(engine.synthesize(SpeechRequest(sentence, "af_heart")))
     assert len(chunks) >= 2
     assert all(len(c.phonemes) <= 510 for c in chunks)
     assert _words(" ".join(c.text for c in chunks)) == _words(sentence)
@@ -105,26 +106,38 @@ def test_long_sentence_is_split_at_natural_breaks_never_cut(engine: Engine) -> N
 
 def test_every_word_is_voiced_in_a_long_text(engine: Engine) -> None:
     text = " ".join(f"Sentence number {n} has words in it." for n in range(1, 13))
-    chunks = list(engine.synthesize(text, "am_michael"))
+    chunks = list(engine.synthesize(SpeechRequest(text, "am_michael")))
     assert _words(" ".join(c.text for c in chunks)) == _words(text)
     spoken = [w.word.lower() for c in chunks for w in c.words]
     assert spoken.count("sentence") == 12
 
 
 def test_non_english_voice_speaks(engine: Engine) -> None:
-    chunks = list(engine.synthesize("Bonjour tout le monde. Comment allez-vous?", "ff_siwis"))
+    chunks = list(
+        engine.synthesize(SpeechRequest("Bonjour tout le monde. Comment allez-vous?", "ff_siwis"))
+    )
     assert len(chunks) == 2 and sum(c.duration for c in chunks) > 1.0
 
 
 def test_bad_requests_fail_before_any_synthesis(engine: Engine) -> None:
     for text, voice, code in [
         ("", "af_heart", ErrorCode.INVALID_INPUT),
-        ("x" * 5001, "af_heart", ErrorCode.INVALID_INPUT),
         ("Hello.", "nobody", ErrorCode.INVALID_VOICE),
     ]:
         with pytest.raises(StudioError) as caught:
-            engine.synthesize(text, voice)
+            engine.synthesize(SpeechRequest(text, voice))
         assert caught.value.code is code
+
+
+def test_the_engine_takes_text_of_any_length_and_streams_it(engine: Engine) -> None:
+    """The 5,000-character rule is a service request's (tested with the protocol), not the
+    engine's: a chapter is read sentence by sentence, its first chunk out before the rest."""
+    text = " ".join(f"Line {n} of a chapter that runs on for a while." for n in range(120))
+    assert len(text) > 5000
+    stream = engine.synthesize(SpeechRequest(text, "af_heart"))
+    first = next(stream)
+    stream.close()
+    assert first.text == "Line 0 of a chapter that runs on for a while." and first.duration > 1.0
 
 
 @pytest.mark.parametrize("text", ["😀🎉 👍", "... !!! ??? -- ;;", "$ % & *"])
@@ -133,7 +146,7 @@ def test_text_with_nothing_to_voice_is_refused_before_any_synthesis(
 ) -> None:
     # Before: emoji were read out by name ("grinning face") and punctuation voiced as noise.
     with pytest.raises(StudioError) as caught:
-        engine.synthesize(text, "af_heart")
+        engine.synthesize(SpeechRequest(text, "af_heart"))
     assert caught.value.code is ErrorCode.INVALID_INPUT
     assert caught.value.message.startswith("Nothing to voice in this text")
     assert "no words or numbers" in caught.value.message
@@ -141,7 +154,7 @@ def test_text_with_nothing_to_voice_is_refused_before_any_synthesis(
 
 def test_five_thousand_characters_are_accepted(engine: Engine) -> None:
     text = ("Short words here. " * 300)[:5000]
-    first = next(engine.synthesize(text, "af_heart"))
+    first = next(engine.synthesize(SpeechRequest(text, "af_heart")))
     assert first.duration > 0
 
 
@@ -224,7 +237,7 @@ def test_missing_voice_file(model_dir: Path, tmp_path: Path) -> None:
     (folder / "voices").mkdir()
     engine = Engine(LocalModelSource(folder))
     with pytest.raises(StudioError, match=r"af_heart\.pt is missing") as caught:
-        list(engine.synthesize("Hello.", "af_heart"))
+        list(engine.synthesize(SpeechRequest("Hello.", "af_heart")))
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
@@ -304,5 +317,5 @@ def test_sample_rate_is_kokoros() -> None:
 def test_blends_are_not_kept_one_per_blend(engine: Engine) -> None:
     """A service fed ever-new blends keeps only the voices' packs (issue 13's memory growth)."""
     for share in range(10, 90, 4):
-        engine.synthesize("Hi.", f"af_bella:{share},af_sky:{100 - share}").close()
+        engine.synthesize(SpeechRequest("Hi.", f"af_bella:{share},af_sky:{100 - share}")).close()
     assert set(engine._voice_packs) <= set(CATALOG)

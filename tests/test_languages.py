@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from studio.engine import SAMPLE_RATE, Engine
+from studio.engine.request import SpeechRequest
 from studio.speech.voices import LANGUAGES
 
 pytestmark = pytest.mark.model
@@ -47,7 +48,7 @@ def test_the_table_covers_every_language() -> None:
 @pytest.mark.parametrize("lang", sorted(SENTENCES))
 def test_each_language_speaks_a_sentence(engine: Engine, lang: str) -> None:
     voice, sentence, syllables = SENTENCES[lang]
-    chunks = list(engine.synthesize(sentence, voice))
+    chunks = list(engine.synthesize(SpeechRequest(sentence, voice)))
     assert len(chunks) == 1 and chunks[0].phonemes and "❓" not in chunks[0].phonemes
     assert_speech(np.concatenate([c.audio for c in chunks]), syllables)
 
@@ -63,7 +64,7 @@ from pathlib import Path
 from studio.engine import Engine, LocalModelSource
 engine = Engine(LocalModelSource(Path(sys.argv[1])))
 for text, voice in (("今日は港がとても静かでした。", "jf_alpha"), ("今晚港口很安静。", "zm_yunxi")):
-    print(voice, sum(len(c.audio) for c in engine.synthesize(text, voice)))
+    print(voice, sum(len(c.audio) for c in engine.synthesize(SpeechRequest(text, voice))))
 """
 
 

@@ -19,6 +19,7 @@ import soundfile as sf
 from studio.engine import Engine, LocalModelSource
 from studio.engine.backends import make_backend
 from studio.engine.onnx_backend import PREPARED_REVISION, OnnxBackend
+from studio.engine.request import SpeechRequest
 from studio.engine.source import ONNX_NAMES
 from studio.errors import ErrorCode, StudioError
 from tests.conftest import SHARED, python_json, run_cli
@@ -58,7 +59,7 @@ def onnx_engine(
 
 
 def _say(engine: Engine, text: str, path: Path) -> Path:
-    audio = np.concatenate([c.audio for c in engine.synthesize(text, "af_heart")])
+    audio = np.concatenate([c.audio for c in engine.synthesize(SpeechRequest(text, "af_heart"))])
     sf.write(path, audio, 24_000)
     return path
 
@@ -79,8 +80,8 @@ def test_onnx_backend_speaks_as_clearly_as_torch(
 
 @pytest.mark.numeric
 def test_onnx_chunks_and_word_timings_match_torch(onnx_engine: Engine, engine: Engine) -> None:
-    onnx_chunks = list(onnx_engine.synthesize(SPEECH, "af_heart"))
-    torch_chunks = list(engine.synthesize(SPEECH, "af_heart"))
+    onnx_chunks = list(onnx_engine.synthesize(SpeechRequest(SPEECH, "af_heart")))
+    torch_chunks = list(engine.synthesize(SpeechRequest(SPEECH, "af_heart")))
     assert onnx_engine.backend.gives_durations
     assert [c.text for c in onnx_chunks] == [c.text for c in torch_chunks]
     assert all(c.audio.dtype == np.float32 and c.audio.ndim == 1 for c in onnx_chunks)
@@ -109,7 +110,10 @@ def test_the_int8_exports_vocoder_convolutions_run_in_float(
 
 def test_speed_changes_duration_on_onnx(onnx_engine: Engine) -> None:
     def seconds(speed: float) -> float:
-        return sum(c.duration for c in onnx_engine.synthesize("Speed matters here.", speed=speed))
+        return sum(
+            c.duration
+            for c in onnx_engine.synthesize(SpeechRequest("Speed matters here.", speed=speed))
+        )
 
     assert seconds(1.5) < seconds(1.0) * 0.8
 
@@ -119,11 +123,11 @@ def test_onnx_engine_never_imports_torch(model_dir: Path, tmp_path: Path, onnx_c
     code = f"""
 import json, sys
 from pathlib import Path
-from studio.engine import Engine, LocalModelSource
+from studio.engine import Engine, LocalModelSource, SpeechRequest
 from studio.engine.onnx_backend import OnnxBackend
 source = LocalModelSource(Path({str(folder)!r}))
 engine = Engine(source, OnnxBackend(source, cache_dir=Path({str(onnx_cache)!r})))
-chunks = list(engine.synthesize("Hello there. How are you?", "af_heart"))
+chunks = list(engine.synthesize(SpeechRequest("Hello there. How are you?", "af_heart")))
 loaded = sorted({{"torch", "kokoro", "transformers"}} & set(sys.modules))
 import torch  # still importable: it was only hidden while spaCy loaded
 print(json.dumps({{"chunks": len(chunks), "words": sum(len(c.words) for c in chunks),
@@ -141,11 +145,11 @@ def test_onnx_engine_works_where_torch_is_not_installed(
 import sys
 sys.modules["torch"] = None  # as if torch were not installed: every `import torch` fails
 from pathlib import Path
-from studio.engine import Engine, LocalModelSource
+from studio.engine import Engine, LocalModelSource, SpeechRequest
 from studio.engine.onnx_backend import OnnxBackend
 source = LocalModelSource(Path({str(folder)!r}))
 engine = Engine(source, OnnxBackend(source, cache_dir=Path({str(onnx_cache)!r})))
-chunks = list(engine.synthesize("It works without torch.", "am_michael"))
+chunks = list(engine.synthesize(SpeechRequest("It works without torch.", "am_michael")))
 print(len(chunks), sum(c.duration for c in chunks) > 1.0, len(chunks[0].words))
 """
     done = subprocess.run(
@@ -243,7 +247,7 @@ def test_without_the_onnx_package_it_speaks_without_timings(
     folder = _onnx_folder(model_dir, tmp_path / "model")
     source = LocalModelSource(folder)
     engine = Engine(source, OnnxBackend(source, cache_dir=tmp_path / "cache"))
-    chunks = list(engine.synthesize("Still speaking.", "af_heart"))
+    chunks = list(engine.synthesize(SpeechRequest("Still speaking.", "af_heart")))
     assert not engine.backend.gives_durations
     assert chunks and chunks[0].duration > 0.5 and chunks[0].words == ()
     assert not (tmp_path / "cache").exists()

@@ -31,6 +31,7 @@ from studio.engine.precision import (
     cpu_has_native_bf16,
     onednn_capped_below_bf16,
 )
+from studio.engine.request import SpeechRequest
 from studio.errors import ErrorCode, StudioError
 from studio.speech.voices import parse_voice
 from tests.conftest import REPO, run_cli
@@ -129,7 +130,7 @@ def test_bf16_and_fp32_say_the_same_words_with_the_same_timing_and_loudness(
     figures = {}
     for candidate in (fp32_engine, bf16_engine):
         precision = candidate.backend.precision  # type: ignore[attr-defined]
-        chunks = list(candidate.synthesize(SPEECH, "af_heart"))
+        chunks = list(candidate.synthesize(SpeechRequest(SPEECH, "af_heart")))
         audio = np.concatenate([c.audio for c in chunks])
         assert audio.dtype == np.float32 and np.isfinite(audio).all()
         path = tmp_path / f"{precision}.wav"
@@ -380,10 +381,11 @@ def test_service_with_a_bf16_setting_on_an_avx2_cpu_is_ready_and_answers(
 
 GUI_ENGINE = """
 import sys
+from studio.engine import SpeechRequest
 from studio.ui.engine_jobs import default_engine_factory
 
 engine = default_engine_factory(sys.argv[1])
-audio = [c.audio for c in engine.synthesize("Hello there.", "af_heart")]
+audio = [c.audio for c in engine.synthesize(SpeechRequest("Hello there.", "af_heart"))]
 print(engine.backend.precision, sum(len(a) for a in audio))
 """
 

@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.engine import Engine
+from studio.engine import Engine, SpeechRequest
 from studio.engine.sentence_cache import SentenceCache, max_bytes_from
 from studio.errors import StudioError
 from studio.project.model import Project, Scene
 from studio.render.events import SceneDone
 from studio.render.export import render_project
-from studio.render.longform import synthesize_scene
 
 TEXT = "The harbor was quiet at dawn. Gulls circled over the boats. A bell rang twice."
 EDITED = "The harbor was quiet at dawn. A heron stood in the reeds. A bell rang twice."
@@ -58,11 +57,11 @@ def test_an_export_after_a_preview_makes_nothing_again(
     tmp_path: Path, engine: Engine, model_calls: list[str]
 ) -> None:
     project = _project(tmp_path / "harbor", TEXT)
-    heard = list(synthesize_scene(engine, TEXT, VOICE, 1.0))  # what the studio's preview runs
+    heard = list(engine.synthesize(SpeechRequest(TEXT, VOICE)))  # what the studio's preview runs
     assert len(model_calls) == len(heard) == 3
 
     model_calls.clear()
-    again = list(synthesize_scene(engine, TEXT, VOICE, 1.0))
+    again = list(engine.synthesize(SpeechRequest(TEXT, VOICE)))
     _export(project, engine)
     assert model_calls == []
     for first, second in zip(heard, again, strict=True):  # reused exactly, word timings too

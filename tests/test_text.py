@@ -71,10 +71,12 @@ def test_validate_text_refuses_empty_and_non_text(bad: object) -> None:
     assert caught.value.code is ErrorCode.INVALID_INPUT
 
 
-def test_validate_text_limit_is_5000_characters() -> None:
-    assert validate_text("a" * MAX_TEXT_CHARS) == "a" * MAX_TEXT_CHARS
-    with pytest.raises(StudioError, match="5001 characters"):
-        validate_text("a" * (MAX_TEXT_CHARS + 1))
+def test_a_service_request_is_limited_to_5000_characters_and_a_scene_is_not() -> None:
+    limit = MAX_TEXT_CHARS
+    assert validate_text("a" * limit, limit=limit) == "a" * limit
+    with pytest.raises(StudioError, match="5001 characters; the limit is 5000"):
+        validate_text("a" * (limit + 1), limit=limit)
+    assert validate_text("a" * (limit + 1)) == "a" * (limit + 1)
 
 
 @pytest.mark.parametrize("text", ["😀🎉", "... !!! ??? -- ;;", "—", "♪ ♫", "$ % &"])

@@ -45,13 +45,16 @@ def say(
 ) -> None:
     """Speak TEXT into an MP3 file ('-' reads the text from stdin)."""
     from studio.cli.direction import say_direction
+    from studio.engine.request import SpeechRequest
     from studio.render.single import render_text_to_mp3
 
     if text == "-":
         text = sys.stdin.read()
     engine = make_speech_engine(ctx, one_shot=True)
     direction = say_direction(engine, lexicon_file)
-    duration, size = render_text_to_mp3(engine, text, voice, speed, output, None, direction)
+    duration, size = render_text_to_mp3(
+        engine, SpeechRequest(text, voice, speed, direction), output
+    )
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from studio.audio.encode import MP3_BITRATE_KBPS, MP3_SAMPLE_RATE
 from studio.engine import Engine
+from studio.engine.request import SpeechRequest
 from studio.errors import ErrorCode, StudioError
 from studio.render.single import render_text_to_mp3
 from studio.speech.voices import DEFAULT_VOICE
@@ -80,7 +81,7 @@ def _run(engine: Engine, voice: str) -> SelfTestReport:
     with tempfile.TemporaryDirectory(prefix="narration-studio-selftest-") as folder:
         output = Path(folder) / "self-test.mp3"
         started = time.perf_counter()
-        duration, size = render_text_to_mp3(engine, SENTENCE, voice, 1.0, output)
+        duration, size = render_text_to_mp3(engine, SpeechRequest(SENTENCE, voice), output)
         synth_seconds = time.perf_counter() - started
         sample_rate, channels, bitrate_kbps = _check_mp3(output, duration)
     return SelfTestReport(

@@ -8,6 +8,7 @@
 | ``chunk_events`` | chunk events with audio turned back into engine chunks |
 | ``http_client`` | the client's HTTP transport |
 | ``remote`` | ``RemoteEngine``: render and preview on an HTTP server |
+| ``pieces`` | a scene longer than one service request, sent in pieces |
 
 It speaks the contract in ``studio.protocol`` and imports no server: the service is a separate
 process (``python -m studio.service``) or a server at a URL.

@@ -44,8 +44,8 @@ from studio.protocol import (
 
 if TYPE_CHECKING:
     from studio.client.http_client import HttpTransport
-    from studio.direction.plan import Direction
     from studio.engine.chunks import AudioChunk
+    from studio.engine.request import SpeechRequest
 
 __all__ = [
     "ChunkEvent",
@@ -231,30 +231,22 @@ class TTSClient:
         )
 
     def stream(
-        self,
-        text: str,
-        voice_id: str,
-        *,
-        speed: float | None = None,
-        timeout: float | None = None,
-        direction: Direction | None = None,
-        start_at: int = 0,
-        sentences: int | None = None,
+        self, request: SpeechRequest, *, timeout: float | None = None
     ) -> Iterator[AudioChunk]:
-        """Speak ``text`` into memory: yield an engine ``AudioChunk`` (24 kHz float32 samples,
-        its text and word timings) per sentence as it is ready; no file is written.
+        """Speak the request into memory: yield an engine ``AudioChunk`` (24 kHz float32
+        samples, its text and word timings) per sentence as it is ready; no file is written.
 
         The request runs on a helper thread; stop iterating to stop listening (the service still
         finishes the sentences it has started). Errors are raised where the iteration is.
         """
+        text, direction = request.text, request.direction
         payload: dict[str, Any] = {
             "action": "synthesize",
             "text": text,
-            "voiceId": voice_id,
+            "voiceId": request.voice,
             "audio": True,
+            "speed": request.speed,
         }
-        if speed is not None:
-            payload["speed"] = speed
         if direction is not None and direction.lexicon:
             payload["lexicon"] = [entry.to_json(camel=True) for entry in direction.lexicon]
         if direction is not None and direction.cast:
@@ -265,10 +257,10 @@ class TTSClient:
             payload["silentLabels"] = True
         if direction is not None and direction.dialogue_voice and quoted_spans(text):
             payload["dialogueVoice"] = direction.dialogue_voice
-        if start_at:
-            payload["startAt"] = start_at
-        if sentences is not None:
-            payload["sentences"] = sentences
+        if request.start_at:
+            payload["startAt"] = request.start_at
+        if request.sentences is not None:
+            payload["sentences"] = request.sentences
         deadline = self.request_timeout(text) if timeout is None else timeout
         items: queue.Queue[Any] = queue.Queue()
         stop = threading.Event()

@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 
 from studio import __version__
 from studio.client.client import TTSClient
+from studio.client.pieces import synthesize_in_pieces
 from studio.errors import ErrorCode, StudioError
-from studio.speech.voices import DEFAULT_VOICE, parse_voice
+from studio.speech.voices import parse_voice
 
 if TYPE_CHECKING:
-    from studio.direction.plan import Direction
     from studio.engine.chunks import AudioChunk
+    from studio.engine.request import SpeechRequest
     from studio.settings import Settings
 
 SERVER_ENV = "NARRATION_STUDIO_SERVER"
@@ -92,43 +93,23 @@ class RemoteEngine:
         self.load_seconds = time.perf_counter() - started
         return self.load_seconds
 
-    def check(
-        self,
-        text: str,
-        voice: str = DEFAULT_VOICE,
-        speed: float = 1.0,
-        direction: Direction | None = None,
-    ) -> None:
+    def check(self, request: SpeechRequest) -> None:
         """The checks that need no model (the same errors as the local engine: a bad tag by its
         line and column, a cast member without a voice); the server judges the words."""
         from studio.direction.plan import plan_read
         from studio.speech.speed import validate_speed
         from studio.speech.text import validate_text
 
-        validate_text(text)
-        validate_speed(speed)
-        plan_read(text, voice, direction)
+        validate_text(request.text)
+        validate_speed(request.speed)
+        plan_read(request.text, request.voice, request.direction)
 
-    def synthesize(
-        self,
-        text: str,
-        voice: str = DEFAULT_VOICE,
-        speed: float = 1.0,
-        direction: Direction | None = None,
-        start_at: int = 0,
-        sentences: int | None = None,
-    ) -> Iterator[AudioChunk]:
+    def synthesize(self, request: SpeechRequest) -> Iterator[AudioChunk]:
         """Check the request here first (``check``), then stream: the server voices the lexicon
-        entries, cast and starting sentence it is sent."""
-        self.check(text, voice, speed, direction)
-        return self._client.stream(
-            text,
-            voice,
-            speed=speed,
-            direction=direction,
-            start_at=start_at,
-            sentences=sentences,
-        )
+        entries, cast and starting sentence it is sent. A scene longer than one service request
+        goes in pieces (studio.client.pieces)."""
+        self.check(request)
+        return synthesize_in_pieces(self._client.stream, request)
 
     def phoneme_symbols(self) -> frozenset[str]:
         """The server's model's phoneme symbols, asked once."""

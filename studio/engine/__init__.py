@@ -2,6 +2,7 @@
 
 from studio.engine.chunks import SAMPLE_RATE, AudioChunk, WordTiming
 from studio.engine.core import Engine
+from studio.engine.request import SpeechRequest
 from studio.engine.source import (
     HubModelSource,
     LocalModelSource,
@@ -19,6 +20,7 @@ __all__ = [
     "HubModelSource",
     "LocalModelSource",
     "ModelSource",
+    "SpeechRequest",
     "WordTiming",
     "resolve_model_source",
     "validate_speed",

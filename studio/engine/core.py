@@ -33,6 +33,7 @@ from studio.engine.chunks import (
     with_last,
 )
 from studio.engine.g2p import Phonemizer
+from studio.engine.request import SpeechRequest
 from studio.engine.sentence_cache import DEFAULT_MAX_BYTES, SentenceCache
 from studio.engine.source import (
     HubModelSource,
@@ -186,39 +187,35 @@ class Engine:
         if failures:
             raise failures[0]
 
-    def synthesize(
-        self,
-        text: str,
-        voice: str = DEFAULT_VOICE,
-        speed: float = 1.0,
-        direction: Direction | None = None,
-        start_at: int = 0,
-        sentences: int | None = None,
-    ) -> Iterator[AudioChunk]:
+    def synthesize(self, request: SpeechRequest) -> Iterator[AudioChunk]:
         """Check the request now, then yield audio chunks as each sentence is ready.
 
-        ``text`` may use the direction grammar (studio.direction.grammar): pauses, one-off
-        pronunciations, and speaker lines of ``direction``'s cast; ``direction``'s lexicon
-        applies too. ``start_at`` (an index into ``text``) starts the read at that sentence,
-        and ``sentences`` limits it to that many (a preview of one sentence, say).
-        Raises TTS_INVALID_INPUT (with line and column for a bad tag) or TTS_INVALID_VOICE at
-        once, before any model work, and TTS_INVALID_INPUT (nothing to voice) when the phonemizer
-        finds no sound to make.
+        The text may be of any length and use the direction grammar (studio.direction.grammar):
+        pauses, one-off pronunciations, and speaker lines of the request's cast; its lexicon
+        applies too. Raises TTS_INVALID_INPUT (with line and column for a bad tag) or
+        TTS_INVALID_VOICE at once, before any model work, and TTS_INVALID_INPUT (nothing to
+        voice) when the phonemizer finds no sound to make.
         """
-        validate_text(text)
-        parse_voice(voice)
-        clean_speed = validate_speed(speed)
-        needs_symbols = "](/" in text or any(e.ipa for e in (direction or Direction()).lexicon)
-        plan = plan_read(text, voice, direction, self.phoneme_symbols() if needs_symbols else None)
-        if start_at or sentences is not None:
-            plan = plan.starting_at(start_at, sentences)
-        return self.speak(plan, clean_speed)
+        plan = self._plan(request)
+        if request.start_at or request.sentences is not None:
+            plan = plan.starting_at(request.start_at, request.sentences)
+        return self.speak(plan, request.speed)
+
+    def _plan(self, request: SpeechRequest) -> ReadPlan:
+        """The request checked (text, voice, speed, tags) and planned into passages and pauses."""
+        validate_text(request.text)
+        parse_voice(request.voice)
+        validate_speed(request.speed)
+        direction = request.direction or Direction()
+        needs_symbols = "](/" in request.text or any(e.ipa for e in direction.lexicon)
+        symbols = self.phoneme_symbols() if needs_symbols else None
+        return plan_read(request.text, request.voice, request.direction, symbols)
 
     def speak(self, plan: ReadPlan, speed: float = 1.0) -> Iterator[AudioChunk]:
         """Voice a read plan (studio.direction.plan_read), yielding chunks in order.
 
-        No length limit: requests are checked where they enter (``synthesize``, the service,
-        the renderer). Voices are loaded now, so a missing voice file fails before any audio.
+        No length limit: requests are checked where they enter (``synthesize``, the service).
+        Voices are loaded now, so a missing voice file fails before any audio.
         """
         clean_speed = validate_speed(speed)
         self.load()
@@ -228,21 +225,11 @@ class Engine:
             self._phonemizer(spec.lang)
         return self._generate(plan, clean_speed)
 
-    def check(
-        self,
-        text: str,
-        voice: str = DEFAULT_VOICE,
-        speed: float = 1.0,
-        direction: Direction | None = None,
-    ) -> None:
+    def check(self, request: SpeechRequest) -> None:
         """Raise what ``synthesize`` would, without running the model: the request's checks, its
         tags, every voice file and phonemizer, and every word's pronunciation. Costs the G2P only
         (milliseconds per scene), so a long export can say up front which scenes will fail."""
-        validate_text(text)
-        parse_voice(voice)
-        validate_speed(speed)
-        needs_symbols = "](/" in text or any(e.ipa for e in (direction or Direction()).lexicon)
-        plan = plan_read(text, voice, direction, self.phoneme_symbols() if needs_symbols else None)
+        plan = self._plan(request)
         spoken = False
         for part in plan.parts:
             if isinstance(part, Silence):

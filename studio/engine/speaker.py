@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from studio.direction.plan import Direction
     from studio.engine.chunks import AudioChunk
+    from studio.engine.request import SpeechRequest
 
 
 class SpeechEngine(Protocol):
@@ -28,26 +28,12 @@ class SpeechEngine(Protocol):
         """Get ready to speak (idempotent); returns the seconds it took."""
         ...
 
-    def synthesize(
-        self,
-        text: str,
-        voice: str = ...,
-        speed: float = ...,
-        direction: Direction | None = ...,
-        start_at: int = ...,
-        sentences: int | None = ...,
-    ) -> Iterator[AudioChunk]:
+    def synthesize(self, request: SpeechRequest) -> Iterator[AudioChunk]:
         """Check the request at once (TTS_INVALID_*), then yield chunks as they are ready:
-        ``direction``'s lexicon and cast apply, and the read may start at a sentence."""
+        its lexicon and cast apply, and the read may start at a sentence."""
         ...
 
-    def check(
-        self,
-        text: str,
-        voice: str = ...,
-        speed: float = ...,
-        direction: Direction | None = ...,
-    ) -> None:
+    def check(self, request: SpeechRequest) -> None:
         """Raise what ``synthesize`` would, as far as it can be known without the model."""
         ...
 

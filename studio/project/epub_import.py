@@ -2,8 +2,7 @@
 
 ebooklib reads the package (spine, table of contents, metadata); lxml takes the text out of each
 chapter's XHTML, a paragraph per block element, so headings and paragraphs stay separate sentences.
-A chapter may be as long as it is: long scenes are voiced in request-sized pieces
-(studio.render.longform).
+A chapter may be as long as it is: the engine reads a scene of any length.
 A book locked by DRM (Adobe ADEPT, Apple FairPlay, or any other encryption of its text) cannot be
 read, and says so; font obfuscation, which many DRM-free books use, is not DRM and is allowed.
 """

@@ -11,7 +11,7 @@ from studio.direction.cast import check_name, check_voice
 from studio.direction.grammar import parse as parse_direction
 from studio.direction.lexicon import Lexicon, LexiconEntry
 from studio.errors import ErrorCode, StudioError, did_you_mean
-from studio.speech.text import validate_text
+from studio.speech.text import MAX_TEXT_CHARS, validate_text
 from studio.speech.voices import parse_voice
 
 #: A request line longer than this (without its newline) is refused unread.
@@ -195,7 +195,7 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
     output_path = None
     if not audio or obj.get("outputPath") is not None:
         output_path = _required(obj, "outputPath", request_id)
-    validate_text(text)
+    validate_text(text, limit=MAX_TEXT_CHARS)
     _no_surrogates(text, "text", request_id)
     _no_surrogates(voice_id, "voiceId", request_id)
     parse_voice(voice_id)

@@ -27,7 +27,6 @@ from typing import Any
 from studio.engine.chunks import AudioChunk
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError
-from studio.render.longform import synthesize_scene
 from studio.render.voicer import SceneJob
 
 log = logging.getLogger(__name__)
@@ -159,8 +158,8 @@ class SceneWorker:
         try:
             if self._error is not None:
                 raise self._error
-            chunks = synthesize_scene(self._engine, job.text, job.voice, job.speed, job.direction)
-            return Voiced(tuple(chunks), self._engine.identity(job.voice), self.name())
+            chunks = self._engine.synthesize(job.request)
+            return Voiced(tuple(chunks), self._engine.identity(job.request.voice), self.name())
         except StudioError as exc:
             return Voiced((), "", self.name(), (exc.code.value, exc.message, exc.hint))
 
@@ -235,7 +234,7 @@ class ClusterVoicer:
         if voiced.error is not None:
             code, message, hint = voiced.error
             raise StudioError(ErrorCode(code), message, hint)
-        if voiced.identity != self._engine.identity(job.voice):
+        if voiced.identity != self._engine.identity(job.request.voice):
             raise StudioError(
                 ErrorCode.SERVICE_ERROR,
                 f"The worker {voiced.worker} has other model files than this machine, so its "

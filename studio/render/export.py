@@ -9,7 +9,7 @@ temp name, its manifest entry is committed, and only then is the file renamed in
 the render yields again. So no file ever stands without its entry; a kill in the instant between
 the two renames leaves an entry whose file is missing, which the next load drops.
 
-The stages: synthesis (``studio.render.longform``: a scene of any length), the scene's file
+The stages: synthesis (the engine reads a scene of any length), the scene's file
 (``studio.audio.scene_file``: mastered, encoded, tagged, measured), then what the export adds
 (``studio.render.extras``: captions, the ACX report, the joined file). Synthesis goes through a
 ``SceneVoicer`` (``studio.render.voicer``): here, on this engine (``LocalVoicer``), or on a Ray
@@ -27,6 +27,7 @@ from studio.audio.scene_file import write_scene_file
 from studio.audio.tags import retag
 from studio.direction.lexicon import Lexicon
 from studio.direction.plan import Direction
+from studio.engine.request import SpeechRequest
 from studio.engine.speaker import SpeechEngine
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for
@@ -53,7 +54,6 @@ from studio.render.extras import (
     write_joined,
     write_scene_captions,
 )
-from studio.render.longform import check_scene
 from studio.render.voicer import LocalVoicer, SceneJob, SceneVoicer
 
 #: Failures that are not the scene's own: every later scene would fail the same way (a full
@@ -165,11 +165,10 @@ def _check_scenes(
     """The scenes that need rendering and will fail, by id (cached scenes cost nothing here)."""
     failing = {}
     for scene in chosen:
-        voice = scene.voice_or(project.default_voice)
         try:
             if not force and cached(scene):
                 continue
-            check_scene(engine, scene.text, voice, scene.speed, _of(project, scene, direction))
+            engine.check(_speech_of(project, scene, direction))
         except StudioError as exc:
             if exc.code in _STOPS_THE_RENDER:
                 raise
@@ -233,9 +232,14 @@ def _of(project: Project, scene: Scene, direction: Direction | None) -> Directio
     return project.scene_direction(scene, direction) if direction is not None else None
 
 
-def _job(project: Project, scene: Scene, direction: Direction | None) -> SceneJob:
+def _speech_of(project: Project, scene: Scene, direction: Direction | None) -> SpeechRequest:
+    """What the engine is asked to say for one scene, whatever its length."""
     voice = scene.voice_or(project.default_voice)
-    return SceneJob(scene.id, scene.text, voice, scene.speed, _of(project, scene, direction))
+    return SpeechRequest(scene.text, voice, scene.speed, _of(project, scene, direction))
+
+
+def _job(project: Project, scene: Scene, direction: Direction | None) -> SceneJob:
+    return SceneJob(scene.id, _speech_of(project, scene, direction))
 
 
 def _render_scene(

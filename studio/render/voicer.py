@@ -7,10 +7,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from studio.direction.plan import Direction
 from studio.engine.chunks import AudioChunk
+from studio.engine.request import SpeechRequest
 from studio.engine.speaker import SpeechEngine
-from studio.render.longform import synthesize_scene
 
 
 @dataclass(frozen=True)
@@ -18,10 +17,7 @@ class SceneJob:
     """A scene to voice: what synthesis needs of it (picklable, for a cluster's workers)."""
 
     scene_id: str
-    text: str
-    voice: str
-    speed: float
-    direction: Direction | None = None
+    request: SpeechRequest
 
 
 class SceneVoicer(Protocol):
@@ -33,7 +29,7 @@ class SceneVoicer(Protocol):
         ...
 
     def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
-        """The scene's chunks in order; raises StudioError as ``synthesize_scene`` does."""
+        """The scene's chunks in order; raises StudioError as the engine's ``synthesize``."""
         ...
 
 
@@ -47,4 +43,4 @@ class LocalVoicer:
         """Nothing to start ahead: scenes are voiced one after the other."""
 
     def chunks(self, job: SceneJob) -> Iterator[AudioChunk]:
-        return synthesize_scene(self.engine, job.text, job.voice, job.speed, job.direction)
+        return self.engine.synthesize(job.request)

@@ -34,7 +34,7 @@ from studio.service.dispatch import (
     decode_json_object,
     first_and_rest,
 )
-from studio.speech.text import validate_text
+from studio.speech.text import MAX_TEXT_CHARS, validate_text
 from studio.speech.voices import CATALOG, parse_voice
 
 MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "kokoro", "kokoro-82m")
@@ -63,7 +63,7 @@ def speech_router(dispatcher: Dispatcher, client: TTSClient) -> Any:
 
     @router.post("/v1/audio/speech")
     async def speech(request: Request) -> Response:
-        speech = SpeechRequest.parse(decode_json_object(await request.body()))
+        speech = OpenAISpeech.parse(decode_json_object(await request.body()))
         payload = {
             "action": "synthesize",
             "text": speech.text,
@@ -87,7 +87,7 @@ def speech_router(dispatcher: Dispatcher, client: TTSClient) -> Any:
     return router
 
 
-class SpeechRequest:
+class OpenAISpeech:
     """An OpenAI speech request, checked: everything wrong is a 400 before any synthesis."""
 
     def __init__(self, text: str, voice: str, fmt: str, speed: float, stream: bool) -> None:
@@ -100,7 +100,7 @@ class SpeechRequest:
         )
 
     @classmethod
-    def parse(cls, obj: dict[str, Any]) -> SpeechRequest:
+    def parse(cls, obj: dict[str, Any]) -> OpenAISpeech:
         for key in obj:
             if key not in _FIELDS:
                 raise _invalid(
@@ -115,7 +115,7 @@ class SpeechRequest:
             )
         text = _field(obj, "input", str, "a string", required=True)
         try:
-            validate_text(text)
+            validate_text(text, limit=MAX_TEXT_CHARS)
         except StudioError as exc:
             raise HttpError(exc) from None
         voice = _voice(_field(obj, "voice", str, "a string", required=True))

@@ -204,6 +204,7 @@ class Service:
     def _synthesize(self, request: protocol.Synthesize, target: Path | None) -> dict[str, Any]:
         if self.load_error is not None:
             raise self.load_error
+        from studio.engine.request import SpeechRequest
         from studio.render.single import render_text_to_mp3
 
         log.info(
@@ -217,17 +218,17 @@ class Service:
                     protocol.audio_chunk_event(request.id, chunk, SAMPLE_RATE, request.audio)
                 )
 
-        direction = request_direction(self.engine, request)
+        speech = SpeechRequest(
+            request.text,
+            request.voice_id,
+            request.speed,
+            request_direction(self.engine, request),
+            request.start_at,
+            request.sentences,
+        )
         if target is None:  # "audio": true without a file: the events carried the audio
             duration = 0.0
-            chunks = self.engine.synthesize(
-                request.text,
-                request.voice_id,
-                request.speed,
-                direction,
-                request.start_at,
-                request.sentences,
-            )
+            chunks = self.engine.synthesize(speech)
             for chunk in chunks:
                 on_chunk(chunk)
                 duration += chunk.duration
@@ -237,9 +238,7 @@ class Service:
         # Written under the root first, then moved into place through folders that must still
         # be real folders: the path was checked when the request arrived, perhaps long ago.
         staged = staging_path(self.audio_root, target)  # written atomically, or not at all
-        duration, size = render_text_to_mp3(
-            self.engine, request.text, request.voice_id, request.speed, staged, on_chunk, direction
-        )
+        duration, size = render_text_to_mp3(self.engine, speech, staged, on_chunk)
         place_inside(self.audio_root, target, staged)
         self.metrics.record_synthesis(time.perf_counter() - started)
         log.info("Audio generated: %.2f seconds, %d bytes", duration, size)

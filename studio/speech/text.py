@@ -53,18 +53,19 @@ _CLAUSE_BREAKS = (
 )
 
 
-def validate_text(text: object, subject: str = "this text") -> str:
-    """The text, stripped, or TTS_INVALID_INPUT if it is not a non-empty string within the limit
-    with something to voice in it. ``subject`` names it in the message ("this scene")."""
+def validate_text(text: object, subject: str = "this text", limit: int | None = None) -> str:
+    """The text, stripped, or TTS_INVALID_INPUT if it is not a non-empty string with something
+    to voice in it. ``subject`` names it in the message ("this scene"). Text may be of any
+    length, except where a ``limit`` is given: a service request passes ``MAX_TEXT_CHARS``."""
     if not isinstance(text, str):
         raise StudioError(ErrorCode.INVALID_INPUT, "Text must be a string.")
     stripped = text.strip()
     if not stripped:
         raise StudioError(ErrorCode.INVALID_INPUT, "Text is empty.", "Type something to narrate.")
-    if len(stripped) > MAX_TEXT_CHARS:
+    if limit is not None and len(stripped) > limit:
         raise StudioError(
             ErrorCode.INVALID_INPUT,
-            f"Text is {len(stripped)} characters; the limit is {MAX_TEXT_CHARS} per request.",
+            f"Text is {len(stripped)} characters; the limit is {limit} per request.",
             "Split it into several scenes.",
         )
     if not has_words(stripped):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from studio.direction.lexicon import LexiconEntry, language_of_voice, personal_lexicon_path
 from studio.direction.plan import Direction
+from studio.engine.request import SpeechRequest
 from studio.speech.voices import parse_voice
 from studio.ui.cast_panel import CastPanel
 from studio.ui.config import StudioConfig
@@ -85,7 +86,8 @@ class DirectionDesk:
     def _hear_word(self, word: str, key: str, how: str, direction: Direction | None) -> None:
         voice = self.scene_voice()
         label = f"“{word}” {how} · {voice}" if how else f"“{word}” · {voice}"
-        self.listener.play(Listening("voice", key, label), f"{word}.", voice, 1.0, direction)
+        request = SpeechRequest(f"{word}.", voice, 1.0, direction)
+        self.listener.play(Listening("voice", key, label), request)
 
     def fix_pronunciation(self) -> None:
         """Add (or change) the entry for the word at the editor's cursor, then hear its sentence."""
@@ -113,10 +115,7 @@ class DirectionDesk:
         """A reviewed word in its sentence, as the project reads it (from memory when heard)."""
         self.listener.play(
             Listening("voice", f"review:{sentence}", f"In its sentence · {voice}"),
-            sentence,
-            voice,
-            1.0,
-            self.model.direction(),
+            SpeechRequest(sentence, voice, 1.0, self.model.direction()),
         )
 
     def direction_changed(self) -> None:

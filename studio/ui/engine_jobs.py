@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from studio.direction.lexicon import Lexicon
-    from studio.direction.plan import Direction
     from studio.engine import Engine
+    from studio.engine.request import SpeechRequest
     from studio.project.export_settings import ExportSettings
     from studio.project.model import Project
 
@@ -49,18 +49,9 @@ class LoadModel:
 
 @dataclass(frozen=True)
 class Speak:
-    """Synthesize text to listen to. A newer Speak replaces an older one.
+    """Synthesize a request to listen to. A newer Speak replaces an older one."""
 
-    ``direction`` (lexicon and cast) directs the read; it starts at the sentence at index
-    ``start_at`` of the text, and voices ``sentences`` sentences (all when None).
-    """
-
-    text: str
-    voice: str
-    speed: float = 1.0
-    direction: Direction | None = None
-    start_at: int = 0
-    sentences: int | None = None
+    request: SpeechRequest
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from studio.ui.playback import SOURCE_RATE, PlaybackUnavailable, Player
 from studio.ui.worker import EngineWorker
 
 if TYPE_CHECKING:
-    from studio.direction.plan import Direction
+    from studio.engine.request import SpeechRequest
 
 CacheKey = tuple[Any, ...]  # text, voice, speed, and what directs the read
 #: How often a waiting sound checks again whether it can start.
@@ -115,17 +115,8 @@ class Listener(QObject):
     def position(self) -> tuple[float, float]:
         return self._player.position()
 
-    def play(
-        self,
-        what: Listening,
-        text: str,
-        voice: str,
-        speed: float,
-        direction: Direction | None = None,
-        start_at: int = 0,
-        sentences: int | None = None,
-    ) -> None:
-        """Start hearing ``text`` (from the sentence at ``start_at``, ``sentences`` of them);
+    def play(self, what: Listening, request: SpeechRequest) -> None:
+        """Start hearing the request (from its ``start_at`` sentence, ``sentences`` of them);
         replaces whatever was playing or being synthesized."""
         self._silence()
         try:
@@ -135,12 +126,15 @@ class Listener(QObject):
             self.error.emit(what, _NO_PLAYBACK, str(exc))
             return
         self._asked_at = time.perf_counter()
+        text, start_at, sentences = request.text, request.start_at, request.sentences
+        direction = request.direction
         fingerprint = direction.fingerprint() if direction is not None else ""
-        self._key = (text.strip(), voice, float(speed), fingerprint, start_at, sentences)
+        heard = (text.strip(), request.voice, float(request.speed), fingerprint)
+        self._key = (*heard, start_at, sentences)
         self._current = what
         cached = self._cache.get(self._key)
         if cached is None and start_at and sentences is None:  # heard whole: play from there
-            whole = self._cache.get((text.strip(), voice, float(speed), fingerprint, 0, None))
+            whole = self._cache.get((*heard, 0, None))
             cached = _from_source(whole, start_at) if whole else None
         if cached is not None:
             if self._start_player():
@@ -151,10 +145,9 @@ class Listener(QObject):
                 self.first_audio.emit(time.perf_counter() - self._asked_at)
             return
         self._chunks, self._held, self._started = [], [], False
-        self._speed, self._done_chars, self._made_at = float(speed), 0, self._asked_at
+        self._speed, self._done_chars, self._made_at = float(request.speed), 0, self._asked_at
         self._sentences = [len(s) for s in split_sentences(text[start_at:])][:sentences]
-        request = Speak(text, voice, speed, direction, start_at, sentences)
-        self._job = self._worker.submit(request)
+        self._job = self._worker.submit(Speak(request))
         self._set_state(what)
 
     def stop(self) -> None:

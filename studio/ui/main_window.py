@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from studio.engine.request import SpeechRequest
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import remove_own_temps
-from studio.render.longform import validate_scene_text
 from studio.settings import Settings
+from studio.speech.text import validate_text
 from studio.speech.voices import parse_voice
 from studio.ui.banner import MessageBanner, with_banner
 from studio.ui.config import StudioConfig
@@ -328,13 +329,13 @@ class MainWindow(ProjectFileActions):
             f"{display_title(scene, self.session.model.row_of(scene_id))} · {voice}",
         )
         try:
-            validate_scene_text(scene.text, subject="this scene")
+            validate_text(scene.text, subject="this scene")
             parse_voice(voice)
         except StudioError as exc:
             self._listening_failed(what, exc.code.value, exc.user_text())
             return
         direction = self.session.project.scene_direction(scene, self.direction.direction())
-        self.listener.play(what, scene.text, voice, scene.speed, direction)
+        self.listener.play(what, SpeechRequest(scene.text, voice, scene.speed, direction))
 
     def play_scene_from(self, index: int, sentences: int | None = None) -> None:
         """Play the shown scene from the sentence at ``index`` of its text (double-click)."""
@@ -345,21 +346,15 @@ class MainWindow(ProjectFileActions):
         voice = self.session.model.voice_of(scene)
         number = self.session.model.row_of(scene_id) + 1
         label = f"Scene {number} · {voice}"
-        self.listener.play(
-            Listening("scene", scene_id, label),
-            scene.text,
-            voice,
-            scene.speed,
-            self.session.project.scene_direction(scene, self.direction.direction()),
-            index,
-            sentences,
-        )
+        direction = self.session.project.scene_direction(scene, self.direction.direction())
+        request = SpeechRequest(scene.text, voice, scene.speed, direction, index, sentences)
+        self.listener.play(Listening("scene", scene_id, label), request)
 
     # --- voices ------------------------------------------------------------------------------
 
     def preview_voice(self, spec: str, text: str) -> None:
         self.voice_banner.dismiss()
-        self.listener.play(Listening("voice", spec, f"Sample · {spec}"), text, spec, 1.0)
+        self.listener.play(Listening("voice", spec, f"Sample · {spec}"), SpeechRequest(text, spec))
 
     def _listening_failed(self, what: Listening | None, code: str, message: str) -> None:
         """Say why nothing is heard next to what the user asked to hear, and in the status bar."""

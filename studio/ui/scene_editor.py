@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
 
 from studio.project.model import MAX_PAUSE_AFTER, Scene
 from studio.speech.speed import MAX_SPEED, MIN_SPEED
-from studio.speech.text import MAX_TEXT_CHARS
 from studio.speech.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 from studio.ui.scene_model import SceneModel
 
 _DEFAULT = "__project_default__"
+#: Past this many characters the editor offers to split a scene at its paragraphs: any length
+#: renders, but shorter scenes are easier to direct, preview and re-render.
+LONG_SCENE_CHARS = 5000
 
 
 class _UndoGoesToTheWindow(QObject):
@@ -251,14 +253,10 @@ class SceneEditor(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        """The length, and whether the scene is voiced in several requests (a long chapter is
-        fine: the studio renders it in pieces of up to 5,000 characters)."""
+        """The length, and whether the scene is long (a chapter renders whole, but one split at
+        its paragraphs is easier to direct and preview)."""
         used = len(self.text.toPlainText().strip())
-        over = used > MAX_TEXT_CHARS
-        self.count.setText(
-            f"{used:,} characters"
-            + (f" — long scene, voiced in parts of up to {MAX_TEXT_CHARS:,}" if over else "")
-        )
+        over = used > LONG_SCENE_CHARS
+        self.count.setText(f"{used:,} characters" + (" — long scene" if over else ""))
         self.count.setProperty("over", over)
-        # a long scene is fine, but one split at its paragraphs is easier to direct and preview
         self.split_button.setVisible(over and self.split_button.defaultAction() is not None)

@@ -1,7 +1,7 @@
 """Splitting a scene in two at the cursor, or into one scene per paragraph, as one undoable step.
 
-A scene over the 5,000-character limit cannot be voiced; these are the way out that the character
-counter points to. The new scenes follow the original, keep its voice, speed and pause, and are
+A long scene renders whole, but shorter ones are easier to direct and preview; the character
+counter points here once a scene is long. The new scenes follow the original, keep its voice, speed and pause, and are
 titled after it ("The storm (2)").
 """
 

@@ -230,21 +230,11 @@ class EngineWorker(QObject):
             "Choose a model folder (File ▸ Choose Model Folder…).",
         )
 
-    def _speak(self, job: _Job, engine: SpeechEngine, request: Speak) -> float:
-        total = len(request.text.strip())
+    def _speak(self, job: _Job, engine: SpeechEngine, speak: Speak) -> float:
+        total = len(speak.request.text.strip())
         done = 0
         seconds = 0.0
-        from studio.render.longform import synthesize_scene  # a long scene is voiced in pieces
-
-        chunks = synthesize_scene(
-            engine,
-            request.text,
-            request.voice,
-            request.speed,
-            request.direction,
-            request.start_at,
-            request.sentences,
-        )
+        chunks = engine.synthesize(speak.request)
         cache = getattr(engine, "sentence_cache", None)  # a remote engine has none
         made = cache.misses if cache is not None else 0
         made_since = time.perf_counter()

@@ -14,6 +14,7 @@ import soundfile
 
 from studio.direction import Cast, Direction, LexiconEntry
 from studio.engine import SAMPLE_RATE, AudioChunk, Engine
+from studio.engine.request import SpeechRequest
 from studio.errors import ErrorCode, StudioError
 from studio.project.model import Project, Scene
 from studio.render.events import SceneDone
@@ -62,8 +63,10 @@ def test_a_made_up_word_is_heard_as_its_respelling_and_not_without_it(
 ) -> None:
     text = "I will call you glimbus."
     direction = Direction.of([LexiconEntry("Glimbus", say="tomorrow")])
-    render_text_to_mp3(engine, text, "af_heart", 1.0, tmp_path / "with.mp3", None, direction)
-    render_text_to_mp3(engine, text, "af_heart", 1.0, tmp_path / "without.mp3")
+    render_text_to_mp3(
+        engine, SpeechRequest(text, "af_heart", 1.0, direction), tmp_path / "with.mp3"
+    )
+    render_text_to_mp3(engine, SpeechRequest(text, "af_heart"), tmp_path / "without.mp3")
     heard_with, heard_without = (
         transcribe(tmp_path / "with.mp3"),
         transcribe(tmp_path / "without.mp3"),
@@ -77,7 +80,7 @@ def test_phonemes_inline_and_in_the_lexicon_are_heard(
 ) -> None:
     telephone = "tˈɛləfˌOn"
     inline = f"Pick up the [vexnor](/{telephone}/)."
-    render_text_to_mp3(engine, inline, "am_adam", 1.0, tmp_path / "inline.mp3")
+    render_text_to_mp3(engine, SpeechRequest(inline, "am_adam"), tmp_path / "inline.mp3")
     assert "telephone" in transcribe(tmp_path / "inline.mp3").split()
 
 
@@ -85,7 +88,7 @@ def test_a_pause_tag_is_that_much_silence_where_the_tag_is(tmp_path: Path, engin
     text = "The first sentence is here. [pause 2s] And the second one follows."
     chunks: list[AudioChunk] = []
     path = tmp_path / "pause.mp3"
-    render_text_to_mp3(engine, text, "af_heart", 1.0, path, chunks.append)
+    render_text_to_mp3(engine, SpeechRequest(text, "af_heart"), path, chunks.append)
     (pause,) = [c for c in chunks if c.pause]
     assert pause.duration == pytest.approx(2.0) and pause.text == "" and pause.words == ()
     assert text[pause.source[0] : pause.source[1]] == "[pause 2s]"  # type: ignore[index]
@@ -112,7 +115,7 @@ def test_each_cast_member_speaks_their_lines_in_their_voice(engine: Engine) -> N
         "TOM: Not really, the storm kept me awake for hours.\n"
         "ANNA: Then let us have some coffee before we go."
     )
-    chunks = list(engine.synthesize(text, "af_heart", 1.0, Direction.of([], cast)))
+    chunks = list(engine.synthesize(SpeechRequest(text, "af_heart", 1.0, Direction.of([], cast))))
     spoken = " ".join(c.text for c in chunks)
     assert "ANNA" not in spoken and "TOM" not in spoken
     by_speaker: dict[str, list[np.ndarray]] = {}
@@ -127,7 +130,9 @@ def test_each_cast_member_speaks_their_lines_in_their_voice(engine: Engine) -> N
 def test_a_cast_member_without_a_voice_fails_the_scene_by_line(engine: Engine) -> None:
     cast = Cast({"Anna": "af_bella", "Ghost": ""})
     with pytest.raises(StudioError) as caught:
-        engine.synthesize("ANNA: Hi.\nGHOST: Boo.", "af_heart", 1.0, Direction.of([], cast))
+        engine.synthesize(
+            SpeechRequest("ANNA: Hi.\nGHOST: Boo.", "af_heart", 1.0, Direction.of([], cast))
+        )
     assert caught.value.code is ErrorCode.INVALID_INPUT
     assert caught.value.message.startswith("Line 2, column 1: Cast member 'Ghost' has no voice")
 
@@ -183,12 +188,12 @@ def test_chunks_still_stream_one_model_call_at_a_time(engine: Engine) -> None:
     engine.backend.infer = counted  # type: ignore[method-assign]
     try:
         engine.sentence_cache.clear()  # every piece made by the model, none remembered
-        stream = engine.synthesize("One. Two. Three.", "af_heart")
+        stream = engine.synthesize(SpeechRequest("One. Two. Three.", "af_heart"))
         assert next(stream).text == "One." and len(calls) == 1
         stream.close()
         calls.clear()
         engine.sentence_cache.clear()
-        stream = engine.synthesize("One. Two. [pause 1s] Three.", "af_heart")
+        stream = engine.synthesize(SpeechRequest("One. Two. [pause 1s] Three.", "af_heart"))
         assert next(stream).text == "One." and len(calls) == 2
         stream.close()
     finally:
@@ -207,7 +212,9 @@ def test_quoted_speech_is_read_in_the_dialogue_voice_and_every_word_is_heard(
         "She nodded and closed the shutters."
     )
     direction = Direction.of(dialogue_voice="am_michael")
-    chunks = [c for c in engine.synthesize(text, "af_heart", 1.0, direction) if not c.pause]
+    chunks = [
+        c for c in engine.synthesize(SpeechRequest(text, "af_heart", 1.0, direction)) if not c.pause
+    ]
     by_voice: dict[str, list[np.ndarray]] = {}
     for chunk in chunks:
         by_voice.setdefault(chunk.voice, []).append(chunk.audio)

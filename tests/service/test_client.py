@@ -32,6 +32,7 @@ from studio.client.client import (
     TTSError,
 )
 from studio.client.slots import Backoff
+from studio.engine.request import SpeechRequest
 from studio.errors import ErrorCode, StudioError
 from studio.fsutil import TEMP_PREFIX
 from tests.audio_checks import assert_mp3_spec
@@ -186,14 +187,16 @@ def test_callers_on_many_threads_each_get_their_own_answer(client: TTSClient) ->
 @pytest.mark.model
 def test_stream_yields_audio_with_word_timings_in_memory(client: TTSClient, workdir: Path) -> None:
     before = set((workdir / ".cache/audio").rglob("*"))
-    chunks = list(client.stream("Hello there. The audio comes back.", "emma", speed=1.1))
+    chunks = list(
+        client.stream(SpeechRequest("Hello there. The audio comes back.", "emma", speed=1.1))
+    )
     assert [c.index for c in chunks] == [0, 1]
     assert chunks[1].text == "The audio comes back." and chunks[1].start == chunks[0].duration
     assert [w.word for w in chunks[1].words] == ["The", "audio", "comes", "back"]
     assert all(c.audio.dtype.name == "float32" and c.duration > 0.3 for c in chunks)
     assert set((workdir / ".cache/audio").rglob("*")) == before  # no file written
     with pytest.raises(InvalidVoiceError):
-        list(client.stream("Hi.", "nobody"))
+        list(client.stream(SpeechRequest("Hi.", "nobody")))
 
 
 # HTTP only: the server's address, token and deadline.

@@ -14,6 +14,7 @@ import pytest
 from studio.client.remote import RemoteEngine, resolve_server
 from studio.engine import Engine, LocalModelSource
 from studio.engine.onnx_backend import OnnxBackend
+from studio.engine.request import SpeechRequest
 from studio.errors import ErrorCode, StudioError
 from studio.project.model import Project, Scene
 from studio.render.events import SceneDone
@@ -71,7 +72,9 @@ def test_a_project_renders_through_the_server_with_local_cache_keys(
 
 
 def test_synthesize_streams_chunks_with_word_timings(remote: RemoteEngine) -> None:
-    chunks = list(remote.synthesize("Good morning. The ships are in.", "bm_george", 1.0))
+    chunks = list(
+        remote.synthesize(SpeechRequest("Good morning. The ships are in.", "bm_george", 1.0))
+    )
     assert [c.text for c in chunks] == ["Good morning.", "The ships are in."]
     assert [w.word for w in chunks[1].words] == ["The", "ships", "are", "in"]
     assert remote.device.startswith("server 127.0.0.1:") and remote.loaded
@@ -79,9 +82,9 @@ def test_synthesize_streams_chunks_with_word_timings(remote: RemoteEngine) -> No
 
 def test_bad_requests_fail_at_once_like_the_local_engine(remote: RemoteEngine) -> None:
     for call, code in (
-        (lambda: remote.synthesize("", "sarah"), ErrorCode.INVALID_INPUT),
-        (lambda: remote.synthesize("Hi.", "nobody"), ErrorCode.INVALID_VOICE),
-        (lambda: remote.synthesize("Hi.", "sarah", 3.0), ErrorCode.INVALID_INPUT),
+        (lambda: remote.synthesize(SpeechRequest("", "sarah")), ErrorCode.INVALID_INPUT),
+        (lambda: remote.synthesize(SpeechRequest("Hi.", "nobody")), ErrorCode.INVALID_VOICE),
+        (lambda: remote.synthesize(SpeechRequest("Hi.", "sarah", 3.0)), ErrorCode.INVALID_INPUT),
     ):
         with pytest.raises(StudioError) as caught:
             call()  # before any request: synthesize is not a generator until checked
@@ -156,7 +159,7 @@ def test_direction_travels_to_the_server(
         Cast({"ANNA": "af_bella", "TOM": "am_michael"}),
     )
     text = "ANNA: Here is the Zorblaxian.\n[pause 1s]\nTOM: Thank you."
-    chunks = list(remote.synthesize(text, "af_heart", 1.0, direction))
+    chunks = list(remote.synthesize(SpeechRequest(text, "af_heart", 1.0, direction)))
     assert [(c.pause, c.speaker, c.voice) for c in chunks] == [
         (False, "ANNA", "af_bella"),
         (True, None, chunks[1].voice),
@@ -168,10 +171,14 @@ def test_direction_travels_to_the_server(
     soundfile.write(tmp_path / "anna.wav", chunks[0].audio, 24_000)
     assert "banana" in transcribe(tmp_path / "anna.wav")
 
-    tom_only = list(remote.synthesize(text, "af_heart", 1.0, direction, text.index("Thank")))
+    tom_only = list(
+        remote.synthesize(SpeechRequest(text, "af_heart", 1.0, direction, text.index("Thank")))
+    )
     assert [c.speaker for c in tom_only] == ["TOM"]
     assert "ɡ" in remote.phoneme_symbols()
     with pytest.raises(StudioError) as caught:
-        remote.synthesize("ANNA: Hi.", "af_heart", 1.0, Direction.of([], Cast({"ANNA": ""})))
+        remote.synthesize(
+            SpeechRequest("ANNA: Hi.", "af_heart", 1.0, Direction.of([], Cast({"ANNA": ""})))
+        )
     assert caught.value.code is ErrorCode.INVALID_INPUT  # as locally: by line and column
     assert "Line 1, column 1" in caught.value.message and "no voice" in caught.value.message

@@ -16,7 +16,7 @@ from studio.project.model import Project, Scene
 from studio.settings import Settings
 from studio.ui.config import StudioConfig
 from studio.ui.export_dialog import ExportDialog
-from tests.test_longform import chapter_text
+from tests.test_long_scene import chapter_text
 from tests.ui.drive import choose_in_combo, click, press
 from tests.ui.test_screenshots import ARTIFACTS
 

@@ -190,9 +190,7 @@ def test_character_count_and_a_long_scene(qtbot: Any, window: Any) -> None:
     type_into(qtbot, window.editor.text, "Twelve chars")
     assert window.editor.count.text() == "12 characters"
     window.editor.text.insertPlainText(" Words." * 713)  # a paste: 5,003 characters
-    assert window.editor.count.text() == (
-        "5,003 characters — long scene, voiced in parts of up to 5,000"
-    )
+    assert window.editor.count.text() == "5,003 characters — long scene"
     assert window.session.project.scenes[0].text.endswith("Words.")  # no limit on a scene
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.engine.request import SpeechRequest
 from studio.engine.sentence_cache import SentenceCache
 from studio.errors import ErrorCode
 from studio.project.model import Project, Scene
@@ -62,7 +63,7 @@ def worker(qtbot: Any, engine: Any) -> Iterator[EngineWorker]:
 def test_jobs_run_in_order_off_the_gui_thread(qtbot: Any, worker: EngineWorker) -> None:
     events = Events(worker)
     load = worker.submit(LoadModel(None))  # again: loading an engine twice is a no-op
-    speak = worker.submit(Speak("Hello there. This is the worker.", "af_heart"))
+    speak = worker.submit(Speak(SpeechRequest("Hello there. This is the worker.", "af_heart")))
     qtbot.waitUntil(lambda: events.ended(speak), timeout=120_000)
 
     assert [k for k, j, _ in events.log if j == load] == ["progress", "finished"]
@@ -78,7 +79,7 @@ def test_jobs_run_in_order_off_the_gui_thread(qtbot: Any, worker: EngineWorker) 
 def test_cancel_takes_effect_at_the_next_sentence(qtbot: Any, worker: EngineWorker) -> None:
     events = Events(worker)
     worker.chunk_ready.connect(lambda job, _chunk: worker.cancel(job))
-    job = worker.submit(Speak(FIVE_SENTENCES, "af_heart"))
+    job = worker.submit(Speak(SpeechRequest(FIVE_SENTENCES, "af_heart")))
     qtbot.waitUntil(lambda: events.ended(job), timeout=120_000)
 
     assert events.of(job, "failed") == [(ErrorCode.CANCELLED.value, "Cancelled.")]
@@ -88,10 +89,10 @@ def test_cancel_takes_effect_at_the_next_sentence(qtbot: Any, worker: EngineWork
 
 def test_a_new_preview_replaces_an_older_one(qtbot: Any, worker: EngineWorker) -> None:
     events = Events(worker)
-    running = worker.submit(Speak(FIVE_SENTENCES, "af_heart"))
+    running = worker.submit(Speak(SpeechRequest(FIVE_SENTENCES, "af_heart")))
     qtbot.waitUntil(lambda: bool(events.of(running, "chunk")), timeout=120_000)
-    pending = worker.submit(Speak("This one never plays.", "af_heart"))
-    latest = worker.submit(Speak("The latest request wins.", "am_michael"))
+    pending = worker.submit(Speak(SpeechRequest("This one never plays.", "af_heart")))
+    latest = worker.submit(Speak(SpeechRequest("The latest request wins.", "am_michael")))
     # The replaced job's ``failed`` is emitted on this thread, but a plain function connected to
     # a worker living on the engine thread is queued there: it may arrive after ``latest`` ends.
     qtbot.waitUntil(lambda: events.ended(latest) and events.ended(pending), timeout=120_000)
@@ -106,7 +107,7 @@ def test_errors_arrive_as_the_user_message_not_a_traceback(
     qtbot: Any, worker: EngineWorker, tmp_path: Path
 ) -> None:
     events = Events(worker)
-    bad_voice = worker.submit(Speak("Hello.", "nobody"))
+    bad_voice = worker.submit(Speak(SpeechRequest("Hello.", "nobody")))
     project = Project.create(tmp_path / "p", "P", [Scene(text="  ", title="Blank")])
     bad_scene = worker.submit(Export(project))
     qtbot.waitUntil(lambda: events.ended(bad_scene), timeout=60_000)
@@ -128,7 +129,7 @@ def test_a_failed_model_load_explains_every_later_request(qtbot: Any, tmp_path: 
     thread.start()
     events = Events(worker)
     load = worker.submit(LoadModel(str(tmp_path / "no-model")))
-    speak = worker.submit(Speak("Hello.", "af_heart"))
+    speak = worker.submit(Speak(SpeechRequest("Hello.", "af_heart")))
     qtbot.waitUntil(lambda: events.ended(speak), timeout=60_000)
     thread.stop()
 
@@ -149,7 +150,7 @@ def test_a_preview_preempts_an_export_between_two_sentences(
         timeout=120_000,
     )
     asked_at = len(events.log)
-    speak = worker.submit(Speak("Hear this now.", "am_michael"))
+    speak = worker.submit(Speak(SpeechRequest("Hear this now.", "am_michael")))
     qtbot.waitUntil(lambda: events.ended(export), timeout=300_000)
 
     order = [(kind, job) for kind, job, _ in events.log]
@@ -178,7 +179,7 @@ def test_a_preview_again_or_after_an_edit_makes_only_the_new_sentence(
         "The lamp was lit at dusk. A dog barked twice.",
         "The lamp was lit at dusk. A cat slept on the wall.",
     ):
-        job = worker.submit(Speak(text, "af_heart"))
+        job = worker.submit(Speak(SpeechRequest(text, "af_heart")))
         qtbot.waitUntil(lambda job=job: events.ended(job), timeout=120_000)
         assert events.of(job, "finished")
         made.append([p.made_by_model for p in events.of(job, "progress")])

@@ -1,32 +1,30 @@
-"""Scenes longer than one request: a book chapter is voiced in request-sized pieces, seamlessly.
+"""A scene longer than a server takes in one request, sent in request-sized pieces, seamlessly.
 
-The 5000-character limit belongs to a service request, not to a scene. A long scene is cut only
-where the engine would start a new chunk anyway (between sentences, or at a long sentence's most
-natural break), and the chunks of all pieces come out as one stream: indexes, times and source
-spans count from the start of the scene as written. Direction carries across the cuts: a piece
-that starts inside a speaker's lines is given that speaker's name again, so dialogue keeps its
-voices, and a read that starts at a sentence (``start_at``) skips the pieces before it.
+The seed's 5,000-character limit belongs to a service request. The local engine reads text of
+any length; a studio or render speaking through a server (``RemoteEngine``) sends a long scene
+in pieces, cut only where the engine would start a new chunk anyway (between sentences, or at a
+long sentence's most natural break). The chunks of all pieces come out as one stream: indexes,
+times and source spans count from the start of the scene as written. Direction carries across
+the cuts: a piece that starts inside a speaker's lines is given that speaker's name again, so
+dialogue keeps its voices, and a read that starts at a sentence (``start_at``) skips the pieces
+before it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from studio.direction.grammar import parse, quoted_spans, speaker_at
 from studio.direction.plan import Direction
 from studio.engine.chunks import AudioChunk, WordTiming
-from studio.engine.speaker import SpeechEngine
-from studio.errors import ErrorCode, StudioError
-from studio.speech.text import (
-    MAX_TEXT_CHARS,
-    has_words,
-    nothing_to_voice,
-    split_in_two,
-    split_sentences,
-)
+from studio.engine.request import SpeechRequest
+from studio.speech.text import MAX_TEXT_CHARS, split_in_two, split_sentences, validate_text
 from studio.speech.voices import parse_voice
+
+#: Voices one request that fits the limit (a server's stream).
+Send = Callable[[SpeechRequest], Iterator[AudioChunk]]
 
 
 @dataclass(frozen=True)
@@ -39,16 +37,6 @@ class Piece:
     prefix: str = ""
 
 
-def validate_scene_text(text: object, subject: str = "this text") -> str:
-    """The scene's text, stripped; TTS_INVALID_INPUT when empty or with nothing to voice in it
-    (``subject`` names it then). There is no upper limit."""
-    if not isinstance(text, str) or not text.strip():
-        raise StudioError(ErrorCode.INVALID_INPUT, "Text is empty.", "Type something to narrate.")
-    if not has_words(text):
-        raise nothing_to_voice(subject)
-    return text.strip()
-
-
 def request_pieces(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
     """``text`` cut between sentences into pieces of at most ``limit`` characters, in order.
 
@@ -59,7 +47,7 @@ def request_pieces(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
 
 
 def _piece_spans(text: str, limit: int) -> list[tuple[int, int]]:
-    validate_scene_text(text)
+    validate_text(text)
     spans: list[tuple[int, int]] = []
     for start, end in _sentences_within(_sentence_spans(text), text, limit):
         if spans and end - spans[-1][0] <= limit:
@@ -96,48 +84,20 @@ def _sentences_within(
         )
 
 
-def check_scene(
-    engine: SpeechEngine,
-    text: str,
-    voice: str,
-    speed: float,
-    direction: Direction | None = None,
-    limit: int = MAX_TEXT_CHARS,
-) -> None:
-    """Raise what voicing the scene would (see the engine's ``check``), piece by piece."""
-    for request in _requests(text, voice, direction, limit):
-        engine.check(request, voice, speed, direction)
-
-
-def synthesize_scene(
-    engine: SpeechEngine,
-    text: str,
-    voice: str,
-    speed: float,
-    direction: Direction | None = None,
-    start_at: int = 0,
-    sentences: int | None = None,
-    limit: int = MAX_TEXT_CHARS,
+def synthesize_in_pieces(
+    send: Send, request: SpeechRequest, limit: int = MAX_TEXT_CHARS
 ) -> Iterator[AudioChunk]:
     """Chunks for a scene of any length, indexed, timed and located from the start of the scene.
 
-    A scene within one request goes to the engine as it is. A longer one has its text, tags and
-    voice checked before any audio is made (errors name the line and column in the scene);
-    then each piece is a request of its own.
+    A scene within one request is sent as it is. A longer one has its voice and tags checked
+    before anything is sent (errors name the line and column in the scene); then each piece is
+    a request of its own.
     """
-    validate_scene_text(text)
-    if len(text) <= limit:
-        return engine.synthesize(text, voice, speed, direction, start_at, sentences)
-    pieces = _pieces(text, voice, direction, limit)
-    return _chain(engine, text, pieces, voice, speed, direction, start_at, sentences)
-
-
-def _requests(text: str, voice: str, direction: Direction | None, limit: int) -> list[str]:
-    """The requests a scene is voiced in: itself when it fits in one."""
-    validate_scene_text(text)
-    if len(text) <= limit:
-        return [text]
-    return [p.prefix + text[p.start : p.end] for p in _pieces(text, voice, direction, limit)]
+    validate_text(request.text)
+    if len(request.text) <= limit:
+        return send(request)
+    pieces = _pieces(request.text, request.voice, request.direction, limit)
+    return _chain(send, request, pieces)
 
 
 def _pieces(text: str, voice: str, direction: Direction | None, limit: int) -> list[Piece]:
@@ -179,28 +139,21 @@ def _speaker_prefix(text: str, start: int, names: tuple[str, ...]) -> str:
         line_start = text.rfind("\n", 0, line_start - 1) + 1
 
 
-def _chain(
-    engine: SpeechEngine,
-    text: str,
-    pieces: list[Piece],
-    voice: str,
-    speed: float,
-    direction: Direction | None,
-    start_at: int,
-    sentences: int | None,
-) -> Iterator[AudioChunk]:
+def _chain(send: Send, request: SpeechRequest, pieces: list[Piece]) -> Iterator[AudioChunk]:
     index = 0
     offset = 0.0
-    left = sentences
+    left = request.sentences
+    start_at = request.start_at
     for piece in pieces:
         if piece.end <= start_at:
             continue
         if left is not None and left <= 0:
             return
         local_start = len(piece.prefix) + start_at - piece.start if start_at > piece.start else 0
-        request = piece.prefix + text[piece.start : piece.end]
+        text = piece.prefix + request.text[piece.start : piece.end]
+        part = dataclasses.replace(request, text=text, start_at=local_start, sentences=left)
         piece_end = 0.0
-        for chunk in engine.synthesize(request, voice, speed, direction, local_start, left):
+        for chunk in send(part):
             yield _moved(chunk, index, offset, piece.start - len(piece.prefix))
             index += 1
             piece_end = max(piece_end, chunk.start + chunk.duration)
