@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studio.fsutil import atomic_write
 
@@ -20,18 +21,25 @@ def default_settings_path() -> Path:
     return user_config_path(APP_NAME) / "settings.json"
 
 
-@dataclass
-class Settings:
-    """What the studio remembers between runs. Unknown or broken files fall back to defaults."""
+class Settings(BaseModel):
+    """What the studio remembers between runs, as settings.json holds it (its JSON Schema is in
+    the docs). A missing or unreadable file means the defaults; a value of the wrong type falls
+    back to its default alone, so one bad entry loses nothing else."""
 
-    model_dir: str | None = None
-    recent_projects: list[str] = field(default_factory=list)
-    device: str | None = None
-    backend: str | None = None  # "auto" (default), "torch" or "onnx"
-    onnx_model: str | None = None  # an explicit .onnx file for the onnx backend
-    precision: str | None = None  # the torch backend on the CPU: "auto" (default), "fp32", "bf16"
-    server: str | None = None  # an HTTP TTS server (http://host:11435) to speak with, or None
-    server_token: str | None = None  # its bearer token, if it needs one
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    model_dir: str | None = Field(None, description="A local model folder; none: the hub.")
+    recent_projects: list[str] = Field(
+        default_factory=list, description="Project folders, the latest first."
+    )
+    device: str | None = Field(None, description='"cpu", "cuda", …; none: the best there is.')
+    backend: str | None = Field(None, description='"auto" (the default), "torch" or "onnx".')
+    onnx_model: str | None = Field(None, description="An .onnx file for the onnx backend.")
+    precision: str | None = Field(
+        None, description='Torch on the CPU: "auto" (the default), "fp32" or "bf16".'
+    )
+    server: str | None = Field(None, description="An HTTP TTS server to speak with, or none.")
+    server_token: str | None = Field(None, description="The server's bearer token, if any.")
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -45,28 +53,16 @@ class Settings:
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        fields = (
-            "model_dir",
-            "recent_projects",
-            "device",
-            "backend",
-            "onnx_model",
-            "precision",
-            "server",
-            "server_token",
-        )
-        known = {k: raw[k] for k in fields if k in raw}
-        settings = cls(**known)
-        if not isinstance(settings.recent_projects, list):
-            settings.recent_projects = []
-        for name in ("backend", "onnx_model", "precision", "server", "server_token"):
-            if not isinstance(getattr(settings, name), (str, type(None))):
-                setattr(settings, name, None)
-        return settings
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            bad = {str(error["loc"][0]) for error in exc.errors()}
+            log.warning("Ignoring settings of the wrong type in %s: %s", path, ", ".join(bad))
+            return cls.model_validate({k: v for k, v in raw.items() if k not in bad})
 
     def save(self, path: Path | None = None) -> None:
         path = path or default_settings_path()
-        atomic_write(path, json.dumps(asdict(self), indent=2).encode("utf-8"))
+        atomic_write(path, self.model_dump_json(indent=2).encode("utf-8"))
 
     def remember_project(self, folder: Path) -> None:
         entry = str(Path(folder).resolve())

@@ -10,7 +10,8 @@ import pytest
 
 from studio.errors import ErrorCode, StudioError
 from studio.project.export_settings import ExportSettings
-from studio.project.model import SCHEMA_VERSION, Project, Scene
+from studio.project.file_model import SCHEMA_VERSION
+from studio.project.model import Project, Scene
 from tests.conftest import run_cli
 
 

@@ -61,6 +61,24 @@ def check_language(language: object) -> str:
     return language
 
 
+def lexicon_entry_schema(camel: bool = False) -> dict[str, Any]:
+    """An entry's JSON Schema (``camel``: the service's ``caseSensitive``); ``from_json`` checks
+    each entry, and says which one is wrong by its position."""
+    return {
+        "type": "object",
+        "properties": {
+            "word": {"type": "string", "description": "The word, as written in the text."},
+            "say": {"type": "string", "description": "A respelling to read instead."},
+            "ipa": {"type": "string", "description": "Phonemes in the model's symbols."},
+            "caseSensitive" if camel else "case_sensitive": {"type": "boolean", "default": False},
+            "language": {"type": "string", "description": "A language code: 'a', 'b', 'e', …"},
+        },
+        "required": ["word"],
+        "oneOf": [{"required": ["say"]}, {"required": ["ipa"]}],
+        "additionalProperties": False,
+    }
+
+
 @dataclass(frozen=True)
 class LexiconEntry:
     """How to read ``word``: exactly one of ``say`` (a respelling) and ``ipa`` (phonemes)."""

@@ -11,11 +11,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from studio.audio.encode import validate_bitrate, validate_format
 from studio.audio.presets import DEFAULT_PRESET, NEW_PROJECT_PRESET, LoudnessPreset, get_preset
 from studio.errors import ErrorCode, StudioError
-
-_KNOWN = ("preset", "format", "bitrate", "captions", "join", "m4b", "artist")
 
 
 @dataclass(frozen=True)
@@ -97,40 +97,47 @@ class ExportSettings:
             return cls()
         if not isinstance(raw, dict):
             raise ValueError("'export' must be an object")
+        try:
+            stored = ExportSettingsFile.model_validate(raw)
+        except ValidationError as exc:
+            key = str(exc.errors()[0]["loc"][0])
+            raise ValueError(f"export setting '{key}' must be {_KINDS[key]}") from None
         return cls(
-            preset=_text(raw, "preset", DEFAULT_PRESET),
-            format=_text(raw, "format", "mp3"),
-            bitrate=_optional_int(raw.get("bitrate")),
-            captions=_flag(raw, "captions"),
-            join=_flag(raw, "join"),
-            m4b=_flag(raw, "m4b"),
-            artist=_text(raw, "artist", ""),
-            extra={k: v for k, v in raw.items() if k not in _KNOWN},
+            preset=stored.preset or DEFAULT_PRESET,
+            format=stored.format or "mp3",
+            bitrate=stored.bitrate,
+            captions=bool(stored.captions),
+            join=bool(stored.join),
+            m4b=bool(stored.m4b),
+            artist=stored.artist or "",
+            extra=dict(stored.model_extra or {}),
         )
 
     def is_default(self) -> bool:
         return self == ExportSettings() and not self.extra
 
 
-def _text(raw: dict[str, Any], key: str, default: str) -> str:
-    value = raw.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise ValueError(f"export setting '{key}' must be text")
-    return value
+class ExportSettingsFile(BaseModel):
+    """project.json's ``export`` object as stored: every key optional (absent or null means the
+    default), and keys of newer versions kept."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    preset: str | None = Field(None, description="A loudness preset: raw, podcast, acx, …")
+    format: str | None = Field(None, description="mp3, flac, wav, opus or m4a; mp3.")
+    bitrate: int | None = Field(None, description="MP3 kbps; none: the preset's own.")
+    captions: bool | None = Field(None, description="Write .srt and .vtt beside each file.")
+    join: bool | None = Field(None, description="Also write every scene as one file.")
+    m4b: bool | None = Field(None, description="With join: an M4B audiobook with chapters.")
+    artist: str | None = Field(None, description="The artist tag; empty: the project's author.")
 
 
-def _flag(raw: dict[str, Any], key: str) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise ValueError(f"export setting '{key}' must be true or false")
-    return value
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"export setting 'bitrate' must be a number of kbps, not {value!r}")
-    return value
+_KINDS = {
+    "preset": "text",
+    "format": "text",
+    "artist": "text",
+    "bitrate": "a number of kbps",
+    "captions": "true or false",
+    "join": "true or false",
+    "m4b": "true or false",
+}

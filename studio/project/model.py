@@ -32,14 +32,18 @@ from studio.direction.plan import Direction
 from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import atomic_write
 from studio.project.export_settings import ExportSettings
+from studio.project.file_model import (
+    DEFAULT_PAUSE_AFTER,
+    SCHEMA_NAME,
+    SCHEMA_VERSION,
+    read_project_file,
+)
 from studio.project.snapshots import keep_current, list_snapshots
 from studio.speech.speed import validate_speed
 from studio.speech.voices import DEFAULT_VOICE, parse_voice
 
 PROJECT_FILE = "project.json"
 AUDIO_DIR = "audio"
-SCHEMA_NAME = "narration-studio/project"
-SCHEMA_VERSION = 2
 SNAPSHOTS_DIR = ".snapshots"
 #: The keys this version reads and writes; any other top-level key is kept as it was.
 _KNOWN_KEYS = frozenset(
@@ -59,8 +63,6 @@ _KNOWN_KEYS = frozenset(
     }
 )
 log = logging.getLogger(__name__)
-DEFAULT_PAUSE_AFTER = 0.5
-MAX_PAUSE_AFTER = 30.0
 
 
 def new_scene_id() -> str:
@@ -263,61 +265,41 @@ class Project:
 
     @classmethod
     def _from_json(cls, folder: Path, raw: dict[str, Any]) -> Project:
+        stored = read_project_file(raw)
         scenes = []
         seen: set[str] = set()
-        version = raw["version"]
-        for item in raw["scenes"]:
-            text = _text(item, "text")
+        for item in stored.scenes:
             scene = Scene(
-                id=_text(item, "id") or new_scene_id(),
-                title=_text(item, "title"),
-                text=escape(text) if version < 2 else text,
-                voice=item.get("voice") or None,
-                speed=validate_speed(item.get("speed", 1.0)),
-                pause_after=_pause(item.get("pause_after", DEFAULT_PAUSE_AFTER)),
-                dialogue_voice=item.get("dialogue_voice"),
+                id=item.id or new_scene_id(),
+                title=item.title,
+                text=escape(item.text) if stored.version < 2 else item.text,
+                voice=item.voice or None,
+                speed=validate_speed(item.speed),
+                pause_after=item.pause_after,
+                dialogue_voice=item.dialogue_voice,
             )
             if scene.id in seen:
                 raise ValueError(f"scene id '{scene.id}' appears twice")
-            if scene.voice is not None and not isinstance(scene.voice, str):
-                raise ValueError("a scene's 'voice' must be text")
-            if scene.dialogue_voice is not None and not isinstance(scene.dialogue_voice, str):
-                raise ValueError("a scene's 'dialogue_voice' must be text")
             seen.add(scene.id)
             scenes.append(scene)
-        default_voice = _text(raw, "default_voice") or DEFAULT_VOICE
         try:
-            lexicon = Lexicon.from_json(raw.get("lexicon", []))
+            lexicon = Lexicon.from_json(stored.lexicon)
         except StudioError as exc:
             raise ValueError(f"its lexicon: {exc.message}") from exc
-        cast = Cast.from_json(raw.get("cast", []))
-        export = ExportSettings.from_json(raw.get("export"))
-        extra = {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
         return cls(
             folder,
-            _text(raw, "title") or "Untitled",
-            default_voice,
+            stored.title or "Untitled",
+            stored.default_voice or DEFAULT_VOICE,
             scenes,
             lexicon=lexicon,
-            cast=cast,
-            export=export,
-            author=_text(raw, "author"),
-            narrator=_text(raw, "narrator"),
-            dialogue_voice=_text(raw, "dialogue_voice"),
-            reviewed=_reviewed(raw.get("reviewed", [])),
-            extra=extra,
+            cast=Cast.from_json(stored.cast),
+            export=ExportSettings.from_json(stored.export),
+            author=stored.author,
+            narrator=stored.narrator,
+            dialogue_voice=stored.dialogue_voice,
+            reviewed={r.word.casefold(): r.reading for r in stored.reviewed},
+            extra=dict(stored.model_extra or {}),
         )
-
-
-def _reviewed(raw: object) -> dict[str, str]:
-    if not isinstance(raw, list):
-        raise ValueError("'reviewed' must be a list")
-    reviewed = {}
-    for item in raw:
-        if not isinstance(item, dict):
-            raise ValueError("each 'reviewed' item must be an object")
-        reviewed[_text(item, "word").casefold()] = _text(item, "reading")
-    return reviewed
 
 
 def _read_project_json(path: Path) -> dict[str, Any]:
@@ -373,23 +355,6 @@ def _corrupt(path: Path, detail: str) -> StudioError:
         else "Fix the file by hand; it was left untouched."
     )
     return StudioError(ErrorCode.PROJECT_CORRUPT, f"{path} is damaged: {detail}.", hint)
-
-
-def _text(item: dict[str, Any], key: str) -> str:
-    value = item.get(key, "")
-    if not isinstance(value, str):
-        raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
-    return value
-
-
-def _pause(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 <= value <= MAX_PAUSE_AFTER
-    ):
-        raise ValueError(f"pause_after must be 0 to {MAX_PAUSE_AFTER:g} seconds, not {value!r}")
-    return float(value)
 
 
 def slugify(title: str, max_length: int = 40) -> str:

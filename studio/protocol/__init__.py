@@ -1,8 +1,9 @@
 """The TTS service's JSON-lines contract: the seed's protocol, plus ids, voices, metrics, streaming.
 
-Pure: parses one request line into a typed request (``requests``), builds answer and event lines
-(``answers``), and turns error answers back into typed exceptions (``errors``). No I/O and no
-model, so the service and the client share it.
+Pure: each request's fields and JSON Schema as a pydantic model (``messages``), a request line
+parsed into a typed request (``requests``), answer and event lines (``answers``), and error
+answers turned back into typed exceptions (``errors``). No I/O and no model, so the service and
+the client share it.
 """
 
 from studio.protocol.answers import (

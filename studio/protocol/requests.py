@@ -7,10 +7,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from studio.direction.cast import check_name, check_voice
 from studio.direction.grammar import parse as parse_direction
 from studio.direction.lexicon import Lexicon, LexiconEntry
 from studio.errors import ErrorCode, StudioError, did_you_mean
+from studio.protocol.messages import (
+    MESSAGES,
+    Message,
+    SynthesizeMessage,
+    VoicesMessage,
+    field_names,
+)
 from studio.speech.text import MAX_TEXT_CHARS, validate_text
 from studio.speech.voices import parse_voice
 
@@ -75,27 +84,7 @@ class Metrics:
 
 Request = Synthesize | Ping | Shutdown | Voices | Metrics
 
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "synthesize": (
-        "text",
-        "voiceId",
-        "outputPath",
-        "speed",
-        "stream",
-        "audio",
-        "lexicon",
-        "cast",
-        "startAt",
-        "sentences",
-        "silentLabels",
-        "dialogueVoice",
-    ),
-    "ping": (),
-    "shutdown": (),
-    "voices": ("lang",),
-    "metrics": (),
-}
-ACTIONS = tuple(_FIELDS)
+ACTIONS = tuple(MESSAGES)
 _EXAMPLE = '{"action": "ping"}'
 
 
@@ -164,11 +153,11 @@ def _typed_request(obj: dict[str, Any], request_id: RequestId) -> Request:
         raise _invalid("The request has no 'action'.", request_id)
     if not isinstance(action, str):
         raise _invalid(f"Field 'action' must be a string, not {_json_type(action)}.", request_id)
-    if action not in _FIELDS:
+    if action not in MESSAGES:
         raise _invalid(
             f"Unknown action '{action[:100]}'.{did_you_mean(action, ACTIONS)}", request_id
         )
-    allowed = ("action", "id", *_FIELDS[action])
+    allowed = field_names(action)
     for key in obj:
         if key not in allowed:
             raise _invalid(
@@ -176,11 +165,11 @@ def _typed_request(obj: dict[str, Any], request_id: RequestId) -> Request:
                 request_id,
                 f"The fields are: {', '.join(allowed)}.",
             )
-    if action == "synthesize":
-        return _synthesize(obj, request_id)
-    if action == "voices":
-        lang = _optional(obj, "lang", str, "a string", request_id)
-        return Voices(request_id, lang)
+    message = _validated(MESSAGES[action], obj, request_id)
+    if isinstance(message, SynthesizeMessage):
+        return _synthesize(message, request_id)
+    if isinstance(message, VoicesMessage):
+        return Voices(request_id, message.lang)
     if action == "ping":
         return Ping(request_id)
     if action == "metrics":
@@ -188,13 +177,47 @@ def _typed_request(obj: dict[str, Any], request_id: RequestId) -> Request:
     return Shutdown(request_id)
 
 
-def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
-    text = _required(obj, "text", request_id)
-    voice_id = _required(obj, "voiceId", request_id)
-    audio = bool(_optional(obj, "audio", bool, "true or false", request_id))
-    output_path = None
-    if not audio or obj.get("outputPath") is not None:
-        output_path = _required(obj, "outputPath", request_id)
+def _validated(model: type[Message], obj: dict[str, Any], request_id: RequestId) -> Message:
+    """The message checked by its model; its first problem (in the order of the model's fields)
+    in the contract's words."""
+    try:
+        return model.model_validate(obj)
+    except ValidationError as exc:
+        order = list(model.model_fields)
+        errors = sorted(exc.errors(), key=lambda e: order.index(str(e["loc"][0])))
+        key = str(errors[0]["loc"][0])
+        if errors[0]["type"] == "missing":
+            raise _invalid(f"Field '{key}' is missing.", request_id, _SYNTH_HINT) from None
+        if key == "cast":
+            raise _invalid(
+                "Field 'cast' must be an object of speaker names to voices.",
+                request_id,
+                'For example {"ANNA": "af_bella", "TOM": "am_michael"}.',
+            ) from None
+        raise _invalid(
+            f"Field '{key}' must be {_KINDS.get(key, 'a string')}, not {_json_type(obj[key])}.",
+            request_id,
+        ) from None
+
+
+#: How a type error names what a field must be (the others are strings).
+_KINDS = {
+    "speed": "a number",
+    "stream": "true or false",
+    "audio": "true or false",
+    "silentLabels": "true or false",
+    "dialogueVoice": "a voice id",
+    "startAt": "a whole number",
+    "sentences": "a whole number",
+    "lexicon": "an array",
+}
+
+
+def _synthesize(message: SynthesizeMessage, request_id: RequestId) -> Synthesize:
+    text, voice_id, output_path = message.text, message.voiceId, message.outputPath
+    audio = bool(message.audio)
+    if output_path is None and not audio:
+        raise _invalid("Field 'outputPath' is missing.", request_id, _SYNTH_HINT)
     validate_text(text, limit=MAX_TEXT_CHARS)
     _no_surrogates(text, "text", request_id)
     _no_surrogates(voice_id, "voiceId", request_id)
@@ -202,12 +225,9 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
     if output_path is not None:
         _check_output_path(output_path, request_id)
     parse_direction(text)  # a malformed tag fails now, with its line and column
-    speed = _optional(obj, "speed", (int, float), "a number", request_id)
-    stream = _optional(obj, "stream", bool, "true or false", request_id)
-    lexicon = _lexicon(obj.get("lexicon"), request_id)
-    cast = _cast(obj.get("cast"), request_id)
-    silent_labels = _optional(obj, "silentLabels", bool, "true or false", request_id)
-    dialogue_voice = _optional(obj, "dialogueVoice", str, "a voice id", request_id)
+    lexicon = _lexicon(message.lexicon, request_id)
+    cast = _cast(message.cast, request_id)
+    dialogue_voice = message.dialogueVoice
     if dialogue_voice is not None:
         _no_surrogates(dialogue_voice, "dialogueVoice", request_id)
         try:
@@ -216,8 +236,8 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
             raise RequestError(
                 exc.code, f"Field 'dialogueVoice': {exc.message}", exc.hint, request_id
             ) from None
-    start_at = _count(obj, "startAt", 0, len(text), request_id)
-    sentences = _count(obj, "sentences", 1, None, request_id)
+    start_at = _within(message.startAt, "startAt", 0, len(text), request_id)
+    sentences = _within(message.sentences, "sentences", 1, None, request_id)
     if (start_at or sentences is not None) and not audio:
         raise _invalid(
             "Fields 'startAt' and 'sentences' need \"audio\": true.",
@@ -229,53 +249,42 @@ def _synthesize(obj: dict[str, Any], request_id: RequestId) -> Synthesize:
         text,
         voice_id,
         output_path,
-        1.0 if speed is None else speed,
-        bool(stream) or audio,
+        1.0 if message.speed is None else message.speed,
+        bool(message.stream) or audio,
         audio,
         lexicon,
         cast,
         start_at or 0,
         sentences,
-        bool(silent_labels),
+        bool(message.silentLabels),
         dialogue_voice,
     )
 
 
-def _cast(raw: object, request_id: RequestId) -> tuple[tuple[str, str], ...]:
+def _cast(raw: dict[str, str] | None, request_id: RequestId) -> tuple[tuple[str, str], ...]:
     """The request's cast: speaker names to voices, each voice checked like voiceId."""
     if raw is None:
         return ()
-    if not isinstance(raw, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
-    ):
-        raise _invalid(
-            "Field 'cast' must be an object of speaker names to voices.",
-            request_id,
-            'For example {"ANNA": "af_bella", "TOM": "am_michael"}.',
-        )
     try:
         return tuple((check_name(name), check_voice(name, voice)) for name, voice in raw.items())
     except StudioError as exc:
         raise RequestError(exc.code, f"Field 'cast': {exc.message}", exc.hint, request_id) from None
 
 
-def _count(
-    obj: dict[str, Any], key: str, low: int, high: int | None, request_id: RequestId
+def _within(
+    value: int | None, key: str, low: int, high: int | None, request_id: RequestId
 ) -> int | None:
-    """An optional whole number in [low, high]."""
-    value = _optional(obj, key, int, "a whole number", request_id)
+    """An optional whole number, checked to lie in [low, high]."""
     if value is not None and (value < low or (high is not None and value > high)):
         limit = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise _invalid(f"Field '{key}' must be a whole number {limit}.", request_id)
     return value
 
 
-def _lexicon(raw: object, request_id: RequestId) -> tuple[LexiconEntry, ...]:
+def _lexicon(raw: list[Any] | None, request_id: RequestId) -> tuple[LexiconEntry, ...]:
     """The request's own pronunciation entries; a bad one is refused by its position."""
     if raw is None:
         return ()
-    if not isinstance(raw, list):
-        raise _invalid(f"Field 'lexicon' must be an array, not {_json_type(raw)}.", request_id)
     try:
         return tuple(Lexicon.from_json(raw, camel=True))
     except StudioError as exc:
@@ -287,32 +296,7 @@ def _lexicon(raw: object, request_id: RequestId) -> tuple[LexiconEntry, ...]:
         ) from None
 
 
-def _required(obj: dict[str, Any], key: str, request_id: RequestId) -> str:
-    if key not in obj:
-        raise _invalid(f"Field '{key}' is missing.", request_id, _SYNTH_HINT)
-    value = obj[key]
-    if not isinstance(value, str):
-        raise _invalid(f"Field '{key}' must be a string, not {_json_type(value)}.", request_id)
-    return value
-
-
 _SYNTH_HINT = 'A synthesize request needs "text", "voiceId" and "outputPath".'
-
-
-def _optional(
-    obj: dict[str, Any],
-    key: str,
-    kind: type | tuple[type, ...],
-    kind_name: str,
-    request_id: RequestId,
-) -> Any:
-    value = obj.get(key)
-    if value is None:
-        return None
-    bool_ok = kind is bool
-    if not isinstance(value, kind) or (isinstance(value, bool) and not bool_ok):
-        raise _invalid(f"Field '{key}' must be {kind_name}, not {_json_type(value)}.", request_id)
-    return value
 
 
 def _no_surrogates(value: str, key: str, request_id: RequestId) -> None:

@@ -12,6 +12,7 @@
 | ``http_guard`` | token, body limit and body deadline, in front of the app |
 | ``http_metrics`` | ``GET /metrics`` in the Prometheus text format |
 | ``openai_api`` | ``POST /v1/audio/speech``, OpenAI's speech endpoint |
+| ``openai_body`` | its request body: a pydantic model, checked into our terms |
 
 The HTTP server's workers are stdio services in a ``studio.client`` pool (``dispatch``).
 """

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.project.model import MAX_PAUSE_AFTER, Scene
+from studio.project.file_model import MAX_PAUSE_AFTER
+from studio.project.model import Scene
 from studio.speech.speed import MAX_SPEED, MIN_SPEED
 from studio.speech.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 from studio.ui.scene_model import SceneModel
