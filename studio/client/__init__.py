@@ -3,6 +3,7 @@
 | module | its one job |
 |---|---|
 | ``client`` | ``TTSClient``: spawn, match answers, recover from crashes, pool; or HTTP |
+| ``payloads`` | what it sends to synthesize, and what it gets back |
 | ``process`` | one service child process, seen from the client |
 | ``slots`` | one place in the pool: its process, respawned with a backoff |
 | ``chunk_events`` | chunk events with audio turned back into engine chunks |

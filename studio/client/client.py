@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.client.chunk_events import audio_chunk_from_event
+from studio.client.payloads import ChunkEvent, SynthesisResult, file_payload, speech_payload
 from studio.client.process import ServiceProcess
 from studio.client.slots import ProcessSlot
-from studio.direction.grammar import quoted_spans, unknown_labels
 from studio.protocol import (
     InvalidInputError,
     InvalidPathError,
@@ -65,25 +65,6 @@ __all__ = [
 log = logging.getLogger("studio.client")
 #: studio.engine.source.MODEL_DIR_ENV, spelled out: importing the engine package loads numpy.
 MODEL_DIR_ENV = "NARRATION_STUDIO_MODEL_DIR"
-
-
-@dataclass(frozen=True)
-class ChunkEvent:
-    """One sentence of a streamed synthesis is ready: its index, start and length in seconds."""
-
-    index: int
-    start: float
-    duration: float
-
-
-@dataclass(frozen=True)
-class SynthesisResult:
-    """The seed's AudioResult: the MP3's length, its path as requested, its size in bytes."""
-
-    duration: float
-    file_path: str
-    file_size: int
-    chunks: tuple[ChunkEvent, ...] = ()
 
 
 class TTSClient:
@@ -202,14 +183,7 @@ class TTSClient:
         ``on_chunk`` streams: it is called (on a reader thread; keep it quick) as each sentence is
         ready. ``timeout`` defaults to ``request_timeout(text)``.
         """
-        payload: dict[str, Any] = {
-            "action": "synthesize",
-            "text": text,
-            "voiceId": voice_id,
-            "outputPath": os.fspath(output_path),
-        }
-        if speed is not None:
-            payload["speed"] = speed
+        payload = file_payload(text, voice_id, output_path, speed, stream=on_chunk is not None)
         chunks: list[ChunkEvent] = []
 
         def on_event(event: dict[str, Any]) -> None:
@@ -218,8 +192,6 @@ class TTSClient:
             if on_chunk is not None:
                 on_chunk(chunk)
 
-        if on_chunk is not None:
-            payload["stream"] = True
         answer = self.synthesis_request(
             payload, self.request_timeout(text) if timeout is None else timeout, on_event
         )
@@ -239,29 +211,8 @@ class TTSClient:
         The request runs on a helper thread; stop iterating to stop listening (the service still
         finishes the sentences it has started). Errors are raised where the iteration is.
         """
-        text, direction = request.text, request.direction
-        payload: dict[str, Any] = {
-            "action": "synthesize",
-            "text": text,
-            "voiceId": request.voice,
-            "audio": True,
-            "speed": request.speed,
-        }
-        if direction is not None and direction.lexicon:
-            payload["lexicon"] = [entry.to_json(camel=True) for entry in direction.lexicon]
-        if direction is not None and direction.cast:
-            payload["cast"] = dict(direction.cast)
-        # Only where they change the read, so a server of an earlier version still takes the rest.
-        names = [name for name, _voice in direction.cast] if direction is not None else []
-        if direction is not None and direction.silent_labels and unknown_labels(text, names):
-            payload["silentLabels"] = True
-        if direction is not None and direction.dialogue_voice and quoted_spans(text):
-            payload["dialogueVoice"] = direction.dialogue_voice
-        if request.start_at:
-            payload["startAt"] = request.start_at
-        if request.sentences is not None:
-            payload["sentences"] = request.sentences
-        deadline = self.request_timeout(text) if timeout is None else timeout
+        payload = speech_payload(request)
+        deadline = self.request_timeout(request.text) if timeout is None else timeout
         items: queue.Queue[Any] = queue.Queue()
         stop = threading.Event()
 
