@@ -449,9 +449,9 @@ def g2p(args: argparse.Namespace) -> dict[str, Any]:
 
 def spacy_load(args: argparse.Namespace) -> dict[str, Any]:
     """en_core_web_sm as misaki loads it (enable=) against loading only what it uses (exclude=)."""
-    from studio.engine.g2p import _torch_kept_out
+    from studio.engine.g2p_setup import torch_kept_out
 
-    with _torch_kept_out():
+    with torch_kept_out():
         import spacy
 
         started = time.perf_counter()

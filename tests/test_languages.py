@@ -61,7 +61,7 @@ socket.socket.connect = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
 from pathlib import Path
-from studio.engine import Engine, LocalModelSource
+from studio.engine import Engine, LocalModelSource, SpeechRequest
 engine = Engine(LocalModelSource(Path(sys.argv[1])))
 for text, voice in (("今日は港がとても静かでした。", "jf_alpha"), ("今晚港口很安静。", "zm_yunxi")):
     print(voice, sum(len(c.audio) for c in engine.synthesize(SpeechRequest(text, voice))))
