@@ -17,7 +17,7 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   # Pin torch first: this exact release is the CPU build on our machines; anything else would
   # pull gigabytes of CUDA wheels in through kokoro's unpinned dependency.
   "$venv/bin/python" -m pip install -q torch==2.13.0
-  "$venv/bin/python" -m pip install -q -e ".[dev,cluster]"
+  "$venv/bin/python" -m pip install -q -e ".[dev,docs,cluster]"
   echo "$want" > "$stamp"
 fi
 

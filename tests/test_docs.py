@@ -23,10 +23,10 @@ EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")  # https:, mailto:, …
 
 
 def require_mkdocs() -> None:
-    if importlib.util.find_spec("mkdocs") is None:
+    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
         pytest.fail(
-            f"mkdocs is not installed in {sys.executable}: the docs site cannot be checked. "
-            "It is a dev dependency: pip install -e '.[dev]' (or pip install mkdocs).",
+            f"mkdocs-material is not installed in {sys.executable}: the docs site cannot be "
+            "checked. Install the docs extra: pip install -e '.[docs]'.",
             pytrace=False,
         )
 
