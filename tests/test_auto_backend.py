@@ -217,3 +217,54 @@ def test_a_first_run_without_bf16_downloads_the_onnx_export_not_the_torch_weight
     assert again.returncode == 0, again.stderr
     assert "Backend auto: onnx" in again.stderr, again.stderr
     assert_mp3_spec(tmp_path / "again.mp3")
+
+
+WHILE_SPACY_HIDES_TORCH = """
+import json, threading
+from studio.engine import library_imports
+from studio.engine.auto import this_machine
+
+inside, release, seen = threading.Event(), threading.Event(), {}
+def spacy_loading():  # what building an English phonemizer does on another thread
+    with library_imports.hidden_torch() as hid:
+        seen["hidden"] = hid
+        inside.set()
+        release.wait()
+holder = threading.Thread(target=spacy_loading)
+holder.start()
+inside.wait()
+def engine_thread():
+    seen["installed"] = this_machine().torch
+    seen["imported"] = library_imports.import_torch().__name__
+asker = threading.Thread(target=engine_thread)
+asker.start()
+asker.join(0.5)
+seen["waited"] = asker.is_alive()
+release.set()
+asker.join()
+holder.join()
+print(json.dumps(seen))
+"""
+
+
+def test_torch_hidden_for_spacy_on_one_thread_is_still_installed_for_another() -> None:
+    """The studio opens a project and reviews its words (an English phonemizer: spaCy loads
+    with torch hidden) while its engine thread chooses a backend and imports torch. Both must
+    wait for spaCy, not take torch for missing (the model then failed to load: no ONNX)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", WHILE_SPACY_HIDES_TORCH],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "hidden": True,
+        "waited": True,
+        "installed": True,
+        "imported": "torch",
+    }

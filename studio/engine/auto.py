@@ -30,6 +30,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.engine.library_imports import torch_installed
 from studio.engine.precision import bf16_is_native
 from studio.engine.source import (
     ONNX_HUB_FILE,
@@ -99,7 +100,7 @@ def this_machine(device: str | None = None) -> Machine:
     """The facts for :func:`choose_backend`. ``device`` is the device setting: "cpu" rules out
     CUDA without looking. Costs a few milliseconds, except on a machine with an NVIDIA driver,
     where torch is imported to ask whether it can use the GPU."""
-    torch = importlib.util.find_spec("torch") is not None
+    torch = torch_installed()
     return Machine(
         cuda=torch and device != "cpu" and (device == "cuda" or _torch_sees_a_gpu()),
         native_bf16=bf16_is_native(),

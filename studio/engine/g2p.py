@@ -22,6 +22,7 @@ from studio.engine.g2p_setup import (
     require_spacy_model,
     torch_kept_out,
 )
+from studio.engine.library_imports import speech_libraries
 from studio.errors import ErrorCode, StudioError
 from studio.speech.text import split_in_two
 from studio.speech.voices import LANGUAGES
@@ -72,7 +73,7 @@ class Phonemizer:
     def __init__(self, lang: str, allow_downloads: bool) -> None:
         self.lang = lang
         try:
-            with torch_kept_out():
+            with speech_libraries(), torch_kept_out():
                 if lang in "ab":
                     require_spacy_model(allow_downloads)
                 self._g2p = make_g2p(lang, UNKNOWN)

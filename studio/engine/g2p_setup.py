@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from studio.engine import library_imports
 from studio.engine.logs import use_app_handlers
 from studio.errors import ErrorCode, StudioError
 
@@ -87,9 +88,10 @@ class EspeakFallbackOnFirstUse:
             if not self._made:
                 self._made = True
                 try:
-                    from misaki import espeak
+                    with library_imports.speech_libraries():
+                        from misaki import espeak
 
-                    self._fallback = espeak.EspeakFallback(british=self._british)
+                        self._fallback = espeak.EspeakFallback(british=self._british)
                 except Exception as exc:  # espeak-ng missing or broken: the lexicon still works
                     log.warning(
                         "espeak-ng fallback unavailable (%s): rare words may not be pronounced",
@@ -126,16 +128,11 @@ def torch_kept_out() -> Iterator[None]:
 
 def _spacy_plugins_without_torch() -> Any:
     """Import spaCy while `import torch` fails; its registry of plugin factories, or None."""
-    blocked_here = "torch" not in sys.modules
-    if blocked_here:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
-    try:
-        import spacy.util
-    except ImportError:
-        return None  # no spaCy: only non-English voices can work, and they don't need it
-    finally:
-        if blocked_here and "torch" in sys.modules and sys.modules["torch"] is None:
-            del sys.modules["torch"]
+    with library_imports.hidden_torch():
+        try:
+            import spacy.util
+        except ImportError:
+            return None  # no spaCy: only non-English voices can work, and they don't need it
     return spacy.util.registry._entry_point_factories
 
 

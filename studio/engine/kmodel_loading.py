@@ -22,15 +22,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from studio.engine.library_imports import import_torch, speech_libraries
 from studio.errors import ErrorCode, StudioError
 
 
 def load_kmodel(repo_id: str, config: Path, weights: Path) -> Any:
     """KModel with the weights in ``weights``, on the CPU, every parameter from the file."""
-    import torch
-
+    torch = import_torch()
     try:
-        from kokoro import KModel
+        with speech_libraries():
+            from kokoro import KModel
     except ImportError as exc:
         raise StudioError(
             ErrorCode.NOT_INSTALLED,

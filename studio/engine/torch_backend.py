@@ -17,6 +17,7 @@ import numpy as np
 
 from studio.engine.inplace_blocks import run_in_place
 from studio.engine.kmodel_loading import load_kmodel
+from studio.engine.library_imports import import_torch
 from studio.engine.mixed_precision import run_in_bf16
 from studio.engine.noise_source import draw_noise_contiguously
 from studio.engine.onednn_caches import bound_kernel_caches
@@ -145,7 +146,7 @@ def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
 
 def _import_torch() -> Any:
     try:
-        import torch
+        torch = import_torch()
     except ImportError as exc:
         raise StudioError(
             ErrorCode.NOT_INSTALLED,

@@ -59,3 +59,28 @@ def test_screenshot_of_the_window_with_a_project(
     assert dialog.outcome == "finished", dialog.message.text()
     assert dialog.grab().save(str(ARTIFACTS / "export_dialog.png"))
     dialog.accept()
+
+
+def test_the_docs_picture_script_drives_the_real_studio(tmp_path: Path, model_dir: Path) -> None:
+    """scripts/screenshots.py, as the docs say to run it: on a virtual X server (xcb) where one
+    is installed, else offscreen; its own process, its own model load."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = [sys.executable, str(ARTIFACTS.parent / "scripts" / "screenshots.py")]
+    args = ["--model-dir", str(model_dir), "--out", str(tmp_path), "--timeout", "300"]
+    env = dict(os.environ)
+    if shutil.which("xvfb-run"):
+        env.pop("QT_QPA_PLATFORM", None)
+        command = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", *script, *args]
+    else:
+        command = [*script, *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    from PySide6.QtGui import QImage
+
+    picture = QImage(str(tmp_path / "studio.png"))
+    assert (picture.width(), picture.height()) == (1280, 780)
+    assert (tmp_path / "studio.png").stat().st_size > 50_000  # a drawn window, not a blank one
