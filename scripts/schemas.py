@@ -23,7 +23,7 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 
 def schemas() -> dict[str, dict[str, Any]]:
     """Each published schema by its file name."""
-    found = {f"request-{action}.json": schema for action, schema in message_schemas().items()}
+    found = {f"{name}.json": schema for name, schema in message_schemas().items()}
     found["openai-speech.json"] = OpenAISpeechBody.model_json_schema()
     found["project.json"] = ProjectFile.model_json_schema(by_alias=True)
     found["export-settings.json"] = ExportSettingsFile.model_json_schema()

@@ -98,3 +98,66 @@ def test_saved_settings_match_the_settings_schema(tmp_path: Path) -> None:
 )
 def test_requests_match_their_schemas(name: str, message: dict[str, Any], valid: bool) -> None:
     assert Draft202012Validator(schema(name)).is_valid(message) is valid
+
+
+def test_the_error_object_names_exactly_the_wire_codes() -> None:
+    import typing
+
+    from studio.protocol.messages import ErrorObject
+    from studio.protocol.requests import WIRE_CODES
+
+    codes = set(typing.get_args(ErrorObject.model_fields["code"].annotation))
+    assert codes == {code.value for code in WIRE_CODES}
+
+
+SYNTHESIZE_TO_FILE = {
+    "action": "synthesize",
+    "id": "s",
+    "text": "Hi there. Bye.",
+    "voiceId": "sarah",
+    "outputPath": ".cache/audio/a.mp3",
+    "stream": True,
+}
+SYNTHESIZE_AUDIO = {
+    "action": "synthesize",
+    "id": "a",
+    "text": "ANNA: Hello. [pause 1s]",
+    "voiceId": "sarah",
+    "audio": True,
+    "cast": {"ANNA": "af_bella"},
+}
+
+
+@pytest.mark.model
+def test_a_real_service_writes_what_its_schemas_say(tmp_path: Path, model_dir: Path) -> None:
+    """Every line a running service writes, for each kind of answer, passes its schema."""
+    from tests.service.helpers import RawService, service_env
+
+    service = RawService(tmp_path, service_env(model_dir, tmp_path))
+    try:
+        service.wait_ready()
+        ping = service.request({"action": "ping", "id": 1})
+        service.send(json.dumps(SYNTHESIZE_TO_FILE))
+        done, events = service.answer()
+        service.send(json.dumps(SYNTHESIZE_AUDIO))
+        _, audio_events = service.answer()
+        failed = service.request(
+            {"action": "synthesize", "text": "", "voiceId": "sarah", "outputPath": "b.mp3"}
+        )
+    finally:
+        assert service.close() == 0
+    statuses = [json.loads(line) for line in service.stderr_lines if line.startswith('{"status"')]
+    checks = [
+        ("answer-ping.json", [ping]),
+        ("answer-synthesize.json", [done]),
+        ("event-chunk.json", events + audio_events),
+        ("answer-failure.json", [failed]),
+        ("status-line.json", statuses),
+    ]
+    for name, messages in checks:
+        validator = Draft202012Validator(schema(name))
+        for message in messages:
+            validator.validate(message)
+    assert len(events) == 2 and len(audio_events) == 2 and audio_events[1]["pause"] is True
+    assert done["fileSize"] > 0 and failed["error"]["code"] == "TTS_INVALID_INPUT"
+    assert [s["status"] for s in statuses] == ["loading", "ready"]

@@ -87,6 +87,87 @@ class MetricsMessage(Message):
     action: Literal["metrics"]
 
 
+class Answer(BaseModel):
+    """What the service writes back: one JSON line per request, with its id when it had one.
+    Answers may gain fields in later versions; a client ignores those it does not know."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    id: RequestIdField = None
+
+
+class ErrorObject(BaseModel):
+    """The seed's error: a TTS_* code, and a message that says what to do."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    code: Literal[
+        "TTS_INVALID_INPUT",
+        "TTS_INVALID_VOICE",
+        "TTS_INVALID_PATH",
+        "TTS_MODEL_NOT_FOUND",
+        "TTS_NOT_INSTALLED",
+        "TTS_TIMEOUT",
+        "TTS_SERVICE_ERROR",
+    ]
+    message: str
+
+
+class FailureAnswer(Answer):
+    """Any request that failed."""
+
+    success: Literal[False]
+    error: ErrorObject
+
+
+class SynthesisAnswer(Answer):
+    """A finished synthesize: the audio's length, and the file when one was asked for."""
+
+    success: Literal[True]
+    duration: float = Field(description="Seconds of audio.")
+    filePath: str | None = Field(None, description="outputPath, as it was sent.")
+    fileSize: int | None = Field(None, description="The MP3's size in bytes.")
+
+
+class PingAnswer(Answer):
+    """Is the service alive; ``unavailable`` with the error when its model failed to load."""
+
+    status: Literal["healthy", "unavailable"]
+    model: Literal["kokoro-82m"]
+    uptime: float = Field(description="Seconds since the service started.")
+    error: ErrorObject | None = None
+
+
+class ChunkEvent(Answer):
+    """One sentence of a streamed synthesize is ready; with ``audio``, it carries it."""
+
+    event: Literal["chunk"]
+    index: int
+    start: float = Field(description="Seconds from the start of the request's audio.")
+    duration: float
+    text: str | None = None
+    phonemes: str | None = None
+    words: list[tuple[str, float, float, tuple[int, int] | None]] | None = Field(
+        None, description="[word, start, end, [from, to] in text or null] (English)."
+    )
+    source: tuple[int, int] | None = Field(None, description="Where the sentence is in text.")
+    pause: bool | None = Field(None, description="A [pause] tag's silence.")
+    voice: str | None = None
+    speaker: str | None = Field(None, description="The cast member whose line it is.")
+    sampleRate: int | None = None
+    encoding: Literal["f32le"] | None = Field(None, description="Little-endian float32, mono.")
+    audio: str | None = Field(None, description="The samples, base64.")
+
+
+class StatusLine(BaseModel):
+    """A line on stderr while the service starts: loading, then ready or failed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    status: Literal["loading", "ready", "failed"]
+    error: ErrorObject | None = None
+
+
 MESSAGES: dict[str, type[Message]] = {
     "synthesize": SynthesizeMessage,
     "ping": PingMessage,
@@ -102,6 +183,18 @@ def field_names(action: str) -> tuple[str, ...]:
     return ("action", "id", *(name for name in fields if name not in ("action", "id")))
 
 
+#: What the service writes, by the name its schema is published under.
+ANSWERS: dict[str, type[BaseModel]] = {
+    "answer-failure": FailureAnswer,
+    "answer-synthesize": SynthesisAnswer,
+    "answer-ping": PingAnswer,
+    "event-chunk": ChunkEvent,
+    "status-line": StatusLine,
+}
+
+
 def message_schemas() -> dict[str, dict[str, Any]]:
-    """Each request's JSON Schema, by action."""
-    return {action: model.model_json_schema() for action, model in MESSAGES.items()}
+    """Each request's JSON Schema by its action ("request-…"), and each answer's."""
+    schemas = {f"request-{action}": model.model_json_schema() for action, model in MESSAGES.items()}
+    schemas.update({name: model.model_json_schema() for name, model in ANSWERS.items()})
+    return schemas
