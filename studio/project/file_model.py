@@ -20,6 +20,10 @@ SCHEMA_NAME = "narration-studio/project"
 SCHEMA_VERSION = 2
 MAX_PAUSE_AFTER = 30.0
 DEFAULT_PAUSE_AFTER = 0.5
+#: A scene of any length renders, but past this many characters the studio offers to split it,
+#: and a script's paragraph is imported as several scenes: shorter scenes are easier to direct,
+#: preview and re-render.
+LONG_SCENE_CHARS = 5000
 
 _CAST_MEMBER_SCHEMA: dict[str, Any] = {
     "type": "object",

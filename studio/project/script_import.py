@@ -2,8 +2,8 @@
 
 A script with headings becomes one scene per heading, titled by it, with its paragraphs kept
 together (a blank line between them): a chapter stays one scene however long. A script without
-headings becomes a scene per paragraph, titled by its first words; a paragraph longer than the
-per-request limit is split at sentence ends, never cut. Dialogue keeps its line breaks, so each
+headings becomes a scene per paragraph, titled by its first words; a paragraph over
+``LONG_SCENE_CHARS`` becomes several scenes, split at sentence ends, never cut. Dialogue keeps its line breaks, so each
 speaker line ('ALICE: Hello.') still starts a line for the cast, and consecutive dialogue
 paragraphs make one scene.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
+from studio.project.file_model import LONG_SCENE_CHARS
 from studio.project.model import Scene
-from studio.speech.text import MAX_TEXT_CHARS, split_sentences
+from studio.speech.text import split_sentences
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 #: A line that looks like a speaker's: a short capitalized name, a colon, then speech.
@@ -28,9 +29,9 @@ def scenes_from_script(script: str) -> list[Scene]:
     scenes: list[Scene] = []
     for block in _dialogue_together(blocks):
         if is_dialogue(block):
-            parts = _lines_within_limit(_paragraph_text(block))
+            parts = _lines_within_long_scene(_paragraph_text(block))
         else:
-            parts = _within_limit(_paragraph_text(block))
+            parts = _within_long_scene(_paragraph_text(block))
         scenes.extend(Scene(text=part, title=_first_words(part)) for part in parts)
     return scenes
 
@@ -99,13 +100,13 @@ def _blocks(script: str) -> list[str]:
     return blocks
 
 
-def _within_limit(text: str) -> list[str]:
-    if len(text) <= MAX_TEXT_CHARS:
+def _within_long_scene(text: str) -> list[str]:
+    if len(text) <= LONG_SCENE_CHARS:
         return [text]
     parts: list[str] = []
     current = ""
     for sentence in split_sentences(text):
-        if current and len(current) + 1 + len(sentence) > MAX_TEXT_CHARS:
+        if current and len(current) + 1 + len(sentence) > LONG_SCENE_CHARS:
             parts.append(current)
             current = sentence
         else:
@@ -114,21 +115,23 @@ def _within_limit(text: str) -> list[str]:
     return parts
 
 
-def _lines_within_limit(text: str) -> list[str]:
-    """Dialogue over the limit is split between lines, so speaker lines stay whole."""
-    if len(text) <= MAX_TEXT_CHARS:
+def _lines_within_long_scene(text: str) -> list[str]:
+    """Long dialogue is split between lines, so speaker lines stay whole."""
+    if len(text) <= LONG_SCENE_CHARS:
         return [text]
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        if current and len(current) + 1 + len(line) > MAX_TEXT_CHARS:
+        if current and len(current) + 1 + len(line) > LONG_SCENE_CHARS:
             parts.append(current.strip("\n"))
             current = line
         else:
             current = f"{current}\n{line}" if current else line
     parts.append(current.strip("\n"))
     return [
-        p for part in parts for p in (_within_limit(part) if len(part) > MAX_TEXT_CHARS else [part])
+        p
+        for part in parts
+        for p in (_within_long_scene(part) if len(part) > LONG_SCENE_CHARS else [part])
     ]
 
 

@@ -23,16 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.project.file_model import MAX_PAUSE_AFTER
+from studio.project.file_model import LONG_SCENE_CHARS, MAX_PAUSE_AFTER
 from studio.project.model import Scene
 from studio.speech.speed import MAX_SPEED, MIN_SPEED
 from studio.speech.voices import CATALOG, LANGUAGES, PROFILES, Voice, list_voices
 from studio.ui.scene_model import SceneModel
 
 _DEFAULT = "__project_default__"
-#: Past this many characters the editor offers to split a scene at its paragraphs: any length
-#: renders, but shorter scenes are easier to direct, preview and re-render.
-LONG_SCENE_CHARS = 5000
 
 
 class _UndoGoesToTheWindow(QObject):
