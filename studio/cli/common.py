@@ -5,11 +5,13 @@ no command module imports another, nor the top command.
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -51,6 +53,24 @@ def reports_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def leave_now(ctx: click.Context, code: int = 0) -> NoReturn:
+    """End a one-shot command whose work is written, without the interpreter's teardown.
+
+    Freeing a loaded model and its libraries object by object takes 0.3 s (onnxruntime) to
+    1.2 s (torch) that the user would wait for the prompt, for nothing: the OS frees it all at
+    once. The command's own resources (its project lock, a server's client) close first, and
+    its output is flushed.
+    """
+    closing: click.Context | None = ctx
+    while closing is not None:  # the command's context, then the group's
+        closing.close()
+        closing = closing.parent
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def make_engine(

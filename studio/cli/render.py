@@ -10,6 +10,7 @@ import click
 
 from studio.cli.common import (
     SERVER_KEY,
+    leave_now,
     lock_project,
     make_engine,
     make_speech_engine,
@@ -189,10 +190,12 @@ def render(
         ),
         soft_wrap=True,
     )
-    if failures:
-        for error in failures:
-            console.print(Text(f"Failed: {error.user_text()}"), soft_wrap=True)
-        sys.exit(failures[0].exit_code)
+    for error in failures:
+        console.print(Text(f"Failed: {error.user_text()}"), soft_wrap=True)
+    code = failures[0].exit_code if failures else 0
+    if voicer is None:  # a cluster's workers are shut down by Ray's own exit handlers
+        leave_now(ctx, code)
+    sys.exit(code)
 
 
 def _warn_before_voicing(console: Any, project: Any, personal: Any) -> None:

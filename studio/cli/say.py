@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from studio.cli.common import make_speech_engine, reports_errors
+from studio.cli.common import leave_now, make_speech_engine, reports_errors
 
 
 @click.command()
@@ -56,6 +56,7 @@ def say(
         engine, SpeechRequest(text, voice, speed, direction), output
     )
     click.echo(f"{output}: {duration:.2f} s, {size} bytes")
+    leave_now(ctx)
 
 
 @click.command()
