@@ -444,16 +444,43 @@ def test_missing_model_is_reported_and_requests_get_the_code(
     assert not (tmp_path / SEED_PATH).exists()
 
 
-def test_missing_packages_are_reported_as_not_installed(tmp_path: Path, model_dir: Path) -> None:
-    # -S leaves site-packages off the path: the service starts, but torch and friends are missing.
+#: The service with the speech libraries missing (``import`` of each fails), as in a broken
+#: install; its own dependencies (the protocol's pydantic) are there.
+WITHOUT_SPEECH_LIBRARIES = (
+    "import runpy, sys; "
+    "sys.modules.update(torch=None, kokoro=None, onnxruntime=None); "
+    "sys.argv = sys.argv[:1]; "
+    "runpy.run_module('studio.service', run_name='__main__')"
+)
+
+
+def test_missing_speech_libraries_are_reported_as_not_installed(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    env = {**service_env(model_dir, tmp_path), "NARRATION_STUDIO_BACKEND": "torch"}
+    failed = RawService(tmp_path, env, python_flags=["-c", WITHOUT_SPEECH_LIBRARIES])
+    try:
+        assert failed.status() == {"status": "loading"}
+        status = failed.status()
+        assert status["status"] == "failed" and status["error"]["code"] == "TTS_NOT_INSTALLED"
+        assert_error(
+            failed.request(synth(outputPath=SEED_PATH)), "TTS_NOT_INSTALLED", "is not installed"
+        )
+    finally:
+        assert failed.close() == 0
+
+
+def test_a_service_without_its_own_packages_says_so_and_exits(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    # -S leaves site-packages off the path: not even the protocol's pydantic is there.
     failed = RawService(tmp_path, service_env(model_dir, tmp_path), python_flags=["-S"])
-    assert failed.status() == {"status": "loading"}
-    status = failed.status()
-    assert status["status"] == "failed" and status["error"]["code"] == "TTS_NOT_INSTALLED"
-    assert_error(
-        failed.request(synth(outputPath=SEED_PATH)), "TTS_NOT_INSTALLED", "is not installed"
-    )
-    assert failed.close() == 0
+    try:
+        status = failed.status()
+        assert status["status"] == "failed" and status["error"]["code"] == "TTS_NOT_INSTALLED"
+        assert "'pydantic' is not installed" in status["error"]["message"]
+    finally:
+        assert failed.close() == 7  # TTS_NOT_INSTALLED's exit code
 
 
 # Acceptance from a shell: the seed's requests, hostile lines, then shutdown, through the CLI.
