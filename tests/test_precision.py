@@ -243,8 +243,11 @@ def _plain_kokoro(model_dir: Path) -> Any:
 def test_fp32_makes_the_very_samples_kokoro_makes(fp32_engine: Engine, model_dir: Path) -> None:
     # The backend builds KModel without random weights (the checkpoint's tensors become its
     # parameters), folds weight normalisation and runs the vocoder's residual blocks in place:
-    # speed-ups that must not change a single sample. Both run the same fp32 arithmetic on this
-    # CPU, whatever it is, so the samples are equal.
+    # speed-ups that must not change the sound. Both run the same fp32 arithmetic in the same
+    # order, so the samples are almost always equal; but oneDNN may pick another algorithm for a
+    # convolution on a given call (test_inplace_blocks saw it once in about 20 runs), and the
+    # sums then round differently. Allowed: a difference 60 dB under the speech, far below
+    # hearing; a real change to the model's arithmetic is of the speech's own size.
     import torch
 
     from studio.engine.torch_backend import NOISE_SEED
@@ -259,7 +262,9 @@ def test_fp32_makes_the_very_samples_kokoro_makes(fp32_engine: Engine, model_dir
         torch.manual_seed(NOISE_SEED)
         theirs = kokoro(phonemes, torch.from_numpy(style), 1.0, return_output=True).audio.numpy()
     assert ours.shape == theirs.shape
-    assert np.array_equal(ours, theirs)
+    difference = float(np.sqrt(np.mean((ours - theirs) ** 2)))
+    speech = float(np.sqrt(np.mean(theirs**2)))
+    assert difference <= 1e-3 * speech, (difference, speech)
 
 
 def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
