@@ -89,11 +89,10 @@ def synthesize_in_pieces(
 ) -> Iterator[AudioChunk]:
     """Chunks for a scene of any length, indexed, timed and located from the start of the scene.
 
-    A scene within one request is sent as it is. A longer one has its voice and tags checked
-    before anything is sent (errors name the line and column in the scene); then each piece is
+    A scene within one request is sent as it is (the receiver checks it). A longer one has its
+    text, voice and tags checked before anything is sent (errors name the line and column in the scene); then each piece is
     a request of its own.
     """
-    validate_text(request.text)
     if len(request.text) <= limit:
         return send(request)
     pieces = _pieces(request.text, request.voice, request.direction, limit)

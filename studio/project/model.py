@@ -36,6 +36,7 @@ from studio.project.file_model import (
     DEFAULT_PAUSE_AFTER,
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    ProjectFile,
     read_project_file,
 )
 from studio.project.snapshots import keep_current, list_snapshots
@@ -45,23 +46,8 @@ from studio.speech.voices import DEFAULT_VOICE, parse_voice
 PROJECT_FILE = "project.json"
 AUDIO_DIR = "audio"
 SNAPSHOTS_DIR = ".snapshots"
-#: The keys this version reads and writes; any other top-level key is kept as it was.
-_KNOWN_KEYS = frozenset(
-    {
-        "schema",
-        "version",
-        "title",
-        "author",
-        "narrator",
-        "default_voice",
-        "scenes",
-        "lexicon",
-        "cast",
-        "export",
-        "reviewed",
-        "dialogue_voice",
-    }
-)
+#: The keys this version reads and writes (ProjectFile's); any other top-level key is kept.
+_KNOWN_KEYS = frozenset(field.alias or name for name, field in ProjectFile.model_fields.items())
 log = logging.getLogger(__name__)
 
 

@@ -3,9 +3,9 @@
 A script with headings becomes one scene per heading, titled by it, with its paragraphs kept
 together (a blank line between them): a chapter stays one scene however long. A script without
 headings becomes a scene per paragraph, titled by its first words; a paragraph over
-``LONG_SCENE_CHARS`` becomes several scenes, split at sentence ends, never cut. Dialogue keeps its line breaks, so each
-speaker line ('ALICE: Hello.') still starts a line for the cast, and consecutive dialogue
-paragraphs make one scene.
+``LONG_SCENE_CHARS`` becomes several scenes, split at sentence ends, never cut. Dialogue keeps
+its line breaks, so each speaker line ('ALICE: Hello.') still starts a line for the cast, and
+consecutive dialogue paragraphs make one scene.
 """
 
 from __future__ import annotations

@@ -20,10 +20,14 @@ RequestIdField = Annotated[
 ]
 
 
-class Message(BaseModel):
-    """What every request has: an action and an optional id. Unknown fields are refused."""
+class _Closed(BaseModel):
+    """A message of the contract: every field named, each of its JSON type."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Message(_Closed):
+    """What every request has: an action and an optional id. Unknown fields are refused."""
 
     id: RequestIdField = None
 
@@ -87,19 +91,16 @@ class MetricsMessage(Message):
     action: Literal["metrics"]
 
 
-class Answer(BaseModel):
+class Answer(_Closed):
     """What the service writes back: one JSON line per request, with its id when it had one.
-    Answers may gain fields in later versions; a client ignores those it does not know."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Its schema names every field this version writes; later versions may add fields, which a
+    client should ignore."""
 
     id: RequestIdField = None
 
 
-class ErrorObject(BaseModel):
+class ErrorObject(_Closed):
     """The seed's error: a TTS_* code, and a message that says what to do."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     code: Literal[
         "TTS_INVALID_INPUT",
@@ -159,10 +160,8 @@ class ChunkEvent(Answer):
     audio: str | None = Field(None, description="The samples, base64.")
 
 
-class StatusLine(BaseModel):
+class StatusLine(_Closed):
     """A line on stderr while the service starts: loading, then ready or failed."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     status: Literal["loading", "ready", "failed"]
     error: ErrorObject | None = None
