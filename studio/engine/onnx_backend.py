@@ -38,6 +38,9 @@ FLOAT_GROUPS = ("generator_convs",)
 #: Names the prepared copy; changes whenever preparing changes what the model says, so that the
 #: render cache (Engine.identity) makes such audio again.
 PREPARED_REVISION = "prepared-2"
+#: The prepared file's own version: changes when preparing changes the file but not its audio,
+#: so that a copy an earlier version wrote wrongly (a float export's subgraphs) is not reused.
+_COPY_VERSION = "c3"
 _NOT_KOKORO_HINT = (
     "Use Kokoro-82M v1.0's ONNX export (kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx, or "
     "onnx/model_quantized.onnx of onnx-community/Kokoro-82M-v1.0-ONNX)."
@@ -159,7 +162,8 @@ class OnnxBackend:
         in float), made now if it is not there yet; the export itself when nothing changes or
         the copy cannot be made."""
         cache_dir = self._cache_dir or _default_cache_dir()
-        cached = cache_dir / f"{model.stem}.{file_fingerprint(model)}.{PREPARED_REVISION}.onnx"
+        copy = f"{model.stem}.{file_fingerprint(model)}.{_COPY_VERSION}.{PREPARED_REVISION}.onnx"
+        cached = cache_dir / copy
         if cached.is_file():
             return cached
         try:
@@ -177,7 +181,7 @@ class OnnxBackend:
             log.info("onnx could not read %s: %s", model, exc)
             return model
         changed = dequantize_graph(proto.graph, list(FLOAT_GROUPS)) > 0
-        name = _find_durations(proto)
+        name = None if _gives_durations(proto) else _find_durations(proto)
         if name is not None and name not in {o.name for o in proto.graph.output}:
             proto.graph.output.append(onnx.helper.make_tensor_value_info(name, _INT64, None))
             changed = True
@@ -191,6 +195,12 @@ class OnnxBackend:
             return model
         log.info("Prepared %s (durations out, vocoder in float) in %s", model.name, cache_dir)
         return cached
+
+
+def _gives_durations(proto: Any) -> bool:
+    """Whether the export has an int64 output already (a ``torch.onnx.export`` of kokoro's
+    KModelForONNX gives the durations): then it needs no copy for them."""
+    return any(o.type.tensor_type.elem_type == _INT64 for o in proto.graph.output)
 
 
 def _find_durations(proto: Any) -> str | None:

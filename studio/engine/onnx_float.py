@@ -101,6 +101,8 @@ def dequantize_graph(graph: Any, groups: list[str]) -> int:
         float_node.attribute.extend(node.attribute)
         replacing[scale_mul.name] = float_node
         removed.update(n.name for n in (node, cast, *([bias_add] if bias_add else [])))
+    if not replacing:  # a float export, or one quantized otherwise: left exactly as it is
+        return 0
     _replace_nodes(graph, removed, replacing)
     _drop_unused(graph)
     return len(replacing)
@@ -148,7 +150,7 @@ def _drop_unused(graph: Any) -> None:
     outputs = {o.name for o in graph.output}
     nodes = list(graph.node)
     while True:
-        used = outputs | {name for node in nodes for name in node.input}
+        used = outputs | _names_used(nodes)
         kept = [n for n in nodes if any(o in used for o in n.output if o)]
         if len(kept) == len(nodes):
             break
@@ -156,8 +158,21 @@ def _drop_unused(graph: Any) -> None:
     if len(nodes) != len(graph.node):
         del graph.node[:]
         graph.node.extend(nodes)
-    used = {name for node in graph.node for name in node.input}
+    used = _names_used(graph.node)
     initializers = [i for i in graph.initializer if i.name in used]
     if len(initializers) != len(graph.initializer):
         del graph.initializer[:]
         graph.initializer.extend(initializers)
+
+
+def _names_used(nodes: Iterable[Any]) -> set[str]:
+    """The names ``nodes`` read, including those their subgraphs (a ``Loop``'s body, an ``If``'s
+    branches) read from the enclosing graph by name, without listing them as inputs."""
+    used: set[str] = set()
+    for node in nodes:
+        used.update(node.input)
+        for attribute in node.attribute:
+            subgraphs = [attribute.g] if attribute.HasField("g") else list(attribute.graphs)
+            for subgraph in subgraphs:
+                used |= _names_used(subgraph.node)
+    return used
