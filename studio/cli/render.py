@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from studio.cli.common import (
     stderr_console,
 )
 from studio.errors import ErrorCode, StudioError
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -118,12 +121,15 @@ def render(
             "--workers is the number of workers on a cluster, and no --cluster was given.",
             "Add --cluster ADDRESS (or local:N), or leave out --workers.",
         )
+    personal = personal_lexicon()
+    also_current: tuple[Any, ...] = ()
     if cluster is not None:
         engine, voicer = _cluster_voicer(ctx, cluster, workers)
         console.print(f"Voicing on the Ray cluster at {cluster} ({voicer.size} workers at most)")
     else:
-        engine = make_speech_engine(ctx)
-    personal = personal_lexicon()
+        engine, also_current = _engine_for_the_job(
+            ctx, project, list(scene_ids) or None, force, personal, settings
+        )
     _warn_before_voicing(console, project, personal)
     counts = {"rendered": 0, "cached": 0, "renamed": 0}
     failures: list[StudioError] = []
@@ -142,6 +148,7 @@ def render(
         settings=settings,
         keep_going=True,
         voicer=voicer,
+        also_current=also_current,
     )
     with Progress(*columns, console=console, transient=False) as progress:
         overall = progress.add_task("Scenes", total=len(scene_ids) or len(project.scenes))
@@ -221,6 +228,39 @@ def _warn_before_voicing(console: Any, project: Any, personal: Any) -> None:
             Text(f"Warning: speaker label '{label.label}:' is not in the cast; it is not spoken."),
             soft_wrap=True,
         )
+
+
+def _engine_for_the_job(
+    ctx: click.Context,
+    project: Any,
+    scene_ids: list[str] | None,
+    force: bool,
+    personal: Any,
+    settings: Any,
+) -> tuple[Any, tuple[Any, ...]]:
+    """The engine for this render, and the other whose files count as current: where ``auto``'s
+    long-lived and quick-starting choices differ, the quick one when little speech is left to
+    make (studio.engine.auto.quick_start_pays). Both pass the quality gate, so a scene voiced
+    by either is kept. Nothing loads here: the keys come from the model's files."""
+    from studio.engine import Engine
+    from studio.engine.auto import quick_start_pays, this_machine
+    from studio.render.current import seconds_left_to_voice
+    from studio.settings import Settings
+
+    long_lived = make_speech_engine(ctx)
+    if not isinstance(long_lived, Engine):  # a server's: it has its own model
+        return long_lived, ()
+    quick = make_speech_engine(ctx, one_shot=True)
+    if quick.backend.name == long_lived.backend.name:
+        return long_lived, ()
+    engines = {e.backend.name: e for e in (long_lived, quick)}
+    seconds = seconds_left_to_voice(
+        project, list(engines.values()), scene_ids, force, personal, settings
+    )
+    choice = quick_start_pays(seconds, gpu=this_machine(Settings.load().device).cuda)
+    log.info("Backend for this render: %s, because %s", choice.name, choice.reason)
+    chosen = engines[choice.name]
+    return chosen, tuple(e for e in engines.values() if e is not chosen)
 
 
 def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tuple[Any, Any]:

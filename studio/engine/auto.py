@@ -13,10 +13,11 @@ The rules come from bench/ (docs: performance.md, "Which backend"), measured sid
    model folder, given as a file, or downloaded from the hub (``onnx-community``) on first use.
 4. Without either: torch in fp32, with the reason logged.
 
-That is the choice for long-lived work (the studio, the service, a render), where the warm speed
-counts. A one-shot job (``say``) is mostly start-up: it takes the ONNX export whenever one is on
-this machine already (onnxruntime is ready in about 1.5 s, torch in about 5 s), since it passes
-the same quality gate; it never downloads one for a single line.
+That is the choice for long-lived work (the studio, the service), where the warm speed counts. A
+one-shot job (``say``) is mostly start-up: it takes the ONNX export whenever one is on this
+machine already (onnxruntime is ready in about 1.5 s, torch in about 5 s), since it passes the
+same quality gate; it never downloads one for a single line. A render is either, by how much
+speech it has left to make (:func:`quick_start_pays`).
 
 Rules rather than a measurement at start-up: measuring both backends would load both (seconds,
 and a gigabyte for torch) on every first run, to learn what the CPU's flags already say.
@@ -93,6 +94,32 @@ def choose_backend(
         )
     return BackendChoice(
         "onnx", f"this CPU has no native bf16: the int8 ONNX export from {onnx_export}"
+    )
+
+
+#: bench/ (docs: performance.md) on a CPU with native bf16, where the two choices differ:
+#: seconds from process start to ready, and the warm real-time factor on text not seen before.
+TORCH_READY_S, TORCH_RTF = 5.4, 0.21
+ONNX_READY_S, ONNX_RTF = 1.6, 0.32
+
+
+def quick_start_pays(audio_seconds: float, gpu: bool = False) -> BackendChoice:
+    """Whether a job of ``audio_seconds`` of speech ends sooner on the quick-starting export
+    ("onnx") than on the long-lived choice ("torch"), start included: below about 35 s of speech
+    on a CPU. A GPU's pace is not measured here, so torch's synthesis on it counts as free: only
+    a job shorter than torch's longer start takes the export."""
+    torch_rtf = 0.0 if gpu else TORCH_RTF
+    break_even = (TORCH_READY_S - ONNX_READY_S) / (ONNX_RTF - torch_rtf)
+    if audio_seconds < break_even:
+        return BackendChoice(
+            "onnx",
+            f"about {audio_seconds:.0f} s of speech is left to make, under the {break_even:.0f} s "
+            "where torch's faster pace pays for its slower start",
+        )
+    return BackendChoice(
+        "torch",
+        f"about {audio_seconds:.0f} s of speech is left to make, past the {break_even:.0f} s "
+        "where torch's faster pace pays for its slower start",
     )
 
 

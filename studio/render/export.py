@@ -19,8 +19,7 @@ same loop. One text into one MP3, without a project, is ``studio.render.single``
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from studio.audio.scene_file import write_scene_file
@@ -34,6 +33,7 @@ from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for
 from studio.project.export_settings import ExportSettings
 from studio.project.model import Project, Scene
 from studio.render.cache import Manifest, ManifestEntry, output_key, scene_key
+from studio.render.current import CachedScenes, file_name, scene_direction, sha256
 from studio.render.events import (
     FileRemoved,
     RenderEvent,
@@ -46,7 +46,6 @@ from studio.render.events import (
 from studio.render.extras import (
     ExportedScene,
     caption_files,
-    has_words,
     save_scene_words,
     scene_tags,
     timings_path,
@@ -70,6 +69,7 @@ def render_project(
     settings: ExportSettings | None = None,
     keep_going: bool = False,
     voicer: SceneVoicer | None = None,
+    also_current: Sequence[SpeechEngine] = (),
 ) -> Iterator[RenderEvent]:
     """Render the chosen scenes (all by default), yielding events as work happens.
 
@@ -81,7 +81,8 @@ def render_project(
     ScenesChecked event says which will fail and why), each failing scene is reported as
     SceneFailed, and the others are rendered. A full disk stops the render either way.
     ``voicer`` voices the scenes (default: ``engine`` here, one scene after the other); keys,
-    files and manifest are made here either way, so the output is the same.
+    files and manifest are made here either way, so the output is the same. A scene's file
+    made by one of ``also_current`` counts as current too (``studio.render.current``).
     """
     voicer = voicer or LocalVoicer(engine)
     settings = (settings or project.export).validated()
@@ -101,7 +102,7 @@ def render_project(
     _rename_moved_files(project, manifest, chosen)
     exported: list[ExportedScene] = []
     failing: dict[str, SceneFailed] = {}
-    cached = _CachedScenes(project, engine, manifest, direction, settings)
+    cached = CachedScenes(project, [engine, *also_current], manifest, direction, settings)
     if keep_going:
         failing = _check_scenes(project, engine, chosen, force, direction, cached)
         yield ScenesChecked(tuple(failing.values()))
@@ -160,7 +161,7 @@ def _check_scenes(
     chosen: list[Scene],
     force: bool,
     direction: Direction | None,
-    cached: _CachedScenes,
+    cached: CachedScenes,
 ) -> dict[str, SceneFailed]:
     """The scenes that need rendering and will fail, by id (cached scenes cost nothing here)."""
     failing = {}
@@ -176,66 +177,10 @@ def _check_scenes(
     return failing
 
 
-class _CachedScenes:
-    """Whether each scene's file is already what this export would write: its key and the
-    file's SHA-256, checked once per render however many passes ask (the cluster's job list,
-    ``keep_going``'s check, the render itself). A key that fails is remembered and raised again."""
-
-    def __init__(
-        self,
-        project: Project,
-        engine: SpeechEngine,
-        manifest: Manifest,
-        direction: Direction | None,
-        settings: ExportSettings,
-    ) -> None:
-        self._project, self._engine, self._manifest = project, engine, manifest
-        self._direction, self._settings = direction, settings
-        self._answers: dict[str, bool | StudioError] = {}
-
-    def __call__(self, scene: Scene) -> bool:
-        if scene.id not in self._answers:
-            try:
-                self._answers[scene.id] = self._check(scene)
-            except StudioError as exc:
-                self._answers[scene.id] = exc
-        answer = self._answers[scene.id]
-        if isinstance(answer, StudioError):
-            raise answer
-        return answer
-
-    def or_failing(self, scene: Scene) -> bool:
-        """Whether the scene needs no voicing: cached, or its key fails (the render says so)."""
-        try:
-            return self(scene)
-        except StudioError:
-            return True
-
-    def _check(self, scene: Scene) -> bool:
-        project, settings = self._project, self._settings
-        voice = scene.voice_or(project.default_voice)
-        target_name = _file_name(project, scene, settings)
-        direction = _of(self._project, scene, self._direction)
-        key = output_key(scene_key(scene, voice, self._engine, direction), settings)
-        entry = self._manifest.scenes.get(scene.id)
-        return bool(
-            entry
-            and entry.key == key
-            and entry.file == target_name
-            and _intact(project.folder / target_name, entry)
-            and (not settings.captions or has_words(project, scene.id, key))
-        )
-
-
-def _of(project: Project, scene: Scene, direction: Direction | None) -> Direction | None:
-    """The direction of one scene: the project's, with the scene's dialogue voice."""
-    return project.scene_direction(scene, direction) if direction is not None else None
-
-
 def _speech_of(project: Project, scene: Scene, direction: Direction | None) -> SpeechRequest:
     """What the engine is asked to say for one scene, whatever its length."""
     voice = scene.voice_or(project.default_voice)
-    return SpeechRequest(scene.text, voice, scene.speed, _of(project, scene, direction))
+    return SpeechRequest(scene.text, voice, scene.speed, scene_direction(project, scene, direction))
 
 
 def _job(project: Project, scene: Scene, direction: Direction | None) -> SceneJob:
@@ -252,20 +197,22 @@ def _render_scene(
     order: list[str],
     direction: Direction | None,
     settings: ExportSettings,
-    cached: _CachedScenes,
+    cached: CachedScenes,
 ) -> Iterator[RenderEvent]:
     voice = scene.voice_or(project.default_voice)
-    target_name = _file_name(project, scene, settings)
+    target_name = file_name(project, scene, settings)
     target = project.folder / target_name
     tags = scene_tags(project, scene, settings)
     try:
-        key = output_key(scene_key(scene, voice, engine, _of(project, scene, direction)), settings)
+        key = output_key(
+            scene_key(scene, voice, engine, scene_direction(project, scene, direction)), settings
+        )
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)
     if not force and entry and cached(scene):
         if retag(target, settings.format, tags):  # its track number or title changed
-            entry.sha256 = _sha256(target)
+            entry.sha256 = sha256(target)
         yield SceneDone(scene, "cached", target, entry.duration, entry.measurement())
         return
 
@@ -299,7 +246,7 @@ def _render_scene(
         scene.speed,
         round(written.encoded.duration, 3),
         key,
-        _sha256(staged),
+        sha256(staged),
         settings.preset,
         written.measurement.to_json(),
     )
@@ -311,11 +258,6 @@ def _render_scene(
     finally:
         staged.unlink(missing_ok=True)
     yield SceneDone(scene, "rendered", target, written.encoded.duration, written.measurement)
-
-
-def _file_name(project: Project, scene: Scene, settings: ExportSettings) -> str:
-    """'audio/03-the-storm.mp3', with the export format's extension."""
-    return Path(project.audio_name(scene)).with_suffix(f".{settings.format}").as_posix()
 
 
 def _remove_scene_files(path: Path, *others: Path) -> None:
@@ -387,14 +329,6 @@ def _check_audio_dir(project: Project) -> None:
     except OSError as exc:
         raise io_error("create", project.audio_dir, exc) from exc
     remove_stale_temps(project.audio_dir)  # MP3s of renders that were killed before their rename
-
-
-def _intact(path: Path, entry: ManifestEntry) -> bool:
-    return path.is_file() and _sha256(path) == entry.sha256
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _in_scene(project: Project, scene: Scene, exc: StudioError) -> StudioError:
