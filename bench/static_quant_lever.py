@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,6 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--work", type=Path, default=BENCH / "results" / "cache" / "static")
+    parser.add_argument("--gate", action="store_true", help="score the static vocoder variants")
     args = parser.parse_args()
     from studio.engine import Engine, LocalModelSource
     from studio.engine.onnx_backend import OnnxBackend
@@ -261,6 +263,16 @@ def main() -> None:
         }
         results["models"][name] = row
         print(name, json.dumps(row), flush=True)
+    if args.gate:
+        gated = {
+            "fp32": None,
+            "static-vocoder": models["static int8, vocoder blocks"],
+            "static-vocoder-0-2": models["static int8, vocoder blocks but resblocks 3-5"],
+        }
+        work = Path(tempfile.mkdtemp(prefix="static-gate-"))
+        report = quality.run(gated, list(quality.VOICES), list(quality.TEXTS), args.model_dir, work)
+        results["gate"] = {k: v for k, v in report.items() if k != "files"}
+        print(quality.report(report), flush=True)
     out = BENCH / "results" / "static_quant_lever.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
