@@ -7,8 +7,10 @@ and as soon as it says ready it is given the paragraphs of ``bench/inputs/unseen
 each is new to the process, as a user's text is. The first request after ready is reported
 apart from the rest (the warm ones), since that is the one a user waits on after a start. Each
 request's RTF is its wall time from the client (synthesis, MP3 encoding and the file written)
-over its audio. Plain KPipeline then reads the same paragraphs in a fresh process, after one
-short sentence to warm up, timed around its generator. Results go to bench/results/.
+over its audio. The studio's engine then reads them in a fresh process of its own, warmed up as
+the service is, timed around its synthesis alone (no MP3, no file, no protocol): the service
+should be within 5 % of it. Plain KPipeline reads the same paragraphs in a fresh process too,
+after one short sentence to warm up, timed around its generator. Results go to bench/results/.
 """
 
 from __future__ import annotations
@@ -47,6 +49,23 @@ for text in texts:
 print(json.dumps(rtfs))
 """
 
+ENGINE = """
+import json, sys, time
+from studio.engine.configure import configured_engine
+from studio.engine.request import SpeechRequest
+from studio.render.single import warm_up
+folder, texts, voice = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+engine = configured_engine(folder)
+engine.load()
+warm_up(engine)
+rtfs = []
+for text in texts:
+    started = time.perf_counter()
+    audio = sum(len(c.audio) for c in engine.synthesize(SpeechRequest(text, voice))) / 24000
+    rtfs.append((time.perf_counter() - started) / audio)
+print(json.dumps(rtfs))
+"""
+
 
 def paragraphs() -> list[str]:
     return [p.strip() for p in INPUTS.read_text(encoding="utf-8").split("\n\n") if p.strip()]
@@ -66,12 +85,10 @@ def service_rtfs(model_dir: str | None, texts: list[str]) -> dict[str, object]:
     return {"start_to_ready_s": round(ready, 2), "rtfs": [round(r, 3) for r in rtfs]}
 
 
-def kpipeline_rtfs(model_dir: str, texts: list[str]) -> list[float]:
+def fresh_process_rtfs(script: str, *args: str) -> list[float]:
+    """The RTFs a fresh interpreter running ``script`` prints as its last line."""
     done = subprocess.run(
-        [sys.executable, "-c", KPIPELINE, model_dir, json.dumps(texts)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
     )
     return [round(r, 3) for r in json.loads(done.stdout.strip().splitlines()[-1])]
 
@@ -87,14 +104,19 @@ def main() -> None:
     rounds = []
     for _ in range(args.rounds):
         service = service_rtfs(args.model_dir, texts)
-        rounds.append({"service": service, "kpipeline": kpipeline_rtfs(args.model_dir, texts)})
+        engine = fresh_process_rtfs(ENGINE, args.model_dir, json.dumps(texts), VOICE)
+        plain = fresh_process_rtfs(KPIPELINE, args.model_dir, json.dumps(texts))
+        rounds.append({"service": service, "engine": engine, "kpipeline": plain})
     first = statistics.median(r["service"]["rtfs"][0] for r in rounds)  # type: ignore[index]
     warm = statistics.median(x for r in rounds for x in r["service"]["rtfs"][1:])  # type: ignore[index]
+    engine = statistics.median(x for r in rounds for x in r["engine"][1:])  # as the service's
     plain = statistics.median(x for r in rounds for x in r["kpipeline"])
     summary = {
         "service_first_rtf": round(first, 3),
         "service_warm_rtf": round(warm, 3),
         "first_over_warm": round(first / warm, 2),
+        "engine_warm_rtf": round(engine, 3),
+        "service_over_engine": round(warm / engine, 3),
         "kpipeline_rtf": round(plain, 3),
         "service_over_kpipeline": round(warm / plain, 2),
     }
