@@ -26,7 +26,7 @@ from studio.engine.source import HUB_REPO_ID, ONNX_HUB_FILE, ONNX_HUB_REPO, WEIG
 from tests.audio_checks import assert_mp3_spec
 from tests.conftest import run_cli
 from tests.fake_hub import running_hub
-from tests.test_onnx_backend import INT8_EXPORT, SPEECH, _onnx_folder
+from tests.test_onnx_backend import INT8_EXPORT, SPEECH, _onnx_folder, auto_on_weights_and_export
 
 #: Compares numbers from the model: scripts/test.sh runs these again with oneDNN held to older
 #: CPUs' kernels, so every commit is checked on three kinds of CPU.
@@ -111,7 +111,7 @@ def test_auto_on_a_cpu_without_bf16_runs_the_folders_export_and_says_why(
 
 
 @pytest.mark.model
-def test_say_starts_on_the_folders_export_and_render_keeps_the_warm_choice(
+def test_say_starts_on_the_folders_export_and_long_lived_work_keeps_the_warm_choice(
     model_dir: Path,
     tmp_path: Path,
     cli_env: dict[str, str],
@@ -119,13 +119,8 @@ def test_say_starts_on_the_folders_export_and_render_keeps_the_warm_choice(
     transcribe: Callable[[Path], str],
     word_error_rate: Callable[[str, str], float],
 ) -> None:
-    folder = _onnx_folder(model_dir, tmp_path / "model")
-    (folder / WEIGHTS_NAME).symlink_to(model_dir / WEIGHTS_NAME)
-    env = cli_env | {
-        "NARRATION_STUDIO_MODEL_DIR": str(folder),
-        "XDG_CACHE_HOME": str(onnx_durations_cache),
-    }
-    env.pop("NARRATION_STUDIO_BACKEND", None)
+    folder = tmp_path / "model"
+    env = auto_on_weights_and_export(model_dir, folder, cli_env, onnx_durations_cache)
     said = run_cli(["-v", "say", SPEECH, "-o", str(tmp_path / "said.mp3")], env)
     assert said.returncode == 0, said.stderr
     assert "Backend auto: onnx, because a one-shot job starts faster" in said.stderr, said.stderr
@@ -138,7 +133,8 @@ def test_say_starts_on_the_folders_export_and_render_keeps_the_warm_choice(
     fp32 = run_cli(["-v", "--precision", "fp32", "say", "Hi.", "-o", str(tmp_path / "x.mp3")], env)
     assert fp32.returncode == 0, fp32.stderr
     assert f"Backend auto: {long_lived.name}, because {long_lived.reason}" in fp32.stderr
-    # the render's choice is the long-lived one, whatever the folder holds
+    # long-lived work (the studio, the service) keeps the warm choice, whatever the folder holds;
+    # a render weighs its amount of speech (tests/test_render_backend.py)
     assert make_backend("auto", LocalModelSource(folder)).chosen_because == long_lived.reason
 
 

@@ -20,7 +20,7 @@ from studio.engine import Engine, LocalModelSource
 from studio.engine.backends import make_backend
 from studio.engine.onnx_backend import PREPARED_REVISION, OnnxBackend
 from studio.engine.request import SpeechRequest
-from studio.engine.source import ONNX_NAMES
+from studio.engine.source import ONNX_NAMES, WEIGHTS_NAME
 from studio.errors import ErrorCode, StudioError
 from tests.conftest import SHARED, python_json, run_cli
 
@@ -40,6 +40,18 @@ def _onnx_folder(model_dir: Path, folder: Path, onnx: Path | None = INT8_EXPORT)
     if onnx is not None:
         (folder / onnx.name).symlink_to(onnx)
     return folder
+
+
+def auto_on_weights_and_export(
+    model_dir: Path, folder: Path, cli_env: dict[str, str], xdg_cache: Path
+) -> dict[str, str]:
+    """The CLI's environment on a model folder holding both the weights and the int8 export, as
+    a user's may, with ``auto`` left to choose; ``xdg_cache`` keeps the prepared export."""
+    _onnx_folder(model_dir, folder)
+    (folder / WEIGHTS_NAME).symlink_to(model_dir / WEIGHTS_NAME)
+    env = cli_env | {"NARRATION_STUDIO_MODEL_DIR": str(folder), "XDG_CACHE_HOME": str(xdg_cache)}
+    env.pop("NARRATION_STUDIO_BACKEND", None)
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 from studio.engine.auto import quick_start_pays
-from studio.engine.source import WEIGHTS_NAME
 from studio.project.model import Project, Scene
 from tests.audio_checks import assert_mp3_spec
-from tests.test_onnx_backend import _onnx_folder
+from tests.test_onnx_backend import auto_on_weights_and_export
 
 ON_A_BF16_CPU = """
 import sys
@@ -64,13 +63,7 @@ def test_the_quick_start_pays_for_a_little_speech(seconds: float, gpu: bool, bac
 def test_render_takes_the_quick_start_for_a_little_and_keeps_either_backends_files(
     model_dir: Path, tmp_path: Path, cli_env: dict[str, str], onnx_durations_cache: Path
 ) -> None:
-    folder = _onnx_folder(model_dir, tmp_path / "model")
-    (folder / WEIGHTS_NAME).symlink_to(model_dir / WEIGHTS_NAME)
-    env = cli_env | {
-        "NARRATION_STUDIO_MODEL_DIR": str(folder),
-        "XDG_CACHE_HOME": str(onnx_durations_cache),
-    }
-    env.pop("NARRATION_STUDIO_BACKEND", None)
+    env = auto_on_weights_and_export(model_dir, tmp_path / "model", cli_env, onnx_durations_cache)
     project = Project.create(tmp_path / "film", "Film", [Scene(text) for text in SHORT])
 
     def render() -> str:
