@@ -18,7 +18,7 @@ import pytest
 from studio.engine.auto import quick_start_pays
 from studio.project.model import Project, Scene
 from tests.audio_checks import assert_mp3_spec
-from tests.test_onnx_backend import auto_on_weights_and_export
+from tests.test_onnx_backend import _onnx_folder, auto_on_weights_and_export
 
 ON_A_BF16_CPU = """
 import sys
@@ -67,15 +67,7 @@ def test_render_takes_the_quick_start_for_a_little_and_keeps_either_backends_fil
     project = Project.create(tmp_path / "film", "Film", [Scene(text) for text in SHORT])
 
     def render() -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", ON_A_BF16_CPU, "-v", "render", str(project.folder)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stderr
+        return _render_on_a_bf16_cpu(project.folder, env)
 
     def manifest() -> dict[str, dict[str, str]]:
         return json.loads((project.folder / "audio" / "manifest.json").read_text())["scenes"]
@@ -99,3 +91,33 @@ def test_render_takes_the_quick_start_for_a_little_and_keeps_either_backends_fil
     third = render()  # nothing left to make: the quick start, and torch's scene is kept
     assert "Backend for this render: onnx, because about 0 s" in third, third
     assert "Done: 0 rendered, 3 unchanged" in third
+
+
+@pytest.mark.model
+def test_a_folder_with_only_the_export_renders_on_it_every_time(
+    model_dir: Path, tmp_path: Path, cli_env: dict[str, str], onnx_durations_cache: Path
+) -> None:
+    """torch is the long-lived choice on such a CPU, but its weights are not there to key on."""
+    folder = _onnx_folder(model_dir, tmp_path / "model")
+    env = cli_env | {"NARRATION_STUDIO_MODEL_DIR": str(folder)}
+    env |= {"XDG_CACHE_HOME": str(onnx_durations_cache)}
+    env.pop("NARRATION_STUDIO_BACKEND", None)
+    project = Project.create(tmp_path / "film", "Film", [Scene(SHORT[0])])
+    first = _render_on_a_bf16_cpu(project.folder, env)
+    assert "Backend for this render: onnx, as torch's weights are not at hand" in first, first
+    assert "Done: 1 rendered, 0 unchanged" in first
+    again = _render_on_a_bf16_cpu(project.folder, env)
+    assert "Done: 0 rendered, 1 unchanged" in again, again
+
+
+def _render_on_a_bf16_cpu(project: Path, env: dict[str, str]) -> str:
+    """``narration-studio -v render`` told it runs on a CPU with native bf16; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-c", ON_A_BF16_CPU, "-v", "render", str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr

@@ -253,6 +253,13 @@ def _engine_for_the_job(
     quick = make_speech_engine(ctx, one_shot=True)
     if quick.backend.name == long_lived.backend.name:
         return long_lived, ()
+    if not _model_at_hand(long_lived) and _model_at_hand(quick):  # a folder with the export only
+        log.info(
+            "Backend for this render: %s, as torch's weights are not at hand", quick.backend.name
+        )
+        return quick, ()
+    if not _model_at_hand(quick):
+        return long_lived, ()
     engines = {e.backend.name: e for e in (long_lived, quick)}
     seconds = seconds_left_to_voice(
         project, list(engines.values()), scene_ids, force, personal, settings
@@ -261,6 +268,16 @@ def _engine_for_the_job(
     log.info("Backend for this render: %s, because %s", choice.name, choice.reason)
     chosen = engines[choice.name]
     return chosen, tuple(e for e in engines.values() if e is not chosen)
+
+
+def _model_at_hand(engine: Any) -> bool:
+    """Whether the engine's model files are there to key scenes on (and to load)."""
+    try:
+        engine.backend.weights_file()
+        engine.source.config_path()
+    except StudioError:
+        return False
+    return True
 
 
 def _cluster_voicer(ctx: click.Context, address: str, workers: int | None) -> tuple[Any, Any]:
