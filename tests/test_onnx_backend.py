@@ -43,12 +43,18 @@ def _onnx_folder(model_dir: Path, folder: Path, onnx: Path | None = INT8_EXPORT)
 
 
 def auto_on_weights_and_export(
-    model_dir: Path, folder: Path, cli_env: dict[str, str], xdg_cache: Path
+    model_dir: Path,
+    folder: Path,
+    cli_env: dict[str, str],
+    xdg_cache: Path,
+    weights: bool = True,
 ) -> dict[str, str]:
-    """The CLI's environment on a model folder holding both the weights and the int8 export, as
-    a user's may, with ``auto`` left to choose; ``xdg_cache`` keeps the prepared export."""
+    """The CLI's environment on a model folder holding the int8 export and (with ``weights``)
+    the torch weights, as a user's may, with ``auto`` left to choose; ``xdg_cache`` keeps the
+    prepared export."""
     _onnx_folder(model_dir, folder)
-    (folder / WEIGHTS_NAME).symlink_to(model_dir / WEIGHTS_NAME)
+    if weights:
+        (folder / WEIGHTS_NAME).symlink_to(model_dir / WEIGHTS_NAME)
     env = cli_env | {"NARRATION_STUDIO_MODEL_DIR": str(folder), "XDG_CACHE_HOME": str(xdg_cache)}
     env.pop("NARRATION_STUDIO_BACKEND", None)
     return env

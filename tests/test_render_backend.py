@@ -18,7 +18,7 @@ import pytest
 from studio.engine.auto import quick_start_pays
 from studio.project.model import Project, Scene
 from tests.audio_checks import assert_mp3_spec
-from tests.test_onnx_backend import _onnx_folder, auto_on_weights_and_export
+from tests.test_onnx_backend import auto_on_weights_and_export
 
 ON_A_BF16_CPU = """
 import sys
@@ -98,10 +98,9 @@ def test_a_folder_with_only_the_export_renders_on_it_every_time(
     model_dir: Path, tmp_path: Path, cli_env: dict[str, str], onnx_durations_cache: Path
 ) -> None:
     """torch is the long-lived choice on such a CPU, but its weights are not there to key on."""
-    folder = _onnx_folder(model_dir, tmp_path / "model")
-    env = cli_env | {"NARRATION_STUDIO_MODEL_DIR": str(folder)}
-    env |= {"XDG_CACHE_HOME": str(onnx_durations_cache)}
-    env.pop("NARRATION_STUDIO_BACKEND", None)
+    env = auto_on_weights_and_export(
+        model_dir, tmp_path / "model", cli_env, onnx_durations_cache, weights=False
+    )
     project = Project.create(tmp_path / "film", "Film", [Scene(SHORT[0])])
     first = _render_on_a_bf16_cpu(project.folder, env)
     assert "Backend for this render: onnx, as torch's weights are not at hand" in first, first

@@ -253,12 +253,13 @@ def _engine_for_the_job(
     quick = make_speech_engine(ctx, one_shot=True)
     if quick.backend.name == long_lived.backend.name:
         return long_lived, ()
-    if not _model_at_hand(long_lived) and _model_at_hand(quick):  # a folder with the export only
+    at_hand = [e for e in (long_lived, quick) if _model_at_hand(e)]
+    if at_hand == [quick]:  # a folder with the export only
         log.info(
             "Backend for this render: %s, as torch's weights are not at hand", quick.backend.name
         )
         return quick, ()
-    if not _model_at_hand(quick):
+    if at_hand != [long_lived, quick]:  # neither's, or the long-lived one's alone
         return long_lived, ()
     engines = {e.backend.name: e for e in (long_lived, quick)}
     seconds = seconds_left_to_voice(

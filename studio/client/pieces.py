@@ -90,8 +90,8 @@ def synthesize_in_pieces(
     """Chunks for a scene of any length, indexed, timed and located from the start of the scene.
 
     A scene within one request is sent as it is (the receiver checks it). A longer one has its
-    text, voice and tags checked before anything is sent (errors name the line and column in the scene); then each piece is
-    a request of its own.
+    text, voice and tags checked before anything is sent (errors name the line and column in the
+    scene); then each piece is a request of its own.
     """
     if len(request.text) <= limit:
         return send(request)

@@ -113,9 +113,20 @@ def keys(
     settings: ExportSettings,
 ) -> list[str]:
     """The scene's render-cache key on each engine, in order."""
+    return [output_key_of(project, scene, e, direction, settings) for e in engines]
+
+
+def output_key_of(
+    project: Project,
+    scene: Scene,
+    engine: SpeechEngine,
+    direction: Direction | None,
+    settings: ExportSettings,
+) -> str:
+    """The key of the file ``engine`` would write for ``scene`` (studio.render.cache)."""
     voice = scene.voice_or(project.default_voice)
     directed = scene_direction(project, scene, direction)
-    return [output_key(scene_key(scene, voice, e, directed), settings) for e in engines]
+    return output_key(scene_key(scene, voice, engine, directed), settings)
 
 
 def scene_direction(

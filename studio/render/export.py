@@ -32,8 +32,14 @@ from studio.errors import ErrorCode, StudioError, io_error
 from studio.fsutil import ensure_inside, remove_stale_temps, temp_name_for
 from studio.project.export_settings import ExportSettings
 from studio.project.model import Project, Scene
-from studio.render.cache import Manifest, ManifestEntry, output_key, scene_key
-from studio.render.current import CachedScenes, file_name, scene_direction, sha256
+from studio.render.cache import Manifest, ManifestEntry
+from studio.render.current import (
+    CachedScenes,
+    file_name,
+    output_key_of,
+    scene_direction,
+    sha256,
+)
 from studio.render.events import (
     FileRemoved,
     RenderEvent,
@@ -204,9 +210,7 @@ def _render_scene(
     target = project.folder / target_name
     tags = scene_tags(project, scene, settings)
     try:
-        key = output_key(
-            scene_key(scene, voice, engine, scene_direction(project, scene, direction)), settings
-        )
+        key = output_key_of(project, scene, engine, direction, settings)
     except StudioError as exc:
         raise _in_scene(project, scene, exc) from exc
     entry = manifest.scenes.get(scene.id)
