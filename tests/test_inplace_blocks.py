@@ -79,28 +79,3 @@ def test_in_place_blocks_give_kokoros_very_samples(
     difference = (ours.float() - theirs.float()).abs().max().item()
     rms = theirs.float().pow(2).mean().sqrt().item()
     assert difference <= _ALLOWED[ours.dtype] * rms, (difference, rms)
-
-
-def test_bf16_steps_stay_as_close_to_fp32_as_kokoros_own_bf16() -> None:
-    from kokoro.istftnet import AdaINResBlock1
-
-    block = _block(16, 7)
-    kokoro = types.MethodType(AdaINResBlock1.forward, block)
-    x, s = torch.randn(1, 16, 300), torch.randn(1, 64)
-    with torch.inference_mode():
-        fp32 = kokoro(x, s)
-    _with_bf16_weights(block)
-    run_in_place(torch.nn.Sequential(block), elementwise=torch.bfloat16)
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-        theirs = kokoro(x, s)
-        given = x.clone()
-        ours = block(x, s)
-    assert torch.equal(x, given), "the block's input belongs to the caller"
-    assert ours.dtype == theirs.dtype == torch.float32  # the residual sum stays in fp32
-    assert not torch.equal(ours, theirs), "the steps ran in bf16, not as Kokoro runs them"
-
-    def from_fp32(result: torch.Tensor) -> float:
-        return float((result - fp32).norm() / fp32.norm())
-
-    # bf16 moves Kokoro's own result 1-4 % from fp32 here; ours must not move much further
-    assert from_fp32(ours) <= 1.25 * from_fp32(theirs), (from_fp32(ours), from_fp32(theirs))

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.engine.channels_last import run_generator_channels_last
 from studio.engine.inplace_blocks import run_in_place
 from studio.engine.kmodel_loading import load_kmodel
 from studio.engine.library_imports import import_torch
@@ -84,7 +85,7 @@ class TorchBackend:
         if choice.warning:
             log.warning("%s", choice.warning)
         self.precision = choice.precision
-        _ready_for_inference(self._model, torch, bf16=self.precision == "bf16")
+        _ready_for_inference(self._model, bf16=self.precision == "bf16")
         log.info("Torch backend on %s in %s", self.device, self.precision)
 
     def load_voice(self, path: Path) -> np.ndarray:
@@ -118,17 +119,17 @@ class TorchBackend:
         return audio, durations
 
 
-def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
+def _ready_for_inference(model: Any, bf16: bool) -> None:
     """Do once what Kokoro's forward would redo on every call; in bf16, take the faster paths.
 
     Its vocoder keeps weight normalisation, a training-time form (weight = g·v/‖v‖, computed
     again before each of its 89 convolutions on every call): folding it into plain weights
-    gives bit-identical audio. Its residual blocks then run in place
-    (studio.engine.inplace_blocks): bit-identical in fp32 too.
+    gives bit-identical audio. In fp32 its residual blocks then run in place
+    (studio.engine.inplace_blocks): bit-identical too.
 
     In bf16, the model runs as studio.engine.mixed_precision says (bf16 weights, the duration
-    predictor and the vocoder's last convolution in fp32), the residual blocks' AdaIN and Snake
-    steps also run in bf16, and the vocoder's noise is drawn contiguous
+    predictor and the vocoder's last convolution in fp32), the vocoder's generator runs
+    channels-last (studio.engine.channels_last), and its noise is drawn contiguous
     (studio.engine.noise_source). tests/test_precision.py and bench/quality.py measure how close
     that stays to the fp32 model.
     """
@@ -138,10 +139,12 @@ def _ready_for_inference(model: Any, torch: Any, bf16: bool) -> None:
     for module in model.modules():
         if any(isinstance(hook, WeightNorm) for hook in module._forward_pre_hooks.values()):
             remove_weight_norm(module)
-    run_in_place(model, elementwise=torch.bfloat16 if bf16 else None)
     if bf16:
         run_in_bf16(model)
+        run_generator_channels_last(model.decoder.generator)
         draw_noise_contiguously(model)
+    else:
+        run_in_place(model)
 
 
 def _import_torch() -> Any:
