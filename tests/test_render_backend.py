@@ -46,8 +46,8 @@ LONG = " ".join(
     ("seconds", "gpu", "backend"),
     [
         (5, False, "onnx"),
-        (30, False, "onnx"),
-        (45, False, "torch"),
+        (15, False, "onnx"),
+        (25, False, "torch"),
         (600, False, "torch"),
         (5, True, "onnx"),
         (20, True, "torch"),

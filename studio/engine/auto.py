@@ -5,7 +5,7 @@ The rules come from bench/ (docs: performance.md, "Which backend"), measured sid
 0. Without torch (the lean desktop bundle): the ONNX export, wherever it comes from.
 1. An NVIDIA GPU that torch can use: torch on CUDA.
 2. A CPU with native bf16 (AVX512-BF16 or AMX) that oneDNN may use: torch under bf16 autocast,
-   the fastest on such CPUs (RTF 0.25 against 0.35 for the int8 ONNX export).
+   the fastest on such CPUs (RTF 0.10 against 0.32 for the int8 ONNX export, on an AMX Xeon).
 3. Elsewhere (AVX2-only x86, most laptops, ARM): the int8 ONNX export under onnxruntime, faster
    than torch in fp32 (0.36 against 0.43 here; 0.53 against 0.75 on an AVX2-only EPYC), with a
    third of the memory and a 2-second cold start. Its vocoder's convolutions run in float
@@ -99,13 +99,13 @@ def choose_backend(
 
 #: bench/ (docs: performance.md) on a CPU with native bf16, where the two choices differ:
 #: seconds from process start to ready, and the warm real-time factor on text not seen before.
-TORCH_READY_S, TORCH_RTF = 5.4, 0.21
+TORCH_READY_S, TORCH_RTF = 5.4, 0.10
 ONNX_READY_S, ONNX_RTF = 1.6, 0.32
 
 
 def quick_start_pays(audio_seconds: float, gpu: bool = False) -> BackendChoice:
     """Whether a job of ``audio_seconds`` of speech ends sooner on the quick-starting export
-    ("onnx") than on the long-lived choice ("torch"), start included: below about 35 s of speech
+    ("onnx") than on the long-lived choice ("torch"), start included: below about 17 s of speech
     on a CPU. A GPU's pace is not measured here, so torch's synthesis on it counts as free: only
     a job shorter than torch's longer start takes the export."""
     torch_rtf = 0.0 if gpu else TORCH_RTF
