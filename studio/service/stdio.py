@@ -97,22 +97,42 @@ class Service:
         )
 
     def serve(self, lines: Iterable[bytes | None]) -> int:
-        """Answer every line; returns the exit code (0 after shutdown or end of input)."""
-        worker = threading.Thread(target=self._synthesis_loop, name="synthesis", daemon=True)
-        worker.start()
-        shutdown: protocol.Shutdown | None = None
-        for line in lines:
-            self.metrics.record_request()
-            shutdown = self._handle(line)
-            if shutdown is not None or self.writer.broken:
-                break
-        reason = "Shutdown requested" if shutdown else "End of input"
-        log.info("%s; exiting once the queued synthesis is done", reason)
-        self._jobs.put(None)
-        worker.join()
-        if shutdown is not None:
-            self.writer.write(protocol.success(shutdown.id))
+        """Answer every line; returns the exit code (0 after shutdown or end of input).
+
+        Synthesis runs on this thread, the one that loaded and warmed up the model, and requests
+        are read on another. torch's OpenMP keeps one team of threads per thread that computes;
+        with two teams on two cores it stops its workers spinning between operations, and
+        waking them cost synthesis 7 % (bench/: one engine's load and synthesis on two threads
+        against one).
+        """
+        shutdown: list[protocol.Shutdown] = []
+        reader = threading.Thread(
+            target=self._read_requests, args=(lines, shutdown), name="requests", daemon=True
+        )
+        reader.start()
+        self._synthesis_loop()
+        reader.join()
+        if shutdown:
+            self.writer.write(protocol.success(shutdown[0].id))
         return 0
+
+    def _read_requests(
+        self, lines: Iterable[bytes | None], shutdown: list[protocol.Shutdown]
+    ) -> None:
+        """Answer or queue each line until shutdown or end of input, then end the queue."""
+        try:
+            for line in lines:
+                self.metrics.record_request()
+                request = self._handle(line)
+                if request is not None:
+                    shutdown.append(request)
+                    break
+                if self.writer.broken:
+                    break
+            reason = "Shutdown requested" if shutdown else "End of input"
+            log.info("%s; exiting once the queued synthesis is done", reason)
+        finally:
+            self._jobs.put(None)
 
     def _handle(self, line: bytes | None) -> protocol.Shutdown | None:
         request_id: protocol.RequestId = None

@@ -483,6 +483,42 @@ def test_a_service_without_its_own_packages_says_so_and_exits(
         assert failed.close() == 7  # TTS_NOT_INSTALLED's exit code
 
 
+#: The service with a note on stderr of the thread each synthesis runs on.
+WHERE_SYNTHESIS_RUNS = (
+    "import runpy, sys, threading\n"
+    "from studio.engine.core import Engine\n"
+    "synthesize = Engine.synthesize\n"
+    "def noted(self, request):\n"
+    "    main = threading.current_thread() is threading.main_thread()\n"
+    "    print(f'synthesis on the main thread: {main}', file=sys.stderr, flush=True)\n"
+    "    return synthesize(self, request)\n"
+    "Engine.synthesize = noted\n"
+    "sys.argv = sys.argv[:1]\n"
+    "runpy.run_module('studio.service', run_name='__main__')\n"
+)
+
+
+def test_synthesis_runs_on_the_thread_that_loaded_the_model(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    """torch keeps one team of OpenMP threads per thread that computes; with two (one from the
+    load and warm-up, one from the requests) it stops spinning its workers, and synthesis took
+    7 % longer. So the warm-up and every request run where the model was loaded: the main
+    thread, while requests are read on another."""
+    service = RawService(
+        tmp_path, service_env(model_dir, tmp_path), python_flags=["-c", WHERE_SYNTHESIS_RUNS]
+    )
+    try:
+        assert service.status()["status"] == "loading"
+        assert service.status()["status"] == "ready"
+        assert service.request(synth(outputPath=SEED_PATH))["success"] is True
+        assert service.request({"action": "ping"})["status"] == "healthy"
+    finally:
+        assert service.close() == 0
+    notes = [line for line in service.stderr_lines if line.startswith("synthesis on the main")]
+    assert notes == ["synthesis on the main thread: True"] * 2  # the warm-up and the request
+
+
 # Acceptance from a shell: the seed's requests, hostile lines, then shutdown, through the CLI.
 
 
