@@ -1,8 +1,7 @@
 """The in-place residual blocks against Kokoro's own forward, on one block with random weights:
-the same numbers for every mix of dtypes the backend can meet (fp32; bf16 autocast with fp32 or
-bf16 weights; a bf16 input), to within what oneDNN's own choice of algorithm changes, so the
-shortcuts never change the sound; and with the AdaIN and
-Snake steps in bf16, as close to the fp32 result as Kokoro's own bf16 result is."""
+the same numbers in fp32, the precision that runs them (bf16 runs the generator channels-last,
+tests/test_channels_last.py), to within what oneDNN's own choice of algorithm changes, so the
+shortcuts never change the sound; and the block's input is left as the caller gave it."""
 
 from __future__ import annotations
 
@@ -20,10 +19,9 @@ pytestmark = pytest.mark.numeric
 #: The in-place path runs Kokoro's operations in the same order and almost always gives the same
 #: bits. But oneDNN may pick another algorithm for a convolution on a given call, and the sums
 #: then round differently: seen once in about 20 runs under ONEDNN_MAX_CPU_ISA=AVX512_CORE on an
-#: AMX Xeon, 6.6e-4 at most on an output of RMS 3.6 (fp32, no autocast). Allowed, as a fraction
-#: of the output's RMS: 1e-3 in float32 (-60 dB, far below hearing), 1e-2 in bf16 (about two of
-#: its rounding steps).
-_ALLOWED = {torch.float32: 1e-3, torch.bfloat16: 1e-2}
+#: AMX Xeon, 6.6e-4 at most on an output of RMS 3.6. Allowed: 1e-3 of the output's RMS (-60 dB,
+#: far below hearing).
+ALLOWED = 1e-3
 
 
 def _block(channels: int, kernel: int) -> torch.nn.Module:
@@ -37,45 +35,21 @@ def _block(channels: int, kernel: int) -> torch.nn.Module:
     return block
 
 
-def _with_bf16_weights(block: torch.nn.Module) -> None:
-    """Convolution and linear weights in bf16, as the backend stores them under bf16."""
-    for module in block.modules():
-        if isinstance(module, (torch.nn.Conv1d, torch.nn.Linear)):
-            module.to(torch.bfloat16)
-
-
-@pytest.mark.parametrize(
-    ("autocast", "bf16_weights", "input_dtype"),
-    [
-        (False, False, torch.float32),
-        (True, False, torch.float32),
-        (True, True, torch.float32),
-        (True, True, torch.bfloat16),
-        (False, False, torch.bfloat16),
-    ],
-)
-def test_in_place_blocks_give_kokoros_very_samples(
-    autocast: bool, bf16_weights: bool, input_dtype: torch.dtype
-) -> None:
+@pytest.mark.parametrize(("channels", "kernel"), [(16, 3), (16, 7), (32, 11)])
+def test_in_place_blocks_give_kokoros_very_samples(channels: int, kernel: int) -> None:
     from kokoro.istftnet import AdaINResBlock1
 
-    block = _block(16, 7)
-    if bf16_weights:
-        _with_bf16_weights(block)
+    block = _block(channels, kernel)
     run_in_place(torch.nn.Sequential(block))
     assert "forward" in vars(block)
     kokoro = types.MethodType(AdaINResBlock1.forward, block)
-    x = torch.randn(1, 16, 300).to(input_dtype)
+    x = torch.randn(1, channels, 300)
     s = torch.randn(1, 64)
-    if input_dtype == torch.bfloat16 and not autocast:
-        block.to(torch.bfloat16)
-        s = s.to(torch.bfloat16)
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+    with torch.inference_mode():
         theirs = kokoro(x, s)
         given = x.clone()
         ours = block(x, s)
     assert torch.equal(x, given), "the block's input belongs to the caller"
-    assert ours.dtype == theirs.dtype
-    difference = (ours.float() - theirs.float()).abs().max().item()
-    rms = theirs.float().pow(2).mean().sqrt().item()
-    assert difference <= _ALLOWED[ours.dtype] * rms, (difference, rms)
+    difference = (ours - theirs).abs().max().item()
+    rms = theirs.pow(2).mean().sqrt().item()
+    assert difference <= ALLOWED * rms, (difference, rms)
