@@ -104,7 +104,7 @@ def test_kokoros_forward_still_runs_on_the_rearranged_weights() -> None:
 
 def test_the_convolutions_copy_nothing(bf16_here: None) -> None:
     """The point of the layout: torch copies no convolution's input or output (in Kokoro's
-    layout it copies every bf16 convolution's output back from channels-last)."""
+    layout it clones the data of every bf16 convolution between layouts)."""
     from torch.profiler import profile
 
     generator = _generator()

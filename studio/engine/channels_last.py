@@ -1,9 +1,9 @@
 """Kokoro's vocoder in bf16, run with its activations laid out channels-last.
 
-In bf16, torch hands oneDNN a convolution's input channel-first (N, C, W) and gets the output
-back channels-last, then copies it into N, C, W again, one slow transposing copy per
-convolution, while oneDNN transposes the input its own way. Over the vocoder's 82 convolutions
-those copies took a fifth of a sentence's synthesis time (torch's profiler, a CPU with AMX-BF16).
+In bf16, torch runs oneDNN's convolutions channels-last and moves each one's data between that
+layout and Kokoro's channel-first N, C, W with slow transposing copies (a ``clone`` inside every
+``mkldnn_convolution``, and oneDNN's own reorder). Over the generator's 52 convolutions they took
+a fifth of a sentence's synthesis time (torch's profiler, a CPU with AMX-BF16).
 Laid out channels-last from end to end (N, C, 1, W tensors whose channels are adjacent in memory),
 every convolution reads its input and writes its output as they lie, and neither copy is made.
 
