@@ -68,15 +68,11 @@ def run_generator_channels_last(generator: Any, dtype: Any = None) -> None:
 
 def _store_channels_last(conv: Any) -> None:
     """Keep ``conv``'s weight as the (O, I, K) view of an (O, I, 1, K) channels-last tensor:
-    the module still works, and ``_weight4d`` gives the 4D weight without copying it."""
+    the module still works, and ``unsqueeze(2)`` gives the 4D weight without copying it."""
     import torch
 
     weight = conv.weight.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
     conv.weight = torch.nn.Parameter(weight.squeeze(2), requires_grad=False)
-
-
-def _weight4d(conv: Any) -> Any:
-    return conv.weight.unsqueeze(2)
 
 
 def _residual_block(block: Any, dtype: Any) -> _ResidualBlock:
@@ -105,34 +101,21 @@ def _to_channels_last(x: Any, dtype: Any) -> Any:
 
 
 def _conv(conv: Any, x: Any) -> Any:
-    """``conv`` (a Conv1d) on an N, C, 1, W input."""
+    """``conv`` (a Conv1d or ConvTranspose1d) on an N, C, 1, W input."""
+    import torch
     import torch.nn.functional as F
 
-    return F.conv2d(
-        x,
-        _weight4d(conv),
-        conv.bias,
-        stride=(1, conv.stride[0]),
-        padding=(0, conv.padding[0]),
-        dilation=(1, conv.dilation[0]),
-        groups=conv.groups,
-    )
-
-
-def _conv_transpose(conv: Any, x: Any) -> Any:
-    """``conv`` (a ConvTranspose1d) on an N, C, 1, W input."""
-    import torch.nn.functional as F
-
-    return F.conv_transpose2d(
-        x,
-        _weight4d(conv),
-        conv.bias,
-        stride=(1, conv.stride[0]),
-        padding=(0, conv.padding[0]),
-        output_padding=(0, conv.output_padding[0]),
-        groups=conv.groups,
-        dilation=(1, conv.dilation[0]),
-    )
+    along_time = {
+        "stride": (1, conv.stride[0]),
+        "padding": (0, conv.padding[0]),
+        "dilation": (1, conv.dilation[0]),
+        "groups": conv.groups,
+    }
+    weight = conv.weight.unsqueeze(2)
+    if isinstance(conv, torch.nn.ConvTranspose1d):
+        output_padding = (0, conv.output_padding[0])
+        return F.conv_transpose2d(x, weight, conv.bias, output_padding=output_padding, **along_time)
+    return F.conv2d(x, weight, conv.bias, **along_time)
 
 
 def _adain(adain: Any, x: Any, s: Any) -> Any:
@@ -140,8 +123,6 @@ def _adain(adain: Any, x: Any, s: Any) -> Any:
     weight and bias carry the style's gamma and beta (per channel, in fp32)."""
     import torch.nn.functional as F
 
-    if x.size(0) != 1:
-        raise ValueError("the channels-last vocoder voices one sentence at a time")
     h = adain.fc(s).float().view(-1)
     gamma, beta = h.chunk(2)
     scale = 1 + gamma
@@ -187,6 +168,8 @@ def _generator_forward(
     import torch
     import torch.nn.functional as F
 
+    if x.size(0) != 1:  # each AdaIN is a batch norm: over one sentence, an instance norm
+        raise ValueError("the channels-last vocoder voices one sentence at a time")
     with torch.no_grad():
         f0 = self.f0_upsamp(f0[:, None]).transpose(1, 2)
         har_source, _, _ = self.m_source(f0)
@@ -197,7 +180,7 @@ def _generator_forward(
     for i in range(self.num_upsamples):
         x = F.leaky_relu(x, negative_slope=0.1)
         x_source = _block_forward(noise_res[i], _conv(self.noise_convs[i], har), s)
-        x = _conv_transpose(self.ups[i], x)
+        x = _conv(self.ups[i], x)
         if i == self.num_upsamples - 1:
             x = torch.cat([x[..., 1:2], x], dim=-1)  # ReflectionPad1d((1, 0))
         x = x + x_source
